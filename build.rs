@@ -1,0 +1,41 @@
+//! Compiles `proto/` with protox (pure Rust: no `protoc` on the build machine) and generates
+//! prost messages plus tonic clients and servers from the resulting descriptor set.
+
+use std::{env, fs, path::PathBuf};
+
+/// Every schema file; their imports (the well-known types) come with them.
+const PROTOS: &[&str] = &[
+    "google/rpc/code.proto",
+    "google/rpc/status.proto",
+    "google/rpc/error_details.proto",
+    "google/type/interval.proto",
+    "google/longrunning/operations.proto",
+    "google/cloud/contactcenterinsights/v1/resources.proto",
+    "google/cloud/contactcenterinsights/v1/contact_center_insights.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=proto");
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+
+    let mut compiler = protox::Compiler::new(["proto"])?;
+    compiler.include_imports(true).include_source_info(false);
+    compiler.open_files(PROTOS)?;
+    let fds = compiler.file_descriptor_set();
+    // Embedded in the library: the type registry and JSON rendering read it at run time.
+    fs::write(
+        out.join("ccai_lro_descriptor.bin"),
+        compiler.encode_file_descriptor_set(),
+    )?;
+
+    let mut config = prost_build::Config::new();
+    // `prost::Name` with Google's type URL domain, so `Any::from_msg` / `to_msg` work.
+    config.enable_type_names();
+    config.type_name_domain(["."], "type.googleapis.com");
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .include_file("_includes.rs")
+        .compile_fds_with_config(fds, config)?;
+    Ok(())
+}

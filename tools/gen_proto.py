@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Writes proto/ from the schema facts in tests/reference/schema.json.
+
+The reference lists names, numbers, types, labels and oneofs; this script turns
+those facts into .proto source so the two cannot disagree. Run it from the repo
+root: `python3 tools/gen_proto.py`. The output is committed; build.rs compiles it.
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = json.load(open(os.path.join(ROOT, "tests", "reference", "schema.json")))
+MESSAGES = SCHEMA["messages"]
+ENUMS = SCHEMA["enums"]
+INSIGHTS = "google.cloud.contactcenterinsights.v1"
+
+SCALARS = {
+    "TYPE_DOUBLE": "double", "TYPE_FLOAT": "float", "TYPE_INT64": "int64",
+    "TYPE_UINT64": "uint64", "TYPE_INT32": "int32", "TYPE_FIXED64": "fixed64",
+    "TYPE_FIXED32": "fixed32", "TYPE_BOOL": "bool", "TYPE_STRING": "string",
+    "TYPE_BYTES": "bytes", "TYPE_UINT32": "uint32", "TYPE_SFIXED32": "sfixed32",
+    "TYPE_SFIXED64": "sfixed64", "TYPE_SINT32": "sint32", "TYPE_SINT64": "sint64",
+}
+
+WKT_FILES = {
+    "google.protobuf.Any": "google/protobuf/any.proto",
+    "google.protobuf.Duration": "google/protobuf/duration.proto",
+    "google.protobuf.Empty": "google/protobuf/empty.proto",
+    "google.protobuf.FieldMask": "google/protobuf/field_mask.proto",
+    "google.protobuf.Timestamp": "google/protobuf/timestamp.proto",
+}
+
+
+def package_of(full):
+    parts = full.split(".")
+    i = 0
+    while i < len(parts) and parts[i][:1].islower():
+        i += 1
+    return ".".join(parts[:i])
+
+
+def top_of(full):
+    pkg = package_of(full)
+    rest = full[len(pkg) + 1:]
+    return pkg + "." + rest.split(".")[0]
+
+
+def field_type(f):
+    if f["type"] in SCALARS:
+        return SCALARS[f["type"]]
+    return "." + f["type_name"]
+
+
+def children(parent):
+    """Direct nested messages and enums of `parent`, in schema order."""
+    depth = parent.count(".") + 1
+    msgs = [k for k in MESSAGES if k.startswith(parent + ".") and k.count(".") == depth]
+    enums = [k for k in ENUMS if k.startswith(parent + ".") and k.count(".") == depth]
+    return msgs, enums
+
+
+def emit_enum(full, ind, out):
+    out.append(f"{ind}enum {full.rsplit('.', 1)[1]} {{")
+    values = ENUMS[full]
+    if len(set(values.values())) != len(values):
+        out.append(f"{ind}  option allow_alias = true;")
+    for name, number in values.items():
+        out.append(f"{ind}  {name} = {number};")
+    out.append(f"{ind}}}")
+
+
+def emit_field(f, ind, out):
+    entry = MESSAGES.get(f["type_name"] or "")
+    if f["label"] == "LABEL_REPEATED" and entry and entry.get("map_entry"):
+        k, v = entry["fields"]
+        out.append(f"{ind}map<{field_type(k)}, {field_type(v)}> {f['name']} = {f['number']};")
+        return
+    label = {"LABEL_REPEATED": "repeated ", "LABEL_OPTIONAL": ""}[f["label"]]
+    if f["proto3_optional"]:
+        label = "optional "
+    out.append(f"{ind}{label}{field_type(f)} {f['name']} = {f['number']};")
+
+
+def emit_message(full, ind, out):
+    out.append(f"{ind}message {full.rsplit('.', 1)[1]} {{")
+    msgs, enums = children(full)
+    for e in enums:
+        emit_enum(e, ind + "  ", out)
+    for m in msgs:
+        if not MESSAGES[m].get("map_entry"):
+            emit_message(m, ind + "  ", out)
+    done_oneofs = set()
+    fields = MESSAGES[full]["fields"]
+    for f in fields:
+        oneof = f["oneof"]
+        if oneof is None:
+            emit_field(f, ind + "  ", out)
+        elif oneof not in done_oneofs:
+            done_oneofs.add(oneof)
+            out.append(f"{ind}  oneof {oneof} {{")
+            for g in fields:
+                if g["oneof"] == oneof:
+                    emit_field(g, ind + "    ", out)
+            out.append(f"{ind}  }}")
+    out.append(f"{ind}}}")
+
+
+def referenced(tops):
+    """Fully qualified type names referenced by fields of `tops` and their nested types."""
+    refs = set()
+    for k, v in MESSAGES.items():
+        if top_of(k) in tops:
+            for f in v["fields"]:
+                if f["type_name"]:
+                    refs.add(f["type_name"])
+    return refs
+
+
+class File:
+    def __init__(self, path, package, tops, preamble=(), service=None):
+        self.path, self.package, self.tops = path, package, list(tops)
+        self.preamble, self.service = list(preamble), service
+        self.extra_imports = []
+
+
+def file_of(full, files):
+    for fl in files:
+        if top_of(full) in fl.tops:
+            return fl.path
+    if full in WKT_FILES:
+        return WKT_FILES[full]
+    sys.exit(f"no file holds {full}")
+
+
+def write(fl, files):
+    imports = set(fl.extra_imports)
+    for ref in referenced(set(fl.tops)):
+        imports.add(file_of(ref, files))
+    if fl.service:
+        for rpc in fl.service[1].values():
+            imports.add(file_of(rpc["request"], files))
+            imports.add(file_of(rpc["response"], files))
+    imports.discard(fl.path)
+    out = [
+        "// Generated by tools/gen_proto.py from tests/reference/schema.json; edit the generator.",
+        'syntax = "proto3";', "", f"package {fl.package};", "",
+    ]
+    out += [f'import "{i}";' for i in sorted(imports)]
+    out.append("")
+    out += fl.preamble
+    for t in fl.tops:
+        if t in ENUMS:
+            emit_enum(t, "", out)
+        else:
+            emit_message(t, "", out)
+        out.append("")
+    if fl.service:
+        name, rpcs = fl.service
+        out.append(f"service {name.rsplit('.', 1)[1]} {{")
+        for rpc, r in rpcs.items():
+            body = ";"
+            if "operation_response" in r:
+                body = (" {\n    option (google.longrunning.operation_info) = {\n"
+                        f'      response_type: "{r["operation_response"]}"\n'
+                        f'      metadata_type: "{r["operation_metadata"]}"\n    }};\n  }}')
+            out.append(f"  rpc {rpc}(.{r['request']}) returns (.{r['response']}){body}")
+        out.append("}")
+        out.append("")
+    path = os.path.join(ROOT, "proto", fl.path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("\n".join(out).rstrip() + "\n")
+
+
+def tops_in(package, pred=lambda t: True):
+    seen = []
+    for k in list(MESSAGES) + list(ENUMS):
+        if package_of(k) == package and top_of(k) not in seen and pred(top_of(k)):
+            seen.append(top_of(k))
+    return seen
+
+
+def main():
+    services = SCHEMA["services"]
+    lro_ext = [
+        "// The method option naming an RPC's operation response and metadata types.",
+        "extend google.protobuf.MethodOptions {",
+        "  google.longrunning.OperationInfo operation_info = 1049;",
+        "}", "",
+    ]
+    is_rpc_msg = lambda t: t.rsplit(".", 1)[1].endswith(("Request", "Response", "Metadata"))
+    api = tops_in(INSIGHTS, is_rpc_msg)
+    resources = tops_in(INSIGHTS, lambda t: not is_rpc_msg(t))
+    # resources.proto must not import the service file: pull back whatever it needs.
+    while True:
+        need = {top_of(r) for r in referenced(set(resources))} & set(api)
+        if not need:
+            break
+        resources += [t for t in api if t in need]
+        api = [t for t in api if t not in need]
+    files = [
+        File("google/rpc/code.proto", "google.rpc", tops_in("google.rpc", lambda t: t in ENUMS)),
+        File("google/rpc/status.proto", "google.rpc", ["google.rpc.Status"]),
+        File("google/rpc/error_details.proto", "google.rpc",
+             tops_in("google.rpc", lambda t: t not in ENUMS and t != "google.rpc.Status")),
+        File("google/type/interval.proto", "google.type", tops_in("google.type")),
+        File("google/longrunning/operations.proto", "google.longrunning", tops_in("google.longrunning"),
+             preamble=lro_ext, service=("google.longrunning.Operations", services["google.longrunning.Operations"])),
+        File(f"{INSIGHTS.replace('.', '/')}/resources.proto", INSIGHTS, resources),
+        File(f"{INSIGHTS.replace('.', '/')}/contact_center_insights.proto", INSIGHTS, api,
+             service=(f"{INSIGHTS}.ContactCenterInsights", services[f"{INSIGHTS}.ContactCenterInsights"])),
+    ]
+    files[4].extra_imports.append("google/protobuf/descriptor.proto")
+    files[6].extra_imports.append("google/longrunning/operations.proto")
+    for fl in files:
+        write(fl, files)
+    placed = sum(len(fl.tops) for fl in files)
+    expected = len({top_of(k) for k in list(MESSAGES) + list(ENUMS) if not k.startswith("google.protobuf.")})
+    if placed != expected:
+        sys.exit(f"placed {placed} top-level types, schema has {expected}")
+
+
+if __name__ == "__main__":
+    main()
