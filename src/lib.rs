@@ -2,3 +2,6 @@
 #![warn(missing_docs)]
 
 pub mod proto;
+
+#[cfg(feature = "mock")]
+pub mod mock;

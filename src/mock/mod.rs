@@ -1,0 +1,1 @@
+//! Scripted in-process server (placeholder; being written).
