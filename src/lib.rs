@@ -1,7 +1,58 @@
-//! ccai-lro: typed long-running operations for Contact Center AI Insights over gRPC.
+//! # ccai-lro
+//!
+//! Typed long-running operations for Google's Contact Center AI Insights API over gRPC, plus a
+//! scripted mock server and emulator to test against.
+//!
+//! The crate reads top-down:
+//! - [`Client`] ([`client`]): one HTTP/2 channel, [`auth`] as a tower layer, Google's request
+//!   headers, per-call deadlines, [`retry`] on UNAVAILABLE, and the `google.longrunning.Operations`
+//!   calls.
+//! - [`Operation<R, M>`] ([`operation`]): a typed handle — poll, wait with a [`PollPolicy`]
+//!   ([`poll`]), watch progress, cancel, resume by name.
+//! - [`insights`]: typed starters for the 17 Insights RPCs that return operations.
+//! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on.
+//! - [`registry`]: type URL → message, and the REST JSON of operations.
+//! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema.
+//! - `mock` (feature `mock`): the in-process server and the emulator.
+//!
+//! ```no_run
+//! use ccai_lro::{insights::InsightsClient, Client};
+//! use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelRequest, IssueModel};
+//!
+//! # async fn run() -> Result<(), ccai_lro::Error> {
+//! let insights = InsightsClient::new(Client::builder().build()?);
+//! let mut op = insights
+//!     .create_issue_model(CreateIssueModelRequest {
+//!         parent: "projects/my-project/locations/us-central1".into(),
+//!         issue_model: Some(IssueModel { display_name: "Support topics".into(), ..Default::default() }),
+//!     })
+//!     .await?;
+//! println!("started {}", op.name());
+//! let model = op.wait().await?;
+//! println!("{model:?}");
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs)]
 
+pub mod auth;
+pub mod backoff;
+pub mod client;
+pub mod error;
+pub mod insights;
+pub mod name;
+pub mod operation;
+pub mod poll;
 pub mod proto;
+pub mod registry;
+pub mod retry;
+pub mod status;
 
 #[cfg(feature = "mock")]
 pub mod mock;
+
+pub use client::{Client, ClientBuilder, ListOptions, Transport};
+pub use error::Error;
+pub use operation::{Operation, Payload, UntypedOperation};
+pub use poll::PollPolicy;
+pub use retry::RetryPolicy;
+pub use status::{Code, Detail, Status};

@@ -1,0 +1,561 @@
+//! The connection: one HTTP/2 channel behind the auth layer, with Google's request headers,
+//! per-call timeouts, retries and tracing, and the `google.longrunning.Operations` calls.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ccai_lro::Error> {
+//! use ccai_lro::Client;
+//! // TLS to contactcenterinsights.googleapis.com with Application Default Credentials.
+//! let client = Client::builder().build()?;
+//! let op = client.get_operation("projects/p/locations/us-central1/operations/123").await?;
+//! println!("{} done={}", op.name, op.done);
+//! # Ok(()) }
+//! ```
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use futures_util::{stream, Stream, TryStreamExt};
+use http::HeaderValue;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tracing::Instrument;
+
+use crate::{
+    auth::{AuthLayer, AuthService, Credentials},
+    name::{check, OperationName, LOCATION_PATTERN},
+    proto::google::longrunning::{
+        operations_client::OperationsClient, CancelOperationRequest, DeleteOperationRequest,
+        GetOperationRequest, ListOperationsRequest, ListOperationsResponse,
+        Operation as RawOperation, WaitOperationRequest,
+    },
+    Error, PollPolicy, RetryPolicy,
+};
+
+/// The production endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://contactcenterinsights.googleapis.com";
+/// The environment variable naming an emulator's `host:port` (plaintext, no credentials).
+pub const EMULATOR_HOST_ENV: &str = "CONTACT_CENTER_INSIGHTS_EMULATOR_HOST";
+
+/// The service stack every generated client of this crate runs on.
+pub type Transport = AuthService<Channel>;
+
+/// AIP-4222: routing values are percent-encoded, keeping only unreserved characters.
+const ROUTING: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A connection to the Insights API. Cheap to clone: clones share one channel.
+#[derive(Clone, Debug)]
+pub struct Client {
+    transport: Transport,
+    settings: Arc<Settings>,
+}
+
+#[derive(Debug)]
+struct Settings {
+    endpoint: String,
+    api_client: HeaderValue,
+    user_project: Option<HeaderValue>,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    poll: PollPolicy,
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    endpoint: Option<String>,
+    credentials: Option<Credentials>,
+    quota_project: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    keep_alive: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    poll: Option<PollPolicy>,
+}
+
+impl ClientBuilder {
+    /// The endpoint URL: `https://…` (TLS, verified against the webpki roots) or `http://…` for an
+    /// emulator. Default: [`DEFAULT_ENDPOINT`], or the emulator named by [`EMULATOR_HOST_ENV`].
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The credentials. Default: Application Default Credentials for `https`, none for `http`.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The project billed for quota (`x-goog-user-project`).
+    pub fn quota_project(mut self, project: impl Into<String>) -> Self {
+        self.quota_project = Some(project.into());
+        self
+    }
+
+    /// How long to wait for the connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The deadline of each call attempt (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// HTTP/2 keep-alive ping interval (default 60 s).
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.keep_alive = Some(interval);
+        self
+    }
+
+    /// The retry policy for Operations calls.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The default polling policy of [`Operation::wait`](crate::Operation::wait).
+    pub fn poll(mut self, policy: PollPolicy) -> Self {
+        self.poll = Some(policy);
+        self
+    }
+
+    /// Builds the client. The channel connects lazily, on the first call; call this inside a
+    /// tokio runtime.
+    pub fn build(self) -> Result<Client, Error> {
+        let emulator = std::env::var(EMULATOR_HOST_ENV)
+            .ok()
+            .filter(|h| !h.is_empty());
+        let (url, default_anonymous) = match (&self.endpoint, emulator) {
+            (Some(url), _) => (url.clone(), url.starts_with("http://")),
+            (None, Some(host)) => (format!("http://{host}"), true),
+            (None, None) => (DEFAULT_ENDPOINT.to_owned(), false),
+        };
+        let credentials = match self.credentials.clone() {
+            Some(c) => c,
+            None if default_anonymous => Credentials::anonymous(),
+            None => default_credentials()?,
+        };
+        let mut endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|e| Error::InvalidArgument(format!("endpoint {url:?}: {e}")))?;
+        let uri = endpoint.uri().clone();
+        match uri.scheme_str() {
+            Some("https") => {
+                let tls = ClientTlsConfig::new().with_webpki_roots();
+                endpoint = endpoint
+                    .tls_config(tls)
+                    .map_err(|e| Error::InvalidArgument(format!("TLS for {url}: {e}")))?;
+            }
+            Some("http") => {
+                let host = uri.host().unwrap_or_default();
+                if !credentials.is_anonymous() && !is_loopback(host) {
+                    return Err(Error::InvalidArgument(format!(
+                        "refusing to send credentials in plaintext to {host}: use https, or anonymous \
+                         credentials for an emulator"
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "endpoint {url:?}: scheme must be https or http"
+                )))
+            }
+        }
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
+        endpoint = endpoint
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .http2_keep_alive_interval(self.keep_alive.unwrap_or(Duration::from_secs(60)))
+            .keep_alive_while_idle(true)
+            .user_agent(user_agent())
+            .map_err(|e| Error::InvalidArgument(format!("user agent: {e}")))?;
+        let channel = endpoint.connect_lazy();
+        Client::assemble(channel, credentials, url, self, timeout)
+    }
+}
+
+#[cfg(feature = "adc")]
+fn default_credentials() -> Result<Credentials, Error> {
+    Credentials::application_default().map_err(|e| Error::Auth {
+        message: e.0,
+        status: None,
+    })
+}
+
+#[cfg(not(feature = "adc"))]
+fn default_credentials() -> Result<Credentials, Error> {
+    Err(Error::Auth {
+        message: "no credentials given and the `adc` feature is off".to_owned(),
+        status: None,
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn user_agent() -> String {
+    format!("ccai-lro/{}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Client {
+    /// A builder with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client over a channel you made (e.g. the mock server's), without credentials.
+    pub fn from_channel(channel: Channel) -> Client {
+        Client::from_channel_with(channel, Credentials::anonymous())
+    }
+
+    /// A client over a channel you made, with credentials. The plaintext check is yours: a
+    /// channel carries no scheme we could inspect.
+    pub fn from_channel_with(channel: Channel, credentials: Credentials) -> Client {
+        let builder = ClientBuilder::default();
+        // `assemble` only fails on header values built from builder input, and there is none.
+        match Client::assemble(
+            channel,
+            credentials,
+            "(channel)".into(),
+            builder,
+            Duration::from_secs(60),
+        ) {
+            Ok(client) => client,
+            Err(_) => unreachable!("default settings are valid header values"),
+        }
+    }
+
+    fn assemble(
+        channel: Channel,
+        credentials: Credentials,
+        endpoint: String,
+        b: ClientBuilder,
+        timeout: Duration,
+    ) -> Result<Client, Error> {
+        let user_project = b
+            .quota_project
+            .as_deref()
+            .map(|p| {
+                HeaderValue::from_str(p)
+                    .map_err(|_| Error::InvalidArgument(format!("quota project {p:?}")))
+            })
+            .transpose()?;
+        let api_client = HeaderValue::from_str(&api_client())
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        Ok(Client {
+            transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
+            settings: Arc::new(Settings {
+                endpoint,
+                api_client,
+                user_project,
+                timeout: Some(timeout),
+                retry: b.retry.unwrap_or_default(),
+                poll: b.poll.unwrap_or_default(),
+            }),
+        })
+    }
+
+    /// The endpoint this client talks to.
+    pub fn endpoint(&self) -> &str {
+        &self.settings.endpoint
+    }
+
+    /// The default polling policy.
+    pub fn poll_policy(&self) -> PollPolicy {
+        self.settings.poll
+    }
+
+    /// The service stack (auth layer over the channel), for generated clients of your own.
+    pub fn transport(&self) -> Transport {
+        self.transport.clone()
+    }
+
+    /// The generated Operations client on this connection. It adds no Google headers by itself;
+    /// prefer the methods of [`Client`].
+    pub fn operations_client(&self) -> OperationsClient<Transport> {
+        OperationsClient::new(self.transport.clone())
+    }
+
+    /// Wraps `message` in a request with Google's headers: routing (`key=value`,
+    /// percent-encoded), API client, quota project, and the per-call deadline.
+    pub fn request<T>(
+        &self,
+        message: T,
+        routing_key: &str,
+        routing_value: &str,
+    ) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(message);
+        let params = format!(
+            "{routing_key}={}",
+            utf8_percent_encode(routing_value, ROUTING)
+        );
+        let md = req.metadata_mut();
+        if let Ok(v) = params.parse() {
+            md.insert("x-goog-request-params", v);
+        }
+        if let Ok(v) = tonic::metadata::MetadataValue::try_from(self.settings.api_client.as_bytes())
+        {
+            md.insert("x-goog-api-client", v);
+        }
+        if let Some(p) = &self.settings.user_project {
+            if let Ok(v) = tonic::metadata::MetadataValue::try_from(p.as_bytes()) {
+                md.insert("x-goog-user-project", v);
+            }
+        }
+        if let Some(t) = self.settings.timeout {
+            req.set_timeout(t);
+        }
+        req
+    }
+
+    /// Runs one RPC with the retry policy (when `idempotent`), a client-side deadline per attempt,
+    /// and a tracing span per attempt.
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        method: &'static str,
+        resource: &str,
+        idempotent: bool,
+        mut attempt_fn: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let policy = if idempotent {
+            self.settings.retry
+        } else {
+            RetryPolicy::never()
+        };
+        let mut attempt = 1;
+        loop {
+            let span = tracing::debug_span!(
+                "rpc",
+                method,
+                resource,
+                attempt,
+                code = tracing::field::Empty
+            );
+            let fut = attempt_fn();
+            let deadline = self.settings.timeout.unwrap_or(Duration::MAX);
+            let result = async {
+                match tokio::time::timeout(deadline, fut).await {
+                    Ok(Ok(r)) => Ok(r.into_inner()),
+                    Ok(Err(status)) => Err(Error::from_call(method, &status)),
+                    Err(_) => Err(Error::Rpc {
+                        method,
+                        status: crate::Status::new(
+                            crate::Code::DeadlineExceeded,
+                            format!("no answer within the {deadline:?} call deadline"),
+                        ),
+                    }),
+                }
+            }
+            .instrument(span.clone())
+            .await;
+            match result {
+                Ok(v) => {
+                    span.record("code", "OK");
+                    return Ok(v);
+                }
+                Err(e) => {
+                    span.record("code", e.code().as_str_name());
+                    match policy.next_delay(&e, attempt) {
+                        Some(delay) => {
+                            tracing::debug!(parent: &span, ?delay, error = %e, "retrying");
+                            tokio::time::sleep(delay).await;
+                            attempt += 1;
+                        }
+                        None => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+
+    /// GetOperation: the operation's current state.
+    pub async fn get_operation(&self, name: &str) -> Result<RawOperation, Error> {
+        let name: OperationName = name.parse()?;
+        let ops = self.operations_client();
+        self.call("GetOperation", name.as_str(), true, || {
+            let req = self.request(
+                GetOperationRequest {
+                    name: name.to_string(),
+                },
+                "name",
+                name.as_str(),
+            );
+            let mut ops = ops.clone();
+            async move { ops.get_operation(req).await }
+        })
+        .await
+    }
+
+    /// CancelOperation: asks the server to stop the operation. It may still finish; poll to see.
+    pub async fn cancel_operation(&self, name: &str) -> Result<(), Error> {
+        let name: OperationName = name.parse()?;
+        let ops = self.operations_client();
+        self.call("CancelOperation", name.as_str(), true, || {
+            let req = self.request(
+                CancelOperationRequest {
+                    name: name.to_string(),
+                },
+                "name",
+                name.as_str(),
+            );
+            let mut ops = ops.clone();
+            async move { ops.cancel_operation(req).await }
+        })
+        .await
+    }
+
+    /// DeleteOperation. Insights does not implement it: expect [`Error::Unsupported`].
+    pub async fn delete_operation(&self, name: &str) -> Result<(), Error> {
+        let name: OperationName = name.parse()?;
+        let ops = self.operations_client();
+        self.call("DeleteOperation", name.as_str(), true, || {
+            let req = self.request(
+                DeleteOperationRequest {
+                    name: name.to_string(),
+                },
+                "name",
+                name.as_str(),
+            );
+            let mut ops = ops.clone();
+            async move { ops.delete_operation(req).await }
+        })
+        .await
+    }
+
+    /// WaitOperation (server-side wait up to `timeout`). Insights does not implement it: expect
+    /// [`Error::Unsupported`], and use [`Operation::wait`](crate::Operation::wait) instead.
+    pub async fn wait_operation(
+        &self,
+        name: &str,
+        timeout: Option<Duration>,
+    ) -> Result<RawOperation, Error> {
+        let name: OperationName = name.parse()?;
+        let timeout = timeout
+            .map(prost_types::Duration::try_from)
+            .transpose()
+            .map_err(|e| Error::InvalidArgument(format!("timeout: {e}")))?;
+        let ops = self.operations_client();
+        self.call("WaitOperation", name.as_str(), true, || {
+            let msg = WaitOperationRequest {
+                name: name.to_string(),
+                timeout,
+            };
+            let req = self.request(msg, "name", name.as_str());
+            let mut ops = ops.clone();
+            async move { ops.wait_operation(req).await }
+        })
+        .await
+    }
+
+    /// ListOperations, one page per item, following `next_page_token` to the end. Each page
+    /// carries `unreachable` locations, if the server reports any.
+    pub fn list_pages(
+        &self,
+        parent: &str,
+        options: ListOptions,
+    ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + '_ {
+        let parent = parent.to_owned();
+        let ops = self.operations_client();
+        // State: Some(token) while pages remain; the first token is empty.
+        stream::try_unfold(Some(String::new()), move |token| {
+            let (parent, ops, options) = (parent.clone(), ops.clone(), options.clone());
+            async move {
+                let Some(page_token) = token else {
+                    return Ok(None);
+                };
+                check(&parent, LOCATION_PATTERN)?;
+                let page = self
+                    .call("ListOperations", &parent, true, || {
+                        let msg = ListOperationsRequest {
+                            name: parent.clone(),
+                            filter: options.filter.clone(),
+                            page_size: options.page_size,
+                            page_token: page_token.clone(),
+                            return_partial_success: options.return_partial_success,
+                        };
+                        let req = self.request(msg, "name", &parent);
+                        let mut ops = ops.clone();
+                        async move { ops.list_operations(req).await }
+                    })
+                    .await?;
+                let next = (!page.next_page_token.is_empty()).then(|| page.next_page_token.clone());
+                if next.as_deref() == Some(page_token.as_str()) {
+                    return Err(Error::InvalidArgument(format!(
+                        "ListOperations returned the same page token twice ({page_token:?}); stopping"
+                    )));
+                }
+                Ok(Some((page, next)))
+            }
+        })
+    }
+
+    /// ListOperations as a stream of operations across all pages.
+    pub fn list_operations(
+        &self,
+        parent: &str,
+        options: ListOptions,
+    ) -> impl Stream<Item = Result<RawOperation, Error>> + Send + '_ {
+        self.list_pages(parent, options)
+            .map_ok(|page| stream::iter(page.operations.into_iter().map(Ok)))
+            .try_flatten()
+    }
+}
+
+/// Options of ListOperations.
+#[derive(Clone, Debug, Default)]
+pub struct ListOptions {
+    /// A filter, e.g. `done=true`.
+    pub filter: String,
+    /// Operations per page (0: the server's default).
+    pub page_size: i32,
+    /// Ask the server to return what it can when some locations are unreachable.
+    pub return_partial_success: bool,
+}
+
+fn api_client() -> String {
+    format!(
+        "gl-rust/{} grpc/{} gccl/{}",
+        env!("CCAI_RUSTC_VERSION"),
+        // tonic exposes no version constant; this is the series we build against.
+        "tonic-0.14",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["127.0.0.1", "localhost", "[::1]", "127.9.9.9"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "10.0.0.1",
+            "example.com",
+            "contactcenterinsights.googleapis.com",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn routing_is_percent_encoded() {
+        let enc = utf8_percent_encode("projects/p/locations/l/operations/a b", ROUTING).to_string();
+        assert_eq!(enc, "projects%2Fp%2Flocations%2Fl%2Foperations%2Fa%20b");
+    }
+}

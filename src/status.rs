@@ -1,0 +1,329 @@
+//! `google.rpc.Status`: a code, a message and typed details.
+//!
+//! Servers explain failures with a [`Status`]; Google's APIs attach standard detail messages
+//! (why, what to fix, when to retry). This module decodes the ten standard types into [`Detail`]
+//! variants and keeps anything else as the raw [`Any`], so nothing the server said is lost.
+//!
+//! We decode with the crate's own generated `google.rpc` types rather than tonic-types' decoder:
+//! that one skips unknown detail types and fails the whole list on one bad detail, while we must
+//! keep both visible. [`Status`] converts to a [`tonic::Status`] (details in
+//! `grpc-status-details-bin`) for code that uses tonic-types' `StatusExt`.
+
+use std::{fmt, time::Duration};
+
+use prost::{Message, Name};
+use prost_types::Any;
+
+use crate::proto::google::rpc::{
+    self as pb, BadRequest, DebugInfo, ErrorInfo, Help, LocalizedMessage, PreconditionFailure,
+    QuotaFailure, RequestInfo, ResourceInfo, RetryInfo,
+};
+
+pub use crate::proto::google::rpc::Code;
+
+/// One detail attached to a [`Status`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Detail {
+    /// Why the error happened: reason, domain, metadata.
+    ErrorInfo(ErrorInfo),
+    /// When the client may retry.
+    RetryInfo(RetryInfo),
+    /// Server-side debugging information.
+    DebugInfo(DebugInfo),
+    /// Which quota check failed.
+    QuotaFailure(QuotaFailure),
+    /// Which precondition failed.
+    PreconditionFailure(PreconditionFailure),
+    /// Which request fields were invalid.
+    BadRequest(BadRequest),
+    /// Identifies the request for a bug report.
+    RequestInfo(RequestInfo),
+    /// The resource the error is about.
+    ResourceInfo(ResourceInfo),
+    /// Links to documentation.
+    Help(Help),
+    /// The message in the user's language.
+    LocalizedMessage(LocalizedMessage),
+    /// A detail of a type we do not know, kept as sent.
+    Other(Any),
+    /// A detail whose type is known but whose bytes did not decode; kept as sent.
+    Undecodable {
+        /// The detail as sent.
+        any: Any,
+        /// What the decoder said.
+        reason: String,
+    },
+}
+
+impl Detail {
+    /// Decodes one `Any` into the matching standard type, or keeps it.
+    pub fn from_any(any: Any) -> Detail {
+        fn decode<T: Message + Name + Default>(any: Any, wrap: fn(T) -> Detail) -> Detail {
+            match T::decode(any.value.as_slice()) {
+                Ok(v) => wrap(v),
+                Err(e) => Detail::Undecodable {
+                    any,
+                    reason: e.to_string(),
+                },
+            }
+        }
+        let url = any.type_url.as_str();
+        if url == ErrorInfo::type_url() {
+            decode(any, Detail::ErrorInfo)
+        } else if url == RetryInfo::type_url() {
+            decode(any, Detail::RetryInfo)
+        } else if url == DebugInfo::type_url() {
+            decode(any, Detail::DebugInfo)
+        } else if url == QuotaFailure::type_url() {
+            decode(any, Detail::QuotaFailure)
+        } else if url == PreconditionFailure::type_url() {
+            decode(any, Detail::PreconditionFailure)
+        } else if url == BadRequest::type_url() {
+            decode(any, Detail::BadRequest)
+        } else if url == RequestInfo::type_url() {
+            decode(any, Detail::RequestInfo)
+        } else if url == ResourceInfo::type_url() {
+            decode(any, Detail::ResourceInfo)
+        } else if url == Help::type_url() {
+            decode(any, Detail::Help)
+        } else if url == LocalizedMessage::type_url() {
+            decode(any, Detail::LocalizedMessage)
+        } else {
+            Detail::Other(any)
+        }
+    }
+
+    /// Encodes the detail back into an `Any`.
+    pub fn to_any(&self) -> Any {
+        fn pack<T: Message + Name>(m: &T) -> Any {
+            Any {
+                type_url: T::type_url(),
+                value: m.encode_to_vec(),
+            }
+        }
+        match self {
+            Detail::ErrorInfo(m) => pack(m),
+            Detail::RetryInfo(m) => pack(m),
+            Detail::DebugInfo(m) => pack(m),
+            Detail::QuotaFailure(m) => pack(m),
+            Detail::PreconditionFailure(m) => pack(m),
+            Detail::BadRequest(m) => pack(m),
+            Detail::RequestInfo(m) => pack(m),
+            Detail::ResourceInfo(m) => pack(m),
+            Detail::Help(m) => pack(m),
+            Detail::LocalizedMessage(m) => pack(m),
+            Detail::Other(any) | Detail::Undecodable { any, .. } => any.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Detail::ErrorInfo(e) => {
+                write!(f, "ErrorInfo reason={} domain={}", e.reason, e.domain)?;
+                let mut meta: Vec<_> = e.metadata.iter().collect();
+                meta.sort();
+                for (k, v) in meta {
+                    write!(f, " {k}={v}")?;
+                }
+                Ok(())
+            }
+            Detail::RetryInfo(r) => match r.retry_delay.as_ref().and_then(duration) {
+                Some(d) => write!(f, "RetryInfo retry_delay={d:?}"),
+                None => write!(f, "RetryInfo (no delay)"),
+            },
+            Detail::BadRequest(b) => {
+                write!(f, "BadRequest")?;
+                for v in &b.field_violations {
+                    write!(f, " {}: {}", v.field, v.description)?;
+                }
+                Ok(())
+            }
+            Detail::PreconditionFailure(p) => {
+                write!(f, "PreconditionFailure")?;
+                for v in &p.violations {
+                    write!(f, " {} {}: {}", v.r#type, v.subject, v.description)?;
+                }
+                Ok(())
+            }
+            Detail::QuotaFailure(q) => {
+                write!(f, "QuotaFailure")?;
+                for v in &q.violations {
+                    write!(f, " {}: {}", v.subject, v.description)?;
+                }
+                Ok(())
+            }
+            Detail::ResourceInfo(r) => {
+                write!(
+                    f,
+                    "ResourceInfo {} {}: {}",
+                    r.resource_type, r.resource_name, r.description
+                )
+            }
+            Detail::RequestInfo(r) => write!(f, "RequestInfo request_id={}", r.request_id),
+            Detail::Help(h) => {
+                write!(f, "Help")?;
+                for l in &h.links {
+                    write!(f, " {} <{}>", l.description, l.url)?;
+                }
+                Ok(())
+            }
+            Detail::LocalizedMessage(l) => {
+                write!(f, "LocalizedMessage {}: {}", l.locale, l.message)
+            }
+            Detail::DebugInfo(d) => write!(f, "DebugInfo {}", d.detail),
+            Detail::Other(any) => write!(f, "{} ({} bytes)", any.type_url, any.value.len()),
+            Detail::Undecodable { any, reason } => {
+                write!(f, "{} (undecodable: {reason})", any.type_url)
+            }
+        }
+    }
+}
+
+/// A `google.rpc.Status`: what a server said about a failed call or a failed operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    code: i32,
+    message: String,
+    details: Vec<Detail>,
+}
+
+impl Status {
+    /// A status with a code and message, no details.
+    pub fn new(code: Code, message: impl Into<String>) -> Status {
+        Status {
+            code: code as i32,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds a detail.
+    pub fn with_detail(mut self, detail: Detail) -> Status {
+        self.details.push(detail);
+        self
+    }
+
+    /// The code; numbers outside `google.rpc.Code` read as [`Code::Unknown`] (see [`Status::raw_code`]).
+    pub fn code(&self) -> Code {
+        Code::try_from(self.code).unwrap_or(Code::Unknown)
+    }
+
+    /// The code number exactly as the server sent it.
+    pub fn raw_code(&self) -> i32 {
+        self.code
+    }
+
+    /// The developer-facing message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Every detail, decoded where the type is standard.
+    pub fn details(&self) -> &[Detail] {
+        &self.details
+    }
+
+    /// The delay the server asked for in a `RetryInfo` detail.
+    pub fn retry_delay(&self) -> Option<Duration> {
+        self.details.iter().find_map(|d| match d {
+            Detail::RetryInfo(r) => r.retry_delay.as_ref().and_then(duration),
+            _ => None,
+        })
+    }
+
+    /// The first `ErrorInfo` detail, the machine-readable reason.
+    pub fn error_info(&self) -> Option<&ErrorInfo> {
+        self.details.iter().find_map(|d| match d {
+            Detail::ErrorInfo(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// Reads a status from a gRPC response: its code, message and `grpc-status-details-bin`.
+    pub fn from_tonic(status: &tonic::Status) -> Status {
+        let code = status.code() as i32;
+        let message = status.message().to_owned();
+        if status.details().is_empty() {
+            return Status {
+                code,
+                message,
+                details: Vec::new(),
+            };
+        }
+        match pb::Status::decode(status.details()) {
+            Ok(proto) => Status {
+                code,
+                message,
+                details: decode_details(proto.details),
+            },
+            Err(e) => Status {
+                code,
+                message,
+                details: vec![Detail::Undecodable {
+                    any: Any {
+                        type_url: pb::Status::type_url(),
+                        value: status.details().to_vec(),
+                    },
+                    reason: format!("grpc-status-details-bin: {e}"),
+                }],
+            },
+        }
+    }
+
+    /// The status as a `google.rpc.Status` message.
+    pub fn to_proto(&self) -> pb::Status {
+        pb::Status {
+            code: self.code,
+            message: self.message.clone(),
+            details: self.details.iter().map(Detail::to_any).collect(),
+        }
+    }
+}
+
+impl From<pb::Status> for Status {
+    fn from(proto: pb::Status) -> Status {
+        Status {
+            code: proto.code,
+            message: proto.message,
+            details: decode_details(proto.details),
+        }
+    }
+}
+
+impl From<&Status> for tonic::Status {
+    fn from(s: &Status) -> tonic::Status {
+        tonic::Status::with_details(
+            tonic::Code::from_i32(s.code),
+            s.message.clone(),
+            s.to_proto().encode_to_vec().into(),
+        )
+    }
+}
+
+fn decode_details(details: Vec<Any>) -> Vec<Detail> {
+    details.into_iter().map(Detail::from_any).collect()
+}
+
+/// A protobuf duration as a std one; `None` when negative or out of range.
+pub(crate) fn duration(d: &prost_types::Duration) -> Option<Duration> {
+    Duration::try_from(*d).ok()
+}
+
+impl fmt::Display for Status {
+    /// `CODE_NAME: message [detail; detail]`, one line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Code::try_from(self.code) {
+            Ok(c) => write!(f, "{}", c.as_str_name())?,
+            Err(_) => write!(f, "CODE_{}", self.code)?,
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.details.is_empty() {
+            let parts: Vec<String> = self.details.iter().map(ToString::to_string).collect();
+            write!(f, " [{}]", parts.join("; "))?;
+        }
+        Ok(())
+    }
+}
