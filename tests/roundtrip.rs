@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    conversation::Medium, issue_model, issue_model_label_stats::IssueStats, CreateIssueModelMetadata,
-    CreateIssueModelRequest, IssueModel, IssueModelLabelStats,
+    conversation::Medium, issue_model, issue_model_label_stats::IssueStats,
+    CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel, IssueModelLabelStats,
 };
 use ccai_lro::proto::google::longrunning::{operation, Operation};
 use prost::{Message, Name};
@@ -37,8 +37,14 @@ fn issue_model() -> IssueModel {
             ]),
         }),
         issue_count: 2,
-        create_time: Some(Timestamp { seconds: 1_763_800_000, nanos: 0 }),
-        update_time: Some(Timestamp { seconds: 1_763_801_800, nanos: 500_000_000 }),
+        create_time: Some(Timestamp {
+            seconds: 1_763_800_000,
+            nanos: 0,
+        }),
+        update_time: Some(Timestamp {
+            seconds: 1_763_801_800,
+            nanos: 500_000_000,
+        }),
         model_type: issue_model::ModelType::TypeV2 as i32,
         language_code: "en-US".to_owned(),
     }
@@ -49,9 +55,18 @@ fn metadata() -> CreateIssueModelMetadata {
     requested.name.clear();
     requested.training_stats = None;
     CreateIssueModelMetadata {
-        create_time: Some(Timestamp { seconds: 1_763_800_000, nanos: 0 }),
-        end_time: Some(Timestamp { seconds: 1_763_801_800, nanos: 0 }),
-        request: Some(CreateIssueModelRequest { parent: PARENT.to_owned(), issue_model: Some(requested) }),
+        create_time: Some(Timestamp {
+            seconds: 1_763_800_000,
+            nanos: 0,
+        }),
+        end_time: Some(Timestamp {
+            seconds: 1_763_801_800,
+            nanos: 0,
+        }),
+        request: Some(CreateIssueModelRequest {
+            parent: PARENT.to_owned(),
+            issue_model: Some(requested),
+        }),
     }
 }
 
@@ -61,7 +76,9 @@ fn operation_with_issue_model_round_trips() {
         name: format!("{PARENT}/operations/create-issue-model-1"),
         metadata: Some(Any::from_msg(&metadata()).expect("encode metadata")),
         done: true,
-        result: Some(operation::Result::Response(Any::from_msg(&issue_model()).expect("encode response"))),
+        result: Some(operation::Result::Response(
+            Any::from_msg(&issue_model()).expect("encode response"),
+        )),
     };
     let bytes = op.encode_to_vec();
     let back = Operation::decode(bytes.as_slice()).expect("decode operation");
@@ -69,15 +86,25 @@ fn operation_with_issue_model_round_trips() {
 
     let meta = back.metadata.as_ref().expect("metadata present");
     assert_eq!(meta.type_url, CreateIssueModelMetadata::type_url());
-    assert_eq!(meta.to_msg::<CreateIssueModelMetadata>().expect("unpack metadata"), metadata());
+    assert_eq!(
+        meta.to_msg::<CreateIssueModelMetadata>()
+            .expect("unpack metadata"),
+        metadata()
+    );
 
     let Some(operation::Result::Response(response)) = &back.result else {
         panic!("response expected, got {:?}", back.result);
     };
-    assert_eq!(response.type_url, "type.googleapis.com/google.cloud.contactcenterinsights.v1.IssueModel");
+    assert_eq!(
+        response.type_url,
+        "type.googleapis.com/google.cloud.contactcenterinsights.v1.IssueModel"
+    );
     let model: IssueModel = response.to_msg().expect("unpack response");
     assert_eq!(model, issue_model());
-    assert_eq!(model.training_stats.as_ref().map(|s| s.issue_stats.len()), Some(2));
+    assert_eq!(
+        model.training_stats.as_ref().map(|s| s.issue_stats.len()),
+        Some(2)
+    );
 }
 
 #[test]
