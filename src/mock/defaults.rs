@@ -1,0 +1,247 @@
+//! The default script of each Insights RPC: a few metadata steps over 2 s of tokio time, then
+//! the RPC's declared response.
+//!
+//! Response and metadata types come from each method's `google.longrunning.operation_info`
+//! option in the embedded descriptor set, so the mock cannot drift from the schema. Metadata is
+//! filled generically through prost-reflect (`create_time`, `request` echoed, `end_time` once
+//! done, wherever the type has those fields); a few responses that carry a resource are built
+//! typed so they look like the real thing.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use prost::{Message, Name};
+use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage, Value};
+use prost_types::{Any, Timestamp};
+
+use super::insights::Start;
+use super::script::{pack, Script};
+use crate::proto::google::cloud::contactcenterinsights::v1::{
+    conversation, issue_model, issue_model_label_stats::IssueStats, Analysis,
+    BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,
+    IssueModel, IssueModelLabelStats, QueryMetricsResponse, UploadConversationRequest,
+};
+use crate::proto::FILE_DESCRIPTOR_SET;
+
+/// Time between two steps of a default script.
+pub const STEP: Duration = Duration::from_millis(500);
+/// Metadata snapshots in a default script; done after `STEPS * STEP` = 2 s.
+pub const STEPS: u32 = 4;
+
+const SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
+const TYPE_PREFIX: &str = "type.googleapis.com/";
+
+fn pool() -> Option<&'static DescriptorPool> {
+    static POOL: OnceLock<Option<DescriptorPool>> = OnceLock::new();
+    POOL.get_or_init(|| DescriptorPool::decode(FILE_DESCRIPTOR_SET).ok())
+        .as_ref()
+}
+
+/// The `(response_type, metadata_type)` full names an Insights RPC declares in its
+/// `google.longrunning.operation_info` option, e.g. for `"CreateIssueModel"`
+/// `("google.cloud.contactcenterinsights.v1.IssueModel",
+/// "google.cloud.contactcenterinsights.v1.CreateIssueModelMetadata")`.
+pub fn operation_info(method: &str) -> Option<(String, String)> {
+    let pool = pool()?;
+    let service = pool.get_service_by_name(SERVICE)?;
+    let method = service.methods().find(|m| m.name() == method)?;
+    let ext = pool.get_extension_by_name("google.longrunning.operation_info")?;
+    let options = method.options();
+    if !options.has_extension(&ext) {
+        return None;
+    }
+    let info = options.get_extension(&ext);
+    let info = info.as_message()?;
+    let field = |name: &str| {
+        let v = info.get_field_by_name(name)?;
+        let s = v.as_str()?.to_owned();
+        // AIP-151 allows names relative to the service's package.
+        Some(if s.contains('.') {
+            s
+        } else {
+            format!("{}.{s}", service.package_name())
+        })
+    };
+    Some((field("response_type")?, field("metadata_type")?))
+}
+
+fn set_message(message: &mut DynamicMessage, field: &str, type_name: &str, bytes: &[u8]) {
+    let Some(f) = message.descriptor().get_field_by_name(field) else {
+        return;
+    };
+    let Some(desc) = f.kind().as_message().cloned() else {
+        return;
+    };
+    if desc.full_name() != type_name {
+        return;
+    }
+    if let Ok(value) = DynamicMessage::decode(desc, bytes) {
+        // A type mismatch was ruled out above; ignoring the result keeps this best-effort.
+        let _ = message.try_set_field(&f, Value::Message(value));
+    }
+}
+
+/// Metadata of type `desc` with whichever of `create_time`, `end_time` and `request` it has.
+fn metadata(desc: &MessageDescriptor, start: &Start, end: Option<&Timestamp>) -> Any {
+    let mut m = DynamicMessage::new(desc.clone());
+    let ts = Timestamp::full_name();
+    set_message(&mut m, "create_time", &ts, &start.created.encode_to_vec());
+    if let Some(end) = end {
+        set_message(&mut m, "end_time", &ts, &end.encode_to_vec());
+    }
+    let request_type = start
+        .request
+        .type_url
+        .strip_prefix(TYPE_PREFIX)
+        .unwrap_or_default();
+    set_message(&mut m, "request", request_type, &start.request.value);
+    // CreateAnalysisOperationMetadata names the conversation instead of echoing the request.
+    if let Some(f) = desc.get_field_by_name("conversation") {
+        let _ = m.try_set_field(&f, Value::String(start.resource.clone()));
+    }
+    Any {
+        type_url: format!("{TYPE_PREFIX}{}", desc.full_name()),
+        value: m.encode_to_vec(),
+    }
+}
+
+fn add(t: &Timestamp, d: Duration) -> Timestamp {
+    let mut t = t.clone();
+    t.seconds += i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);
+    t.nanos += i32::try_from(d.subsec_nanos()).unwrap_or(0);
+    t.normalize();
+    t
+}
+
+/// The response of the methods whose result is a resource; `None` for the others.
+fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
+    Some(match start.method {
+        "CreateIssueModel" => pack(&issue_model(start, end)),
+        "UploadConversation" => {
+            let req: UploadConversationRequest = start.request_as().unwrap_or_default();
+            let id = if req.conversation_id.is_empty() {
+                start.id.clone()
+            } else {
+                req.conversation_id
+            };
+            let conversation = req.conversation.unwrap_or_default();
+            pack(&Conversation {
+                name: format!("{}/conversations/{id}", start.resource),
+                create_time: Some(end.clone()),
+                update_time: Some(end.clone()),
+                medium: if conversation.medium == 0 {
+                    conversation::Medium::Chat as i32
+                } else {
+                    conversation.medium
+                },
+                ..conversation
+            })
+        }
+        "CreateAnalysis" => {
+            let req: CreateAnalysisRequest = start.request_as().unwrap_or_default();
+            pack(&Analysis {
+                name: format!("{}/analyses/{}", start.resource, start.id),
+                request_time: Some(start.created.clone()),
+                create_time: Some(end.clone()),
+                annotator_selector: req.analysis.and_then(|a| a.annotator_selector),
+                ..Default::default()
+            })
+        }
+        "BulkAnalyzeConversations" => pack(&BulkAnalyzeConversationsResponse {
+            successful_analysis_count: 10,
+            failed_analysis_count: 0,
+        }),
+        "QueryMetrics" => pack(&QueryMetricsResponse {
+            location: start.resource.clone(),
+            update_time: Some(end.clone()),
+            ..Default::default()
+        }),
+        _ => return None,
+    })
+}
+
+/// The IssueModel a default CreateIssueModel produces: the request's model, named under the
+/// parent, UNDEPLOYED, with training statistics for three issues.
+fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
+    let req: CreateIssueModelRequest = start.request_as().unwrap_or_default();
+    let requested = req.issue_model.unwrap_or_default();
+    let name = format!("{}/issueModels/{}", start.resource, start.id);
+    let issues = [
+        ("Billing", 412),
+        ("Shipping delay", 288),
+        ("Cancellation", 135),
+    ];
+    let issue_stats: HashMap<String, IssueStats> = issues
+        .iter()
+        .enumerate()
+        .map(|(i, (display, count))| {
+            let issue = format!("{name}/issues/{}", i + 1);
+            let stats = IssueStats {
+                issue: issue.clone(),
+                labeled_conversations_count: *count,
+                display_name: (*display).to_owned(),
+            };
+            (issue, stats)
+        })
+        .collect();
+    let labeled: i64 = issues.iter().map(|(_, c)| c).sum();
+    let unclassified = 65;
+    let mut input = requested.input_data_config.unwrap_or_default();
+    if input.training_conversations_count == 0 {
+        input.training_conversations_count = labeled + unclassified;
+    }
+    IssueModel {
+        name,
+        create_time: Some(start.created.clone()),
+        update_time: Some(end.clone()),
+        issue_count: issues.len() as i64,
+        state: issue_model::State::Undeployed as i32,
+        training_stats: Some(IssueModelLabelStats {
+            analyzed_conversations_count: labeled + unclassified,
+            unclassified_conversations_count: unclassified,
+            issue_stats,
+        }),
+        input_data_config: Some(input),
+        model_type: if requested.model_type == 0 {
+            issue_model::ModelType::TypeV2 as i32
+        } else {
+            requested.model_type
+        },
+        language_code: if requested.language_code.is_empty() {
+            "en-US".to_owned()
+        } else {
+            requested.language_code
+        },
+        display_name: requested.display_name,
+    }
+}
+
+/// The default script of `start.method`: [`STEPS`] metadata snapshots [`STEP`] apart, then the
+/// declared response (with `end_time` in the final metadata).
+pub fn script(start: &Start) -> Script {
+    let total = STEP.saturating_mul(STEPS);
+    let end = add(&start.created, total);
+    let info = operation_info(start.method);
+    let meta_desc = info
+        .as_ref()
+        .and_then(|(_, m)| pool()?.get_message_by_name(m));
+    let response = typed_response(start, &end).unwrap_or_else(|| Any {
+        // Every declared response type accepts the empty encoding (its default value).
+        type_url: format!(
+            "{TYPE_PREFIX}{}",
+            info.as_ref()
+                .map_or("google.protobuf.Empty", |(r, _)| r.as_str())
+        ),
+        value: Vec::new(),
+    });
+    let mut script = Script::new().every(STEP).respond_any(response);
+    if let Some(desc) = meta_desc {
+        let running = metadata(&desc, start, None);
+        for _ in 0..STEPS {
+            script = script.metadata_any(running.clone());
+        }
+        script = script.final_metadata_any(metadata(&desc, start, Some(&end)));
+    }
+    script
+}

@@ -1,0 +1,102 @@
+//! Resource-name validation, answering `INVALID_ARGUMENT` the way the service does.
+
+use tonic::Status;
+
+const OPERATION_PATTERN: &str = "projects/{project}/locations/{location}/operations/{operation}";
+const PARENT_PATTERN: &str = "projects/{project}/locations/{location}";
+
+/// A valid segment is non-empty and printable; `/` already split it off.
+fn segment_ok(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| !c.is_control() && !c.is_whitespace())
+}
+
+/// Splits `projects/{p}/locations/{l}/operations/{o}` into its parent and operation id.
+pub(crate) fn operation(name: &str) -> Result<(&str, &str), Status> {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        ["projects", p, "locations", l, "operations", o]
+            if segment_ok(p) && segment_ok(l) && segment_ok(o) =>
+        {
+            // The parent is a prefix of the name: slice instead of allocating.
+            let parent_len = name.len() - o.len() - "/operations/".len();
+            Ok((&name[..parent_len], o))
+        }
+        _ => Err(Status::invalid_argument(format!(
+            "invalid operation name {name:?}: expected {OPERATION_PATTERN}"
+        ))),
+    }
+}
+
+/// Checks a ListOperations parent `projects/{p}/locations/{l}`.
+pub(crate) fn parent(name: &str) -> Result<&str, Status> {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        ["projects", p, "locations", l] if segment_ok(p) && segment_ok(l) => Ok(name),
+        _ => Err(Status::invalid_argument(format!(
+            "invalid parent {name:?}: expected {PARENT_PATTERN}"
+        ))),
+    }
+}
+
+/// The `projects/{p}/locations/{l}` prefix of any Insights resource name (a parent, an
+/// issue model, an encryption spec...), which is where that resource's operations live.
+pub(crate) fn location_of<'a>(field: &str, resource: &'a str) -> Result<&'a str, Status> {
+    let mut parts = resource.splitn(5, '/');
+    let ok = matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("projects"), Some(p), Some("locations"), Some(l)) if segment_ok(p) && segment_ok(l)
+    );
+    if !ok {
+        return Err(Status::invalid_argument(format!(
+            "invalid {field} {resource:?}: expected {PARENT_PATTERN}[/...]"
+        )));
+    }
+    let rest = parts.next();
+    if rest.is_some_and(|r| r.split('/').any(|s| !segment_ok(s))) {
+        return Err(Status::invalid_argument(format!(
+            "invalid {field} {resource:?}: empty or malformed segment"
+        )));
+    }
+    let len = match rest {
+        Some(r) => resource.len() - r.len() - 1,
+        None => resource.len(),
+    };
+    Ok(&resource[..len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_operation_names() {
+        assert_eq!(
+            operation("projects/p/locations/l/operations/42").ok(),
+            Some(("projects/p/locations/l", "42"))
+        );
+        for bad in [
+            "",
+            "projects/p/locations/l/operations/",
+            "projects/p/locations/l/operations/a/b",
+            "projects//locations/l/operations/1",
+            "operations/1",
+            "projects/p/locations/l/operation/1",
+        ] {
+            assert!(operation(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn finds_the_location_of_resources() {
+        assert_eq!(
+            location_of("name", "projects/p/locations/l/issueModels/m").ok(),
+            Some("projects/p/locations/l")
+        );
+        assert_eq!(
+            location_of("parent", "projects/p/locations/l").ok(),
+            Some("projects/p/locations/l")
+        );
+        assert!(location_of("name", "projects/p/locations/l/issueModels/").is_err());
+        assert!(location_of("name", "projects/p").is_err());
+    }
+}

@@ -1,0 +1,80 @@
+//! Request recording, so tests can assert what a client sent: method, resource and headers.
+
+use std::collections::VecDeque;
+
+use tokio::time::Instant;
+use tonic::metadata::{KeyAndValueRef, MetadataMap};
+
+/// One request as the server received it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// The gRPC method name, e.g. `"GetOperation"` (see [`method`](super::method)).
+    pub method: &'static str,
+    /// The resource the request names: the operation name, the ListOperations parent, or the
+    /// starter's parent/name.
+    pub resource: String,
+    /// Every request header as received, in order (binary `-bin` values in their base64 wire
+    /// form), including `authorization`, `x-goog-*` and `user-agent`.
+    pub headers: Vec<(String, String)>,
+    /// When it arrived, in tokio time.
+    pub at: Instant,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (lowercase), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub(crate) fn headers(metadata: &MetadataMap) -> Vec<(String, String)> {
+    metadata
+        .iter()
+        .map(|kv| match kv {
+            KeyAndValueRef::Ascii(k, v) => (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_encoded_bytes()).into_owned(),
+            ),
+            KeyAndValueRef::Binary(k, v) => (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_encoded_bytes()).into_owned(),
+            ),
+        })
+        .collect()
+}
+
+/// The most recent requests, bounded so a long-running emulator does not grow without limit.
+pub(crate) struct Recorder {
+    limit: usize,
+    requests: VecDeque<RecordedRequest>,
+}
+
+impl Recorder {
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            requests: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, request: RecordedRequest) {
+        if self.limit == 0 {
+            return;
+        }
+        if self.requests.len() >= self.limit {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(request);
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
+        self.requests.iter().cloned().collect()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.requests.clear();
+    }
+}

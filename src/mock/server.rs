@@ -1,0 +1,404 @@
+//! [`MockServer`], its builder, and [`serve`] for the standalone emulator.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::io::DuplexStream;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream};
+use tokio_stream::StreamExt;
+use tonic::transport::server::Router;
+use tonic::transport::{Channel, Server};
+
+use super::clock::Clock;
+use super::faults::{Fault, Faults, Latency};
+use super::insights::{InsightsService, Start};
+use super::names;
+use super::operations::OperationsService;
+use super::record::{RecordedRequest, Recorder};
+use super::script::Script;
+use super::shared::{lock, ScriptFn, Shared};
+use super::transport::{in_memory_channel, MockIo};
+use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
+use crate::proto::google::longrunning::operations_server::OperationsServer;
+use crate::proto::google::longrunning::Operation;
+
+/// The seed of the fault PRNG unless [`MockServerBuilder::seed`] sets one.
+pub const DEFAULT_SEED: u64 = 0x5eed_cca1;
+/// How many requests are kept for [`MockServer::requests`] unless
+/// [`MockServerBuilder::record_limit`] says otherwise (the oldest are dropped first).
+pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
+
+/// Configures a [`MockServer`] (or an emulator started with [`MockServerBuilder::serve`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use ccai_lro::mock::{method, Fault, Latency, MockServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = MockServer::builder()
+///     .seed(7)
+///     .require_bearer("test-token")
+///     .fail_sequence(method::GET_OPERATION, [Fault::Unavailable, Fault::Ok])
+///     .latency(method::ALL, Latency::Fixed(Duration::from_millis(5)))
+///     .start()
+///     .await;
+/// # drop(server);
+/// # }
+/// ```
+pub struct MockServerBuilder {
+    seed: u64,
+    bearer: Option<String>,
+    delete_and_wait: bool,
+    epoch: Option<SystemTime>,
+    record_limit: usize,
+    scripts: HashMap<String, ScriptFn>,
+    faults: Vec<Box<dyn FnOnce(&mut Faults) + Send>>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SEED,
+            bearer: None,
+            delete_and_wait: false,
+            epoch: None,
+            record_limit: DEFAULT_RECORD_LIMIT,
+            scripts: HashMap::new(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("seed", &self.seed)
+            .field("require_bearer", &self.bearer.is_some())
+            .field("delete_and_wait", &self.delete_and_wait)
+            .field("scripts", &self.scripts.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServerBuilder {
+    /// Seeds the PRNG behind failure rates and latency ranges.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Answers `UNAUTHENTICATED` (with a `google.rpc.ErrorInfo`) to any call without the header
+    /// `authorization: Bearer <token>`.
+    pub fn require_bearer(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(token.into());
+        self
+    }
+
+    /// Implements DeleteOperation and WaitOperation with their AIP-151 semantics instead of
+    /// answering `UNIMPLEMENTED` as Insights does.
+    pub fn delete_and_wait(mut self, enabled: bool) -> Self {
+        self.delete_and_wait = enabled;
+        self
+    }
+
+    /// The wall-clock time the server's tokio clock starts at, for reproducible timestamps in
+    /// metadata and resources (default: the real time at start).
+    pub fn epoch(mut self, epoch: SystemTime) -> Self {
+        self.epoch = Some(epoch);
+        self
+    }
+
+    /// Keeps the last `limit` requests for [`MockServer::requests`] (0 records nothing).
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
+    /// Replaces the default script of the Insights RPC `method` (e.g. `"CreateIssueModel"`);
+    /// `f` sees the request and the new operation's name. [`default_script`](super::default_script)
+    /// gives the default to start from.
+    pub fn script_for(
+        mut self,
+        method: &str,
+        f: impl Fn(&Start) -> Script + Send + Sync + 'static,
+    ) -> Self {
+        self.scripts.insert(method.to_owned(), Arc::new(f));
+        self
+    }
+
+    /// Queues faults for the next calls of `method` (or [`method::ALL`](super::method::ALL)),
+    /// consumed one per call before any rate applies.
+    pub fn fail_sequence(mut self, method: &str, faults: impl IntoIterator<Item = Fault>) -> Self {
+        let (method, faults) = (method.to_owned(), faults.into_iter().collect::<Vec<_>>());
+        self.faults
+            .push(Box::new(move |f| f.push_sequence(&method, faults)));
+        self
+    }
+
+    /// Fails a fraction `rate` (0.0–1.0) of the calls of `method` with one of `faults`, drawn
+    /// with the seeded PRNG.
+    pub fn fail_rate(
+        mut self,
+        method: &str,
+        rate: f64,
+        faults: impl IntoIterator<Item = Fault>,
+    ) -> Self {
+        let (method, faults) = (method.to_owned(), faults.into_iter().collect::<Vec<_>>());
+        self.faults
+            .push(Box::new(move |f| f.set_rate(&method, rate, faults)));
+        self
+    }
+
+    /// Delays every answer of `method` by `latency` (tokio time).
+    pub fn latency(mut self, method: &str, latency: Latency) -> Self {
+        let method = method.to_owned();
+        self.faults
+            .push(Box::new(move |f| f.set_latency(&method, latency)));
+        self
+    }
+
+    fn shared(self) -> Arc<Shared> {
+        let mut faults = Faults::new(self.seed);
+        for apply in self.faults {
+            apply(&mut faults);
+        }
+        Arc::new(Shared::new(
+            Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
+            self.bearer,
+            self.delete_and_wait,
+            faults,
+            Recorder::new(self.record_limit),
+            self.scripts,
+        ))
+    }
+
+    /// Starts the server on an in-memory transport; reach it with [`MockServer::channel`].
+    /// Must be called inside a tokio runtime.
+    pub async fn start(self) -> MockServer {
+        MockServer::spawn(self.shared(), None)
+    }
+
+    /// Starts the server on the in-memory transport and also on a TCP socket bound to `addr`
+    /// (e.g. `"127.0.0.1:0"`); [`MockServer::local_addr`] gives the bound address.
+    pub async fn start_tcp(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<MockServer> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(MockServer::spawn(self.shared(), Some(listener)))
+    }
+
+    /// Serves on `listener` until `shutdown` completes — the `ccai-lro emulator` loop.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), tonic::transport::Error> {
+        router(&self.shared())
+            .serve_with_incoming_shutdown(tcp_incoming(listener), shutdown)
+            .await
+    }
+}
+
+/// Serves the default mock (Insights defaults, no faults) on `listener` until `shutdown`
+/// completes. This is the standalone emulator; use [`MockServer::builder`] and
+/// [`MockServerBuilder::serve`] to configure it.
+///
+/// ```no_run
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// println!("{}", listener.local_addr()?);
+/// ccai_lro::mock::serve(listener, async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    MockServerBuilder::default().serve(listener, shutdown).await
+}
+
+fn router(shared: &Arc<Shared>) -> Router {
+    Server::builder()
+        .add_service(OperationsServer::new(OperationsService(shared.clone())))
+        .add_service(ContactCenterInsightsServer::new(InsightsService(
+            shared.clone(),
+        )))
+}
+
+fn tcp_incoming(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
+    TcpListenerStream::new(listener).map(|conn| {
+        conn.map(|s| {
+            // Polls are tiny request/response pairs; Nagle would only add latency.
+            let _ = s.set_nodelay(true);
+            MockIo::new(s)
+        })
+    })
+}
+
+/// A running mock of Contact Center AI Insights and its `google.longrunning.Operations`.
+///
+/// Dropping it stops accepting connections.
+pub struct MockServer {
+    shared: Arc<Shared>,
+    connections: mpsc::UnboundedSender<DuplexStream>,
+    local_addr: Option<SocketAddr>,
+    // Dropping the senders completes the servers' shutdown signals.
+    _shutdown: Vec<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("local_addr", &self.local_addr)
+            .field("operations", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a server with the defaults on the in-memory transport.
+    pub async fn start() -> MockServer {
+        MockServerBuilder::default().start().await
+    }
+
+    /// Starts a server with the defaults on the in-memory transport and on `127.0.0.1:0`.
+    pub async fn start_tcp() -> io::Result<MockServer> {
+        MockServerBuilder::default().start_tcp("127.0.0.1:0").await
+    }
+
+    /// A builder to configure faults, auth, scripts and more.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    fn spawn(shared: Arc<Shared>, listener: Option<TcpListener>) -> MockServer {
+        let mut shutdown = Vec::new();
+        let (connections, incoming) = mpsc::unbounded_channel::<DuplexStream>();
+        let (tx, rx) = oneshot::channel::<()>();
+        shutdown.push(tx);
+        let incoming =
+            UnboundedReceiverStream::new(incoming).map(|s| Ok::<_, io::Error>(MockIo::new(s)));
+        tokio::spawn(
+            router(&shared).serve_with_incoming_shutdown(incoming, async {
+                let _ = rx.await;
+            }),
+        );
+        let local_addr = listener.and_then(|listener| {
+            let addr = listener.local_addr().ok()?;
+            let (tx, rx) = oneshot::channel::<()>();
+            shutdown.push(tx);
+            tokio::spawn(router(&shared).serve_with_incoming_shutdown(
+                tcp_incoming(listener),
+                async {
+                    let _ = rx.await;
+                },
+            ));
+            Some(addr)
+        });
+        MockServer {
+            shared,
+            connections,
+            local_addr,
+            _shutdown: shutdown,
+        }
+    }
+
+    /// A new channel to the server over the in-memory transport. It connects lazily, and
+    /// reconnects after a dropped connection; each channel is its own connection.
+    pub fn channel(&self) -> Channel {
+        in_memory_channel(self.connections.clone())
+    }
+
+    /// The TCP address the server listens on, if started with a socket.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// Adds (or replaces) the operation `name`, which then follows `script` from now on.
+    ///
+    /// # Panics
+    ///
+    /// If `name` is not `projects/{project}/locations/{location}/operations/{operation}`.
+    pub fn insert(&self, name: &str, script: Script) {
+        let parent = match names::operation(name) {
+            Ok((parent, _)) => parent,
+            Err(e) => panic!("MockServer::insert: {}", e.message()),
+        };
+        self.shared
+            .store()
+            .insert(name, parent, script, Instant::now());
+        self.shared.changed.notify_waiters();
+    }
+
+    /// The operation `name` as a client would see it now, without counting as a poll.
+    pub fn operation(&self, name: &str) -> Option<Operation> {
+        self.shared
+            .store()
+            .get(name)
+            .map(|e| e.render(Instant::now()))
+    }
+
+    /// How many operations the server holds.
+    pub fn len(&self) -> usize {
+        self.shared.store().len()
+    }
+
+    /// Whether the server holds no operations.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The requests received so far, oldest first (see [`MockServerBuilder::record_limit`]).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.recorder).snapshot()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.recorder).clear();
+    }
+
+    /// Like [`MockServerBuilder::fail_sequence`], on a running server.
+    pub fn fail_sequence(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.shared.faults).push_sequence(method, faults);
+    }
+
+    /// Like [`MockServerBuilder::fail_rate`], on a running server.
+    pub fn fail_rate(&self, method: &str, rate: f64, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.shared.faults).set_rate(method, rate, faults.into_iter().collect());
+    }
+
+    /// Like [`MockServerBuilder::latency`], on a running server.
+    pub fn latency(&self, method: &str, latency: Latency) {
+        lock(&self.shared.faults).set_latency(method, latency);
+    }
+
+    /// Removes every queued fault, rate and latency.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Restarts the fault PRNG from `seed`.
+    pub fn reseed(&self, seed: u64) {
+        lock(&self.shared.faults).reseed(seed);
+    }
+
+    /// Like [`MockServerBuilder::script_for`], on a running server (for operations started
+    /// from now on).
+    pub fn script_for(&self, method: &str, f: impl Fn(&Start) -> Script + Send + Sync + 'static) {
+        lock(&self.shared.scripts).insert(method.to_owned(), Arc::new(f));
+    }
+}

@@ -1,0 +1,148 @@
+//! State shared by the services, and the admission every call goes through first:
+//! record → latency → injected fault → bearer check.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tonic::{Request, Status};
+
+use super::clock::Clock;
+use super::faults::{to_tonic, Fault, Faults};
+use super::insights::Start;
+use super::record::{headers, RecordedRequest, Recorder};
+use super::script::{pack, Script};
+use super::store::Store;
+use super::transport::ConnHandle;
+use crate::proto::google::rpc::{Code, ErrorInfo};
+
+/// A per-method script function, see [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for).
+pub(crate) type ScriptFn = Arc<dyn Fn(&Start) -> Script + Send + Sync>;
+
+/// Operation ids look like the service's: 19 decimal digits.
+const FIRST_ID: u64 = 4_000_000_000_000_000_000;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking test thread must not take the whole server down with it.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) struct Shared {
+    pub(crate) clock: Clock,
+    pub(crate) bearer: Option<String>,
+    pub(crate) delete_and_wait: bool,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) recorder: Mutex<Recorder>,
+    pub(crate) scripts: Mutex<HashMap<String, ScriptFn>>,
+    /// Woken on every change a WaitOperation might be waiting for.
+    pub(crate) changed: Notify,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        clock: Clock,
+        bearer: Option<String>,
+        delete_and_wait: bool,
+        faults: Faults,
+        recorder: Recorder,
+        scripts: HashMap<String, ScriptFn>,
+    ) -> Self {
+        Self {
+            clock,
+            bearer,
+            delete_and_wait,
+            store: Mutex::new(Store::default()),
+            faults: Mutex::new(faults),
+            recorder: Mutex::new(recorder),
+            scripts: Mutex::new(scripts),
+            changed: Notify::new(),
+            next_id: AtomicU64::new(FIRST_ID),
+        }
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub(crate) fn next_id(&self) -> String {
+        self.next_id.fetch_add(1, Ordering::Relaxed).to_string()
+    }
+
+    pub(crate) fn script_fn(&self, method: &str) -> Option<ScriptFn> {
+        lock(&self.scripts).get(method).cloned()
+    }
+
+    /// Everything a call goes through before its handler: recorded, delayed, maybe failed,
+    /// and authenticated.
+    pub(crate) async fn admit<T>(
+        &self,
+        method: &'static str,
+        resource: &str,
+        request: &Request<T>,
+    ) -> Result<(), Status> {
+        lock(&self.recorder).push(RecordedRequest {
+            method,
+            resource: resource.to_owned(),
+            headers: headers(request.metadata()),
+            at: Instant::now(),
+        });
+        let (delay, fault) = lock(&self.faults).decide(method);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        match fault {
+            Fault::Ok => {}
+            Fault::DropConnection => return Err(drop_connection(request).await),
+            other => {
+                if let Some(status) = other.to_rpc_status() {
+                    return Err(to_tonic(&status));
+                }
+            }
+        }
+        if let Some(token) = &self.bearer {
+            self.check_bearer(token, request)?;
+        }
+        Ok(())
+    }
+
+    fn check_bearer<T>(&self, token: &str, request: &Request<T>) -> Result<(), Status> {
+        let sent = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        let reason = match sent {
+            None => "CREDENTIALS_MISSING",
+            Some(v) if v.strip_prefix("Bearer ") == Some(token) => return Ok(()),
+            Some(_) => "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+        };
+        Err(to_tonic(&crate::proto::google::rpc::Status {
+            code: Code::Unauthenticated as i32,
+            message: "Request had invalid authentication credentials. Expected OAuth 2 access \
+                      token, login cookie or other valid authentication credential."
+                .into(),
+            details: vec![pack(&ErrorInfo {
+                reason: reason.into(),
+                domain: "googleapis.com".into(),
+                metadata: HashMap::from([(
+                    "service".to_owned(),
+                    "contactcenterinsights.googleapis.com".to_owned(),
+                )]),
+            })],
+        }))
+    }
+}
+
+/// Kills the connection the request came on and never answers: the handler is dropped with
+/// the connection. The status is only a fallback should the connection survive.
+async fn drop_connection<T>(request: &Request<T>) -> Status {
+    if let Some(conn) = request.extensions().get::<ConnHandle>() {
+        conn.kill();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+    Status::unavailable("connection dropped by the mock server")
+}

@@ -1,0 +1,149 @@
+//! Transports: in-memory duplex pipes for tests, TCP for the emulator, and the kill switch
+//! behind [`Fault::DropConnection`](super::Fault::DropConnection).
+//!
+//! Every server-side connection is wrapped in [`MockIo`], which tonic hands to each request as
+//! connect info ([`ConnHandle`]). Killing the handle makes the connection's reads and writes
+//! fail, so hyper tears the connection down and the client sees a transport error, exactly as
+//! when a load balancer resets a connection.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
+use tokio::sync::mpsc;
+use tonic::transport::server::Connected;
+use tonic::transport::{Channel, Endpoint};
+
+/// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
+/// without stalling on a reader.
+const PIPE_BYTES: usize = 1 << 20;
+
+#[derive(Default)]
+struct ConnState {
+    killed: AtomicBool,
+    reader: Mutex<Option<Waker>>,
+}
+
+/// A handle on one server-side connection, available to handlers as connect info.
+#[derive(Clone, Default)]
+pub(crate) struct ConnHandle(Arc<ConnState>);
+
+impl ConnHandle {
+    /// Fails the connection's IO from now on and wakes a pending read so hyper notices.
+    pub(crate) fn kill(&self) {
+        self.0.killed.store(true, Ordering::SeqCst);
+        let waker = self
+            .0
+            .reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn killed(&self) -> bool {
+        self.0.killed.load(Ordering::SeqCst)
+    }
+}
+
+fn reset() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionReset,
+        "connection dropped by the mock server",
+    )
+}
+
+/// A server-side connection that can be killed from a handler.
+pub(crate) struct MockIo<T> {
+    inner: T,
+    conn: ConnHandle,
+}
+
+impl<T> MockIo<T> {
+    pub(crate) fn new(inner: T) -> Self {
+        Self {
+            inner,
+            conn: ConnHandle::default(),
+        }
+    }
+}
+
+impl<T> Connected for MockIo<T> {
+    type ConnectInfo = ConnHandle;
+
+    fn connect_info(&self) -> ConnHandle {
+        self.conn.clone()
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.conn.killed() {
+            return Poll::Ready(Err(reset()));
+        }
+        *self
+            .conn
+            .0
+            .reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        // Re-check after registering so a kill between the check and the store is not lost.
+        if self.conn.killed() {
+            return Poll::Ready(Err(reset()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for MockIo<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.conn.killed() {
+            return Poll::Ready(Err(reset()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.conn.killed() {
+            return Poll::Ready(Err(reset()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A lazily connecting channel whose every connection is a fresh in-memory pipe handed to
+/// the server through `connections`. Reconnects (after a dropped connection) just make
+/// another pipe.
+pub(crate) fn in_memory_channel(connections: mpsc::UnboundedSender<DuplexStream>) -> Channel {
+    // The URI only names the authority in requests; nothing resolves it.
+    Endpoint::from_static("http://mock.ccai-lro.invalid").connect_with_connector_lazy(
+        tower::service_fn(move |_: tonic::codegen::http::Uri| {
+            let connections = connections.clone();
+            async move {
+                let (client, server) = tokio::io::duplex(PIPE_BYTES);
+                connections.send(server).map_err(|_| {
+                    io::Error::new(io::ErrorKind::ConnectionRefused, "mock server stopped")
+                })?;
+                Ok::<_, io::Error>(TokioIo::new(client))
+            }
+        }),
+    )
+}
