@@ -1,0 +1,169 @@
+//! Command-line syntax.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+/// Inspect and wait on Contact Center AI Insights long-running operations.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccai-lro",
+    version,
+    after_help = "Examples:\n  ccai-lro demo\n  ccai-lro get projects/p/locations/us-central1/operations/123\n  \
+ccai-lro list projects/p/locations/us-central1 --filter done=false\n  \
+ccai-lro wait projects/p/locations/us-central1/operations/123 --timeout 10m\n  \
+ccai-lro --endpoint http://127.0.0.1:8080 get projects/p/locations/l/operations/1\n\n\
+Exit codes: 0 success, 2 usage or local error, 3 RPC error, 4 operation failed, 5 timeout, 130 interrupted."
+)]
+pub struct Cli {
+    /// The API endpoint; an http://127.0.0.1:PORT endpoint is an emulator (no credentials).
+    #[arg(long, global = true, env = "CCAI_LRO_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// An API key, sent as x-goog-api-key.
+    #[arg(long, global = true, env = "CCAI_LRO_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// An OAuth2 access token (default for https: Application Default Credentials).
+    #[arg(
+        long,
+        global = true,
+        env = "CCAI_LRO_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
+    /// The project billed for quota (x-goog-user-project).
+    #[arg(long, global = true)]
+    pub quota_project: Option<String>,
+    /// Print one-line (compact) JSON instead of indented JSON.
+    #[arg(long, global = true)]
+    pub compact: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Prints a result on stdout.
+    pub fn print(&self, value: &Value) {
+        let text = if self.compact {
+            value.to_string()
+        } else {
+            format!("{value:#}")
+        };
+        println!("{text}");
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show an operation in whatever state it is (exit 0 even if it failed).
+    #[command(
+        after_help = "Example:\n  ccai-lro get projects/p/locations/us-central1/operations/123"
+    )]
+    Get {
+        /// projects/{project}/locations/{location}/operations/{operation}
+        name: String,
+    },
+    /// List the operations of a location, following every page.
+    #[command(
+        after_help = "Example:\n  ccai-lro list projects/p/locations/us-central1 --filter done=true"
+    )]
+    List {
+        /// projects/{project}/locations/{location}
+        parent: String,
+        /// A filter, e.g. done=true.
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// Operations per page (0: the server's default).
+        #[arg(long, default_value_t = 0)]
+        page_size: i32,
+    },
+    /// Ask the server to cancel an operation.
+    #[command(
+        after_help = "Example:\n  ccai-lro cancel projects/p/locations/us-central1/operations/123"
+    )]
+    Cancel {
+        /// projects/{project}/locations/{location}/operations/{operation}
+        name: String,
+    },
+    /// Wait for an operation and print it; the exit code follows its outcome.
+    #[command(
+        after_help = "Example:\n  ccai-lro wait projects/p/locations/us-central1/operations/123 --timeout 30m"
+    )]
+    Wait(Wait),
+    /// Serve the mock service on a TCP address (first stdout line: the bound host:port).
+    #[command(after_help = "Example:\n  ccai-lro emulator --listen 127.0.0.1:0")]
+    Emulator {
+        /// The address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
+    /// Create an issue model on the embedded emulator, wait with progress, print the result.
+    Demo,
+    /// Start issue-model operations.
+    #[command(subcommand)]
+    IssueModels(IssueModels),
+}
+
+/// `wait` options.
+#[derive(Debug, Args)]
+pub struct Wait {
+    /// projects/{project}/locations/{location}/operations/{operation}
+    pub name: String,
+    /// Stop waiting after this long, e.g. 90s, 10m, 2h (the operation goes on).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
+    /// On Ctrl-C, cancel the operation instead of just stopping the wait.
+    #[arg(long)]
+    pub cancel_on_interrupt: bool,
+}
+
+/// `issue-models` commands.
+#[derive(Debug, Subcommand)]
+pub enum IssueModels {
+    /// Start CreateIssueModel.
+    #[command(
+        after_help = "Example:\n  ccai-lro issue-models create projects/p/locations/us-central1 \
+--display-name 'Chat topics' --medium CHAT --wait"
+    )]
+    Create {
+        /// projects/{project}/locations/{location}
+        parent: String,
+        /// The model's display name.
+        #[arg(long)]
+        display_name: String,
+        /// PHONE_CALL or CHAT.
+        #[arg(long, default_value = "CHAT")]
+        medium: String,
+        /// Which conversations to train on.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Wait for the operation to finish.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Start DeployIssueModel.
+    Deploy {
+        /// projects/{project}/locations/{location}/issueModels/{issue_model}
+        name: String,
+        /// Wait for the operation to finish.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Start UndeployIssueModel.
+    Undeploy {
+        /// projects/{project}/locations/{location}/issueModels/{issue_model}
+        name: String,
+        /// Wait for the operation to finish.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Start DeleteIssueModel.
+    Delete {
+        /// projects/{project}/locations/{location}/issueModels/{issue_model}
+        name: String,
+        /// Wait for the operation to finish.
+        #[arg(long)]
+        wait: bool,
+    },
+}

@@ -1,0 +1,87 @@
+//! Exit codes and the one-line error report.
+
+use std::process::ExitCode;
+
+use ccai_lro::Error;
+
+/// Exit code: a usage or local error (bad name, bad flag, bad configuration).
+pub const USAGE: u8 = 2;
+/// Exit code: a call failed (the server's status, the transport or credentials).
+pub const RPC: u8 = 3;
+/// Exit code: the operation finished with an error.
+pub const OPERATION_FAILED: u8 = 4;
+/// Exit code: we stopped waiting; the operation goes on.
+pub const TIMEOUT: u8 = 5;
+/// Exit code: interrupted by Ctrl-C.
+pub const INTERRUPTED: u8 = 130;
+
+/// Why the command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A library error.
+    Error(Error),
+    /// Ctrl-C during a wait; the name to resume with.
+    Interrupted { name: String, cancelled: bool },
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Error(e)
+    }
+}
+
+impl Failure {
+    /// Prints the one-line report on stderr and gives the exit code.
+    pub fn report(&self) -> ExitCode {
+        match self {
+            Failure::Error(e) => {
+                // Server text may hold newlines; a report is one line.
+                let line = e.to_string().replace(['\n', '\r'], " ");
+                eprintln!("error: {} {line}", e.code().as_str_name());
+                ExitCode::from(code_of(e))
+            }
+            Failure::Interrupted { name, cancelled } => {
+                if *cancelled {
+                    eprintln!("interrupted: cancellation requested for {name}");
+                } else {
+                    eprintln!("interrupted: {name} continues server-side; resume with: ccai-lro wait {name}");
+                }
+                ExitCode::from(INTERRUPTED)
+            }
+        }
+    }
+}
+
+fn code_of(e: &Error) -> u8 {
+    match e {
+        Error::InvalidName { .. } | Error::InvalidArgument(_) => USAGE,
+        Error::OperationFailed { .. }
+        | Error::ErrorWithOkCode { .. }
+        | Error::DoneWithoutResult { .. } => OPERATION_FAILED,
+        Error::Timeout { .. } => TIMEOUT,
+        _ => RPC,
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
