@@ -322,6 +322,12 @@ impl MockServer {
         in_memory_channel(self.connections.clone())
     }
 
+    /// A [`Client`](crate::client::Client) over [`channel`](Self::channel), without
+    /// credentials.
+    pub fn client(&self) -> crate::client::Client {
+        crate::client::Client::from_channel(self.channel())
+    }
+
     /// The TCP address the server listens on, if started with a socket.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.local_addr
