@@ -125,6 +125,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Builds a client over a channel you made (e.g. the mock server's), with this builder's
+    /// credentials, quota project and policies; the endpoint settings do not apply. The plaintext
+    /// check is yours: a channel carries no scheme to inspect.
+    pub fn build_with_channel(self, channel: Channel) -> Result<Client, Error> {
+        let credentials = self
+            .credentials
+            .clone()
+            .unwrap_or_else(Credentials::anonymous);
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
+        Client::assemble(channel, credentials, "(channel)".into(), self, timeout)
+    }
+
     /// Builds the client. The channel connects lazily, on the first call; call this inside a
     /// tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
@@ -214,23 +226,10 @@ impl Client {
 
     /// A client over a channel you made (e.g. the mock server's), without credentials.
     pub fn from_channel(channel: Channel) -> Client {
-        Client::from_channel_with(channel, Credentials::anonymous())
-    }
-
-    /// A client over a channel you made, with credentials. The plaintext check is yours: a
-    /// channel carries no scheme we could inspect.
-    pub fn from_channel_with(channel: Channel, credentials: Credentials) -> Client {
-        let builder = ClientBuilder::default();
-        // `assemble` only fails on header values built from builder input, and there is none.
-        match Client::assemble(
-            channel,
-            credentials,
-            "(channel)".into(),
-            builder,
-            Duration::from_secs(60),
-        ) {
+        // Without builder input every header value is valid, so this cannot fail.
+        match ClientBuilder::default().build_with_channel(channel) {
             Ok(client) => client,
-            Err(_) => unreachable!("default settings are valid header values"),
+            Err(e) => unreachable!("default client settings: {e}"),
         }
     }
 
