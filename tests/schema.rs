@@ -199,38 +199,39 @@ fn reference_counts_match_the_issue() {
 #[test]
 fn drift_is_reported_naming_message_and_field() {
     let pool = compiled();
-    let m = "google.cloud.contactcenterinsights.v1.IssueModel";
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    const M: &str = "google.cloud.contactcenterinsights.v1.IssueModel";
+    type Tamper = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Tamper, &str)> = vec![
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["number"] = json!(99)),
+            Box::new(|r| r["messages"][M]["fields"][1]["number"] = json!(99)),
             "field display_name: number",
         ),
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["type"] = json!("TYPE_BYTES")),
+            Box::new(|r| r["messages"][M]["fields"][1]["type"] = json!("TYPE_BYTES")),
             "field display_name: type",
         ),
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["label"] = json!("LABEL_REPEATED")),
+            Box::new(|r| r["messages"][M]["fields"][1]["label"] = json!("LABEL_REPEATED")),
             "field display_name: label",
         ),
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["oneof"] = json!("x")),
+            Box::new(|r| r["messages"][M]["fields"][1]["oneof"] = json!("x")),
             "field display_name: oneof",
         ),
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["proto3_optional"] = json!(true)),
+            Box::new(|r| r["messages"][M]["fields"][1]["proto3_optional"] = json!(true)),
             "field display_name: proto3_optional",
         ),
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["name"] = json!("title")),
+            Box::new(|r| r["messages"][M]["fields"][1]["name"] = json!("title")),
             "field title: missing",
         ),
         (
-            Box::new(|r| r["messages"][m]["fields"][1]["type_name"] = json!("google.protobuf.Any")),
+            Box::new(|r| r["messages"][M]["fields"][1]["type_name"] = json!("google.protobuf.Any")),
             "field display_name: type_name",
         ),
         (
-            Box::new(|r| r["messages"][m]["map_entry"] = json!(true)),
+            Box::new(|r| r["messages"][M]["map_entry"] = json!(true)),
             "IssueModel: map_entry",
         ),
         (
