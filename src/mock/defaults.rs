@@ -107,7 +107,7 @@ fn metadata(desc: &MessageDescriptor, start: &Start, end: Option<&Timestamp>) ->
 }
 
 fn add(t: &Timestamp, d: Duration) -> Timestamp {
-    let mut t = t.clone();
+    let mut t = *t;
     t.seconds += i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);
     t.nanos += i32::try_from(d.subsec_nanos()).unwrap_or(0);
     t.normalize();
@@ -128,8 +128,8 @@ fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
             let conversation = req.conversation.unwrap_or_default();
             pack(&Conversation {
                 name: format!("{}/conversations/{id}", start.resource),
-                create_time: Some(end.clone()),
-                update_time: Some(end.clone()),
+                create_time: Some(*end),
+                update_time: Some(*end),
                 medium: if conversation.medium == 0 {
                     conversation::Medium::Chat as i32
                 } else {
@@ -142,8 +142,8 @@ fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
             let req: CreateAnalysisRequest = start.request_as().unwrap_or_default();
             pack(&Analysis {
                 name: format!("{}/analyses/{}", start.resource, start.id),
-                request_time: Some(start.created.clone()),
-                create_time: Some(end.clone()),
+                request_time: Some(start.created),
+                create_time: Some(*end),
                 annotator_selector: req.analysis.and_then(|a| a.annotator_selector),
                 ..Default::default()
             })
@@ -154,7 +154,7 @@ fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
         }),
         "QueryMetrics" => pack(&QueryMetricsResponse {
             location: start.resource.clone(),
-            update_time: Some(end.clone()),
+            update_time: Some(*end),
             ..Default::default()
         }),
         _ => return None,
@@ -193,8 +193,8 @@ fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
     }
     IssueModel {
         name,
-        create_time: Some(start.created.clone()),
-        update_time: Some(end.clone()),
+        create_time: Some(start.created),
+        update_time: Some(*end),
         issue_count: issues.len() as i64,
         state: issue_model::State::Undeployed as i32,
         training_stats: Some(IssueModelLabelStats {

@@ -24,10 +24,11 @@
 //! async fn main() -> Result<(), tonic::Status> {
 //!     let server = MockServer::start().await;
 //!     let name = "projects/p/locations/us-central1/operations/42";
-//!     // Running on the first poll, done with an IssueModel on the second.
+//!     // Two metadata steps, one per poll: running on the first poll, done on the second.
 //!     server.insert(
 //!         name,
 //!         Script::new()
+//!             .metadata(&CreateIssueModelMetadata::default())
 //!             .metadata(&CreateIssueModelMetadata::default())
 //!             .respond(&IssueModel { display_name: "churn".into(), ..Default::default() }),
 //!     );

@@ -5,6 +5,10 @@
 //! `GetOperation` calls, or a period of tokio time), and once past the last snapshot it is done
 //! with the outcome — unless the outcome is [`Outcome::Never`], in which case it stays on its
 //! last snapshot until cancelled.
+//!
+//! With [`Advance::Polls`]`(n)` the `k`-th `GetOperation` sees step `k / n`, so a script of
+//! `s` snapshots is done on poll `s * n`; the starter's own answer (poll 0) shows step 0.
+//! With [`Advance::Every`]`(p)` it is done `s * p` after creation.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +59,7 @@ struct Inner {
 ///     CreateIssueModelMetadata, IssueModel,
 /// };
 ///
-/// // Running for two polls, then done with an IssueModel.
+/// // Created on step 0, step 1 on the first poll, done with an IssueModel on the second.
 /// let script = Script::new()
 ///     .metadata(&CreateIssueModelMetadata::default())
 ///     .metadata(&CreateIssueModelMetadata::default())

@@ -60,7 +60,7 @@ pub struct MockServerBuilder {
     epoch: Option<SystemTime>,
     record_limit: usize,
     scripts: HashMap<String, ScriptFn>,
-    faults: Vec<Box<dyn FnOnce(&mut Faults) + Send>>,
+    faults: Faults,
 }
 
 impl Default for MockServerBuilder {
@@ -72,7 +72,7 @@ impl Default for MockServerBuilder {
             epoch: None,
             record_limit: DEFAULT_RECORD_LIMIT,
             scripts: HashMap::new(),
-            faults: Vec::new(),
+            faults: Faults::new(DEFAULT_SEED),
         }
     }
 }
@@ -92,6 +92,7 @@ impl MockServerBuilder {
     /// Seeds the PRNG behind failure rates and latency ranges.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self.faults.reseed(seed);
         self
     }
 
@@ -137,9 +138,7 @@ impl MockServerBuilder {
     /// Queues faults for the next calls of `method` (or [`method::ALL`](super::method::ALL)),
     /// consumed one per call before any rate applies.
     pub fn fail_sequence(mut self, method: &str, faults: impl IntoIterator<Item = Fault>) -> Self {
-        let (method, faults) = (method.to_owned(), faults.into_iter().collect::<Vec<_>>());
-        self.faults
-            .push(Box::new(move |f| f.push_sequence(&method, faults)));
+        self.faults.push_sequence(method, faults);
         self
     }
 
@@ -151,30 +150,23 @@ impl MockServerBuilder {
         rate: f64,
         faults: impl IntoIterator<Item = Fault>,
     ) -> Self {
-        let (method, faults) = (method.to_owned(), faults.into_iter().collect::<Vec<_>>());
         self.faults
-            .push(Box::new(move |f| f.set_rate(&method, rate, faults)));
+            .set_rate(method, rate, faults.into_iter().collect());
         self
     }
 
     /// Delays every answer of `method` by `latency` (tokio time).
     pub fn latency(mut self, method: &str, latency: Latency) -> Self {
-        let method = method.to_owned();
-        self.faults
-            .push(Box::new(move |f| f.set_latency(&method, latency)));
+        self.faults.set_latency(method, latency);
         self
     }
 
     fn shared(self) -> Arc<Shared> {
-        let mut faults = Faults::new(self.seed);
-        for apply in self.faults {
-            apply(&mut faults);
-        }
         Arc::new(Shared::new(
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
             self.bearer,
             self.delete_and_wait,
-            faults,
+            self.faults,
             Recorder::new(self.record_limit),
             self.scripts,
         ))
@@ -209,15 +201,20 @@ impl MockServerBuilder {
 /// completes. This is the standalone emulator; use [`MockServer::builder`] and
 /// [`MockServerBuilder::serve`] to configure it.
 ///
-/// ```no_run
-/// # #[tokio::main]
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-/// println!("{}", listener.local_addr()?);
-/// ccai_lro::mock::serve(listener, async {
-///     let _ = tokio::signal::ctrl_c().await;
-/// })
-/// .await?;
+/// let addr = listener.local_addr()?; // the emulator prints this
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let emulator = tokio::spawn(ccai_lro::mock::serve(listener, async {
+///     let _ = stopped.await; // the CLI waits for Ctrl-C here
+/// }));
+///
+/// // Any gRPC client can now reach http://{addr}.
+/// # let _ = addr;
+/// let _ = stop.send(());
+/// emulator.await??;
 /// # Ok(())
 /// # }
 /// ```
