@@ -68,7 +68,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             cli.print(&json!({}));
         }
         Command::Wait(w) => {
-            let op = ccai_lro::UntypedOperation::resume(&client, &w.name).await?;
+            // Not `resume`: a finished, failed operation is still printed before exiting 4.
+            let raw = client.get_operation(&w.name).await?;
+            let op = ccai_lro::UntypedOperation::new(client, raw);
             watch::wait(&cli, op, w).await?;
         }
         Command::IssueModels(cmd) => issue_models(&cli, InsightsClient::new(client), cmd).await?,

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use ccai_lro::{registry, Error, PollPolicy, UntypedOperation};
+use ccai_lro::{registry, PollPolicy, UntypedOperation};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::time::Instant;
@@ -74,13 +74,6 @@ pub async fn wait_with(
         return Err(Failure::Interrupted { name, cancelled });
     }
     cli.print(&registry::operation_to_json(op.raw()));
-    match op.result() {
-        Ok(_) => Ok(()),
-        Err(
-            e @ (Error::OperationFailed { .. }
-            | Error::ErrorWithOkCode { .. }
-            | Error::DoneWithoutResult { .. }),
-        ) => Err(e.into()),
-        Err(e) => Err(e.into()),
-    }
+    // The operation was printed either way; a failed one also sets the exit code.
+    op.result().map(drop).map_err(Into::into)
 }

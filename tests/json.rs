@@ -1,0 +1,97 @@
+//! REST JSON of operations through the registry: known types expanded with "@type", unknown
+//! ones as base64, errors with decoded details.
+
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+    issue_model, DeployIssueModelMetadata, IssueModel,
+};
+use ccai_lro::proto::google::longrunning::{operation, Operation};
+use ccai_lro::proto::google::rpc::{ErrorInfo, Status};
+use ccai_lro::registry;
+use prost_types::{Any, Timestamp};
+use serde_json::json;
+
+#[test]
+fn known_payloads_use_the_proto3_json_mapping() {
+    let model = IssueModel {
+        display_name: "m".into(),
+        state: issue_model::State::Deployed as i32,
+        issue_count: 7,
+        create_time: Some(Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 0,
+        }),
+        ..Default::default()
+    };
+    let op = Operation {
+        name: "projects/p/locations/l/operations/1".into(),
+        metadata: Some(Any::from_msg(&DeployIssueModelMetadata::default()).unwrap()),
+        done: true,
+        result: Some(operation::Result::Response(Any::from_msg(&model).unwrap())),
+    };
+    let v = registry::operation_to_json(&op);
+    assert_eq!(
+        v,
+        json!({
+            "name": "projects/p/locations/l/operations/1",
+            "metadata": {"@type": "type.googleapis.com/google.cloud.contactcenterinsights.v1.DeployIssueModelMetadata"},
+            "done": true,
+            "response": {
+                "@type": "type.googleapis.com/google.cloud.contactcenterinsights.v1.IssueModel",
+                "displayName": "m",
+                "createTime": "2023-11-14T22:13:20Z",
+                "state": "DEPLOYED",
+                "issueCount": "7"
+            }
+        })
+    );
+}
+
+#[test]
+fn unknown_types_print_as_base64_and_errors_keep_details() {
+    let unknown = Any {
+        type_url: "type.googleapis.com/example.Secretless".into(),
+        value: vec![1, 2, 3],
+    };
+    let info = ErrorInfo {
+        reason: "R".into(),
+        ..Default::default()
+    };
+    let op = Operation {
+        name: "projects/p/locations/l/operations/2".into(),
+        metadata: Some(unknown.clone()),
+        done: true,
+        result: Some(operation::Result::Error(Status {
+            code: 9,
+            message: "nope".into(),
+            details: vec![Any::from_msg(&info).unwrap(), unknown],
+        })),
+    };
+    let v = registry::operation_to_json(&op);
+    assert_eq!(
+        v["metadata"],
+        json!({"@type": "type.googleapis.com/example.Secretless", "value": "AQID"})
+    );
+    assert_eq!(v["error"]["code"], 9);
+    assert_eq!(
+        v["error"]["details"][0],
+        json!({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "R"})
+    );
+    assert_eq!(v["error"]["details"][1]["value"], "AQID");
+    assert!(v.get("response").is_none());
+}
+
+#[test]
+fn every_insights_lro_has_registered_types() {
+    let methods = registry::insights_lro_methods();
+    assert_eq!(methods.len(), 17);
+    for m in methods {
+        let (resp, meta) =
+            registry::operation_types(&m).unwrap_or_else(|| panic!("{m} has no operation_info"));
+        for url in [&resp, &meta] {
+            assert!(
+                registry::lookup(url).is_some(),
+                "{m}: {url} not in the registry"
+            );
+        }
+    }
+}
