@@ -10,9 +10,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ccai_lro::mock::{MockServer, Script};
+use ccai_lro::mock::{default_script, MockServer, Script, Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    DeployIssueModelMetadata, DeployIssueModelResponse,
+    issue_model, CreateIssueModelRequest, DeployIssueModelMetadata, DeployIssueModelResponse,
+    IssueModel,
 };
 use ccai_lro::proto::google::longrunning::{
     operations_client::OperationsClient, GetOperationRequest, ListOperationsRequest,
@@ -44,10 +45,14 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 const N: usize = 100_000;
+
+/// The live-byte counter is process-wide: measurements must not overlap.
+static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const LOC: &str = "projects/p/locations/us-central1";
 
 #[tokio::test(flavor = "current_thread")]
 async fn hundred_thousand_operations() {
+    let _measuring = MEASURING.lock().await;
     let server = MockServer::start().await;
     // One script shared by all operations, as a test pre-loading many would do.
     let script = Script::new()
@@ -116,4 +121,47 @@ async fn hundred_thousand_operations() {
         .into_inner();
     assert!(last.done, "one step, so the first poll finishes it");
     eprintln!("get of the last of {N}: {:?}", t.elapsed());
+}
+
+/// What an operation created by a starter costs: each has its own default script (metadata
+/// echoing the request, the final IssueModel), so it is much bigger than a shared script.
+#[tokio::test(flavor = "current_thread")]
+async fn default_script_operations() {
+    const M: usize = 10_000;
+    let _measuring = MEASURING.lock().await;
+    let server = MockServer::start().await;
+    let request = CreateIssueModelRequest {
+        parent: LOC.into(),
+        issue_model: Some(IssueModel {
+            display_name: "Churn drivers".into(),
+            input_data_config: Some(issue_model::InputDataConfig {
+                filter: "medium=\"CHAT\"".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+    };
+    let starts: Vec<Start> = (0..M)
+        .map(|i| {
+            let id = format!("{:019}", 5_000_000_000_000_000_000u64 + i as u64);
+            Start {
+                method: "CreateIssueModel",
+                request: prost_types::Any::from_msg(&request).unwrap(),
+                resource: LOC.into(),
+                location: LOC.into(),
+                operation: format!("{LOC}/operations/{id}"),
+                id,
+                created: prost_types::Timestamp::default(),
+            }
+        })
+        .collect();
+    // Warm up: the descriptor pool behind default scripts is decoded once, on first use.
+    drop(default_script(&starts[0]));
+    let before = LIVE.load(Ordering::Relaxed);
+    for start in &starts {
+        server.insert(&start.operation, default_script(start));
+    }
+    let per_op = (LIVE.load(Ordering::Relaxed) - before) as f64 / M as f64;
+    eprintln!("{M} CreateIssueModel operations with default scripts: {per_op:.0} bytes/op");
+    assert!(per_op < 8192.0, "{per_op}");
 }

@@ -237,10 +237,9 @@ pub fn script(start: &Start) -> Script {
     });
     let mut script = Script::new().every(STEP).respond_any(response);
     if let Some(desc) = meta_desc {
-        let running = metadata(&desc, start, None);
-        for _ in 0..STEPS {
-            script = script.metadata_any(running.clone());
-        }
+        script = script
+            .metadata_any(metadata(&desc, start, None))
+            .repeat_last(STEPS as usize - 1);
         script = script.final_metadata_any(metadata(&desc, start, Some(&end)));
     }
     script

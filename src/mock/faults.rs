@@ -30,7 +30,8 @@ pub enum Fault {
     DeadlineExceeded,
     /// `INTERNAL`.
     Internal,
-    /// Any status, details included, sent as `grpc-status-details-bin`.
+    /// Any status (its code must not be 0), details included, sent as
+    /// `grpc-status-details-bin`.
     Status(Status),
     /// Reset the connection under the call: the client sees a transport error, not a status.
     DropConnection,
@@ -177,14 +178,14 @@ impl Faults {
                 return (delay, f);
             }
         }
-        let rate = [method, ALL]
-            .iter()
-            .filter_map(|m| self.methods.get(*m))
-            .find_map(|m| m.rate.clone());
-        if let Some((p, faults)) = rate {
-            if self.rng.f64() < p {
-                let i = self.rng.usize(0..faults.len());
-                return (delay, faults[i].clone());
+        let rated = [method, ALL]
+            .into_iter()
+            .find(|m| self.methods.get(*m).is_some_and(|m| m.rate.is_some()));
+        if let Some((p, faults)) = rated.and_then(|m| self.methods.get(m)?.rate.as_ref()) {
+            if self.rng.f64() < *p {
+                if let Some(f) = faults.get(self.rng.usize(0..faults.len())) {
+                    return (delay, f.clone());
+                }
             }
         }
         (delay, Fault::Ok)

@@ -24,6 +24,7 @@ const DEFAULT_PAGE_SIZE: usize = 100;
 const MAX_PAGE_SIZE: usize = 1000;
 /// How long WaitOperation waits when the request sets no timeout.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 pub(crate) struct OperationsService(pub(crate) Arc<Shared>);
 
@@ -158,7 +159,8 @@ impl Operations for OperationsService {
                 Status::invalid_argument(format!("invalid timeout {}s {}ns", t.seconds, t.nanos))
             })?,
         };
-        let deadline = Instant::now() + timeout;
+        // Any timeout beyond a day is as good as forever, and cannot overflow `Instant`.
+        let deadline = Instant::now() + timeout.min(MAX_WAIT);
         loop {
             // Register for changes before reading, so one between the read and the wait is seen.
             let changed = self.0.changed.notified();

@@ -42,7 +42,8 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, PartialEq)]
 struct Inner {
-    metadata: Vec<Any>,
+    // Shared so that repeated snapshots (see `repeat_last`) cost one copy.
+    metadata: Vec<Arc<Any>>,
     final_metadata: Option<Any>,
     outcome: Outcome,
     advance: Advance,
@@ -137,7 +138,17 @@ impl Script {
 
     /// Appends a metadata snapshot given as an `Any` (for types this crate does not know).
     pub fn metadata_any(self, metadata: Any) -> Self {
-        self.edit(|s| s.metadata.push(metadata))
+        self.edit(|s| s.metadata.push(Arc::new(metadata)))
+    }
+
+    /// Repeats the last snapshot `times` more times (more steps, no more memory): an operation
+    /// that reports the same metadata for a while. Does nothing without a snapshot.
+    pub fn repeat_last(self, times: usize) -> Self {
+        self.edit(|s| {
+            if let Some(last) = s.metadata.last().cloned() {
+                s.metadata.extend(std::iter::repeat_n(last, times));
+            }
+        })
     }
 
     /// Sets the metadata shown once the operation is done (by default, the last snapshot).
@@ -252,7 +263,10 @@ impl Script {
             }
         }
         let last = self.0.metadata.len().checked_sub(1)?;
-        self.0.metadata.get((stage as usize).min(last)).cloned()
+        self.0
+            .metadata
+            .get((stage as usize).min(last))
+            .map(|m| Any::clone(m))
     }
 
     /// Renders the operation at `stage`; `cancelled` overrides the outcome.
