@@ -49,9 +49,9 @@ pub fn lookup(type_url: &str) -> Option<MessageDescriptor> {
     pool().get_message_by_name(name)
 }
 
-/// The (response, metadata) type URLs of an Insights RPC, e.g. `"DeployIssueModel"`, read from
-/// its `google.longrunning.operation_info` option.
-pub fn operation_types(rpc: &str) -> Option<(String, String)> {
+/// The (response, metadata) full type names an Insights RPC, e.g. `"DeployIssueModel"`, declares
+/// in its `google.longrunning.operation_info` option.
+pub fn operation_info(rpc: &str) -> Option<(String, String)> {
     let service = pool().get_service_by_name(INSIGHTS_SERVICE)?;
     let method = service.methods().find(|m| m.name() == rpc)?;
     let ext = pool().get_extension_by_name("google.longrunning.operation_info")?;
@@ -61,16 +61,24 @@ pub fn operation_types(rpc: &str) -> Option<(String, String)> {
         return None;
     };
     let field = |f: &str| {
-        let v = info.get_field_by_name(f)?;
-        let name = v.as_str()?;
-        let full = if name.contains('.') {
-            name.to_owned()
+        let name = info.get_field_by_name(f)?.as_str()?.to_owned();
+        // AIP-151 allows names relative to the service's package.
+        Some(if name.contains('.') {
+            name
         } else {
             format!("{}.{name}", service.package_name())
-        };
-        Some(format!("{TYPE_URL_PREFIX}{full}"))
+        })
     };
     Some((field("response_type")?, field("metadata_type")?))
+}
+
+/// The (response, metadata) type URLs of an Insights RPC, from [`operation_info`].
+pub fn operation_types(rpc: &str) -> Option<(String, String)> {
+    let (response, metadata) = operation_info(rpc)?;
+    Some((
+        format!("{TYPE_URL_PREFIX}{response}"),
+        format!("{TYPE_URL_PREFIX}{metadata}"),
+    ))
 }
 
 /// The names of the Insights RPCs that start long-running operations.

@@ -8,11 +8,10 @@
 //! typed so they look like the real thing.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use prost::{Message, Name};
-use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage, Value};
+use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
 use prost_types::{Any, Timestamp};
 
 use super::insights::Start;
@@ -22,49 +21,15 @@ use crate::proto::google::cloud::contactcenterinsights::v1::{
     BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,
     IssueModel, IssueModelLabelStats, QueryMetricsResponse, UploadConversationRequest,
 };
-use crate::proto::FILE_DESCRIPTOR_SET;
 
 /// Time between two steps of a default script.
 pub const STEP: Duration = Duration::from_millis(500);
 /// Metadata snapshots in a default script; done after `STEPS * STEP` = 2 s.
 pub const STEPS: u32 = 4;
 
-const SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 const TYPE_PREFIX: &str = "type.googleapis.com/";
 
-fn pool() -> Option<&'static DescriptorPool> {
-    static POOL: OnceLock<Option<DescriptorPool>> = OnceLock::new();
-    POOL.get_or_init(|| DescriptorPool::decode(FILE_DESCRIPTOR_SET).ok())
-        .as_ref()
-}
-
-/// The `(response_type, metadata_type)` full names an Insights RPC declares in its
-/// `google.longrunning.operation_info` option, e.g. for `"CreateIssueModel"`
-/// `("google.cloud.contactcenterinsights.v1.IssueModel",
-/// "google.cloud.contactcenterinsights.v1.CreateIssueModelMetadata")`.
-pub fn operation_info(method: &str) -> Option<(String, String)> {
-    let pool = pool()?;
-    let service = pool.get_service_by_name(SERVICE)?;
-    let method = service.methods().find(|m| m.name() == method)?;
-    let ext = pool.get_extension_by_name("google.longrunning.operation_info")?;
-    let options = method.options();
-    if !options.has_extension(&ext) {
-        return None;
-    }
-    let info = options.get_extension(&ext);
-    let info = info.as_message()?;
-    let field = |name: &str| {
-        let v = info.get_field_by_name(name)?;
-        let s = v.as_str()?.to_owned();
-        // AIP-151 allows names relative to the service's package.
-        Some(if s.contains('.') {
-            s
-        } else {
-            format!("{}.{s}", service.package_name())
-        })
-    };
-    Some((field("response_type")?, field("metadata_type")?))
-}
+pub use crate::registry::operation_info;
 
 fn set_message(message: &mut DynamicMessage, field: &str, type_name: &str, bytes: &[u8]) {
     let Some(f) = message.descriptor().get_field_by_name(field) else {
@@ -225,7 +190,7 @@ pub fn script(start: &Start) -> Script {
     let info = operation_info(start.method);
     let meta_desc = info
         .as_ref()
-        .and_then(|(_, m)| pool()?.get_message_by_name(m));
+        .and_then(|(_, m)| crate::registry::pool().get_message_by_name(m));
     let response = typed_response(start, &end).unwrap_or_else(|| Any {
         // Every declared response type accepts the empty encoding (its default value).
         type_url: format!(
