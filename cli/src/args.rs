@@ -37,6 +37,12 @@ pub struct Cli {
     /// Print one-line (compact) JSON instead of indented JSON.
     #[arg(long, global = true)]
     pub compact: bool,
+    /// Print JSON (the default).
+    #[arg(long, global = true, conflicts_with = "text")]
+    pub json: bool,
+    /// Print one line per operation: name, state, and the result's type or the error.
+    #[arg(long, global = true)]
+    pub text: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,6 +50,22 @@ pub struct Cli {
 impl Cli {
     /// Prints a result on stdout.
     pub fn print(&self, value: &Value) {
+        if self.text {
+            let ops = match value.get("operations").and_then(Value::as_array) {
+                Some(list) => list.iter().collect(),
+                None if value.get("name").is_some() => vec![value],
+                None => Vec::new(),
+            };
+            for op in ops {
+                println!("{}", text_line(op));
+            }
+            if let Some(unreachable) = value.get("unreachable").and_then(Value::as_array) {
+                for u in unreachable {
+                    println!("unreachable\t{}", u.as_str().unwrap_or_default());
+                }
+            }
+            return;
+        }
         let text = if self.compact {
             value.to_string()
         } else {
@@ -51,6 +73,39 @@ impl Cli {
         };
         println!("{text}");
     }
+}
+
+/// `NAME<TAB>STATE<TAB>DETAIL` for one operation's JSON.
+fn text_line(op: &Value) -> String {
+    let name = op["name"].as_str().unwrap_or("?");
+    let (state, detail) = if let Some(err) = op.get("error") {
+        let code = err["code"].as_i64().unwrap_or(0);
+        let code = i32::try_from(code)
+            .ok()
+            .and_then(|c| ccai_lro::Code::try_from(c).ok())
+            .map_or_else(|| format!("CODE_{code}"), |c| c.as_str_name().to_owned());
+        (
+            "failed",
+            format!("{code}: {}", err["message"].as_str().unwrap_or_default()),
+        )
+    } else if op["done"] == true {
+        (
+            "done",
+            op["response"]["@type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    } else {
+        (
+            "running",
+            op["metadata"]["@type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    format!("{name}\t{state}\t{detail}")
 }
 
 /// The commands.

@@ -228,3 +228,57 @@ fn demo_runs_the_whole_flow() {
         .as_object()
         .is_some_and(|m| !m.is_empty()));
 }
+
+#[test]
+fn text_output_is_one_line_per_operation() {
+    let emu = Emulator::start();
+    let names: Vec<String> = (0..2).map(|i| create(&emu, &format!("t{i}"))).collect();
+    emu.run(&["cancel", &names[1]]);
+    let out = emu.run(&["--text", "list", PARENT]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with(&format!("{}\trunning\t", names[0])),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("{}\tfailed\tCANCELLED: Operation was cancelled.", names[1])
+    );
+}
+
+/// An `Any` of a type nobody registered prints as `{"@type", "value"}` and still exits 0. The
+/// server here is the library's mock on a loopback socket, so the test can plant such an `Any`.
+#[test]
+fn unknown_any_prints_as_base64() {
+    use ccai_lro::mock::{MockServer, Script};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt
+        .block_on(MockServer::start_tcp())
+        .expect("mock on 127.0.0.1");
+    let addr = server.local_addr().expect("bound address");
+    let name = format!("{PARENT}/operations/unknown-any");
+    let unknown = prost_types::Any {
+        type_url: "type.googleapis.com/acme.v9.Mystery".into(),
+        value: vec![0xde, 0xad],
+    };
+    server.insert(
+        &name,
+        Script::new()
+            .metadata_any(unknown.clone())
+            .respond_any(unknown),
+    );
+    let out = Command::new(BIN)
+        .args(["--endpoint", &format!("http://{addr}"), "get", &name])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let op = json(&out);
+    assert_eq!(
+        op["metadata"],
+        serde_json::json!({"@type": "type.googleapis.com/acme.v9.Mystery", "value": "3q0="})
+    );
+    drop(server);
+}
