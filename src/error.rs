@@ -179,10 +179,14 @@ impl Error {
             };
         }
         if is_transport(status) {
+            // Layers often repeat their inner error's text; keep each piece once.
             let mut message = status.message().to_owned();
             let mut source = std::error::Error::source(status);
             while let Some(s) = source {
-                message = format!("{message}: {s}");
+                let piece = s.to_string();
+                if !message.contains(&piece) {
+                    message = format!("{message}: {piece}");
+                }
                 source = s.source();
             }
             return Error::Transport { method, message };
