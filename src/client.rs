@@ -380,57 +380,56 @@ impl Client {
         }
     }
 
-    /// GetOperation: the operation's current state.
-    pub async fn get_operation(&self, name: &str) -> Result<RawOperation, Error> {
+    /// One Operations call on an operation name: validated first, routed by `name`, retried.
+    async fn on_operation<Req, T, Fut>(
+        &self,
+        method: &'static str,
+        name: &str,
+        message: impl Fn(String) -> Req,
+        rpc: impl Fn(OperationsClient<Transport>, tonic::Request<Req>) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
         let name: OperationName = name.parse()?;
         let ops = self.operations_client();
-        self.call("GetOperation", name.as_str(), true, || {
-            let req = self.request(
-                GetOperationRequest {
-                    name: name.to_string(),
-                },
-                "name",
-                name.as_str(),
-            );
-            let mut ops = ops.clone();
-            async move { ops.get_operation(req).await }
+        self.call(method, name.as_str(), true, || {
+            let req = self.request(message(name.to_string()), "name", name.as_str());
+            rpc(ops.clone(), req)
         })
+        .await
+    }
+
+    /// GetOperation: the operation's current state.
+    pub async fn get_operation(&self, name: &str) -> Result<RawOperation, Error> {
+        self.on_operation(
+            "GetOperation",
+            name,
+            |name| GetOperationRequest { name },
+            |mut ops, req| async move { ops.get_operation(req).await },
+        )
         .await
     }
 
     /// CancelOperation: asks the server to stop the operation. It may still finish; poll to see.
     pub async fn cancel_operation(&self, name: &str) -> Result<(), Error> {
-        let name: OperationName = name.parse()?;
-        let ops = self.operations_client();
-        self.call("CancelOperation", name.as_str(), true, || {
-            let req = self.request(
-                CancelOperationRequest {
-                    name: name.to_string(),
-                },
-                "name",
-                name.as_str(),
-            );
-            let mut ops = ops.clone();
-            async move { ops.cancel_operation(req).await }
-        })
+        self.on_operation(
+            "CancelOperation",
+            name,
+            |name| CancelOperationRequest { name },
+            |mut ops, req| async move { ops.cancel_operation(req).await },
+        )
         .await
     }
 
     /// DeleteOperation. Insights does not implement it: expect [`Error::Unsupported`].
     pub async fn delete_operation(&self, name: &str) -> Result<(), Error> {
-        let name: OperationName = name.parse()?;
-        let ops = self.operations_client();
-        self.call("DeleteOperation", name.as_str(), true, || {
-            let req = self.request(
-                DeleteOperationRequest {
-                    name: name.to_string(),
-                },
-                "name",
-                name.as_str(),
-            );
-            let mut ops = ops.clone();
-            async move { ops.delete_operation(req).await }
-        })
+        self.on_operation(
+            "DeleteOperation",
+            name,
+            |name| DeleteOperationRequest { name },
+            |mut ops, req| async move { ops.delete_operation(req).await },
+        )
         .await
     }
 
@@ -441,21 +440,16 @@ impl Client {
         name: &str,
         timeout: Option<Duration>,
     ) -> Result<RawOperation, Error> {
-        let name: OperationName = name.parse()?;
         let timeout = timeout
             .map(prost_types::Duration::try_from)
             .transpose()
             .map_err(|e| Error::InvalidArgument(format!("timeout: {e}")))?;
-        let ops = self.operations_client();
-        self.call("WaitOperation", name.as_str(), true, || {
-            let msg = WaitOperationRequest {
-                name: name.to_string(),
-                timeout,
-            };
-            let req = self.request(msg, "name", name.as_str());
-            let mut ops = ops.clone();
-            async move { ops.wait_operation(req).await }
-        })
+        self.on_operation(
+            "WaitOperation",
+            name,
+            |name| WaitOperationRequest { name, timeout },
+            |mut ops, req| async move { ops.wait_operation(req).await },
+        )
         .await
     }
 

@@ -56,67 +56,47 @@ pub enum Detail {
     },
 }
 
-impl Detail {
-    /// Decodes one `Any` into the matching standard type, or keeps it.
-    pub fn from_any(any: Any) -> Detail {
-        fn decode<T: Message + Name + Default>(any: Any, wrap: fn(T) -> Detail) -> Detail {
-            match T::decode(any.value.as_slice()) {
-                Ok(v) => wrap(v),
-                Err(e) => Detail::Undecodable {
-                    any,
-                    reason: e.to_string(),
-                },
+/// `from_any` / `to_any` for the standard types: one list, so the two cannot disagree.
+macro_rules! standard_details {
+    ($($t:ident),* $(,)?) => {
+        impl Detail {
+            /// Decodes one `Any` into the matching standard type, or keeps it.
+            pub fn from_any(any: Any) -> Detail {
+                let url = any.type_url.as_str();
+                $(
+                    if url == $t::type_url() {
+                        return match $t::decode(any.value.as_slice()) {
+                            Ok(v) => Detail::$t(v),
+                            Err(e) => Detail::Undecodable { any, reason: e.to_string() },
+                        };
+                    }
+                )*
+                Detail::Other(any)
             }
-        }
-        let url = any.type_url.as_str();
-        if url == ErrorInfo::type_url() {
-            decode(any, Detail::ErrorInfo)
-        } else if url == RetryInfo::type_url() {
-            decode(any, Detail::RetryInfo)
-        } else if url == DebugInfo::type_url() {
-            decode(any, Detail::DebugInfo)
-        } else if url == QuotaFailure::type_url() {
-            decode(any, Detail::QuotaFailure)
-        } else if url == PreconditionFailure::type_url() {
-            decode(any, Detail::PreconditionFailure)
-        } else if url == BadRequest::type_url() {
-            decode(any, Detail::BadRequest)
-        } else if url == RequestInfo::type_url() {
-            decode(any, Detail::RequestInfo)
-        } else if url == ResourceInfo::type_url() {
-            decode(any, Detail::ResourceInfo)
-        } else if url == Help::type_url() {
-            decode(any, Detail::Help)
-        } else if url == LocalizedMessage::type_url() {
-            decode(any, Detail::LocalizedMessage)
-        } else {
-            Detail::Other(any)
-        }
-    }
 
-    /// Encodes the detail back into an `Any`.
-    pub fn to_any(&self) -> Any {
-        fn pack<T: Message + Name>(m: &T) -> Any {
-            Any {
-                type_url: T::type_url(),
-                value: m.encode_to_vec(),
+            /// Encodes the detail back into an `Any`.
+            pub fn to_any(&self) -> Any {
+                match self {
+                    $(Detail::$t(m) => Any { type_url: $t::type_url(), value: m.encode_to_vec() },)*
+                    Detail::Other(any) | Detail::Undecodable { any, .. } => any.clone(),
+                }
             }
         }
-        match self {
-            Detail::ErrorInfo(m) => pack(m),
-            Detail::RetryInfo(m) => pack(m),
-            Detail::DebugInfo(m) => pack(m),
-            Detail::QuotaFailure(m) => pack(m),
-            Detail::PreconditionFailure(m) => pack(m),
-            Detail::BadRequest(m) => pack(m),
-            Detail::RequestInfo(m) => pack(m),
-            Detail::ResourceInfo(m) => pack(m),
-            Detail::Help(m) => pack(m),
-            Detail::LocalizedMessage(m) => pack(m),
-            Detail::Other(any) | Detail::Undecodable { any, .. } => any.clone(),
-        }
-    }
+    };
 }
+
+standard_details!(
+    ErrorInfo,
+    RetryInfo,
+    DebugInfo,
+    QuotaFailure,
+    PreconditionFailure,
+    BadRequest,
+    RequestInfo,
+    ResourceInfo,
+    Help,
+    LocalizedMessage,
+);
 
 impl fmt::Display for Detail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
