@@ -56,3 +56,8 @@ pub use operation::{Operation, Payload, UntypedOperation};
 pub use poll::PollPolicy;
 pub use retry::RetryPolicy;
 pub use status::{Code, Detail, Status};
+
+// The README's examples compile as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
