@@ -45,6 +45,22 @@ const ROUTING: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// The per-attempt deadline of Operations calls (google.longrunning's published 10 s).
+const OPERATIONS_DEADLINE: Duration = Duration::from_secs(10);
+/// The per-attempt deadline of starting an operation (Insights' published 60 s).
+const START_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What a call does, which sets its deadline and whether it may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Reads or cancels an operation: safe to repeat.
+    Operations,
+    /// WaitOperation, which may hold the call for its own timeout.
+    Wait(Duration),
+    /// Starts an operation: never repeated.
+    Start,
+}
+
 /// A connection to the Insights API. Cheap to clone: clones share one channel.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -101,7 +117,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The deadline of each call attempt (default 60 s).
+    /// The deadline of each call attempt. Default: 10 s for Operations calls and 60 s for
+    /// starting an operation, as in the services' published configurations.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -133,8 +150,7 @@ impl ClientBuilder {
             .credentials
             .clone()
             .unwrap_or_else(Credentials::anonymous);
-        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
-        Client::assemble(channel, credentials, "(channel)".into(), self, timeout)
+        Client::assemble(channel, credentials, "(channel)".into(), self)
     }
 
     /// Builds the client. The channel connects lazily, on the first call; call this inside a
@@ -178,7 +194,6 @@ impl ClientBuilder {
                 )))
             }
         }
-        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
         endpoint = endpoint
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
             .http2_keep_alive_interval(self.keep_alive.unwrap_or(Duration::from_secs(60)))
@@ -186,7 +201,7 @@ impl ClientBuilder {
             .user_agent(user_agent())
             .map_err(|e| Error::InvalidArgument(format!("user agent: {e}")))?;
         let channel = endpoint.connect_lazy();
-        Client::assemble(channel, credentials, url, self, timeout)
+        Client::assemble(channel, credentials, url, self)
     }
 }
 
@@ -238,7 +253,6 @@ impl Client {
         credentials: Credentials,
         endpoint: String,
         b: ClientBuilder,
-        timeout: Duration,
     ) -> Result<Client, Error> {
         let user_project = b
             .quota_project
@@ -256,7 +270,7 @@ impl Client {
                 endpoint,
                 api_client,
                 user_project,
-                timeout: Some(timeout),
+                timeout: b.timeout,
                 retry: b.retry.unwrap_or_default(),
                 poll: b.poll.unwrap_or_default(),
             }),
@@ -285,7 +299,8 @@ impl Client {
     }
 
     /// Wraps `message` in a request with Google's headers: routing (`key=value`,
-    /// percent-encoded), API client, quota project, and the per-call deadline.
+    /// percent-encoded), API client and quota project. Set a deadline with
+    /// [`tonic::Request::set_timeout`] if you need one.
     pub fn request<T>(
         &self,
         message: T,
@@ -310,29 +325,49 @@ impl Client {
                 md.insert("x-goog-user-project", v);
             }
         }
-        if let Some(t) = self.settings.timeout {
-            req.set_timeout(t);
-        }
         req
     }
 
-    /// Runs one RPC with the retry policy (when `idempotent`), a client-side deadline per attempt,
-    /// and a tracing span per attempt.
+    /// The deadline of one attempt of a call of this kind.
+    fn deadline(&self, kind: Kind) -> Duration {
+        match (self.settings.timeout, kind) {
+            (Some(t), Kind::Wait(w)) => t.max(w + OPERATIONS_DEADLINE),
+            (Some(t), _) => t,
+            (None, Kind::Operations) => OPERATIONS_DEADLINE,
+            (None, Kind::Wait(w)) => w + OPERATIONS_DEADLINE,
+            (None, Kind::Start) => START_DEADLINE,
+        }
+    }
+
+    /// [`Client::request`] with the deadline of `kind`, sent as `grpc-timeout`.
+    pub(crate) fn request_for<T>(
+        &self,
+        kind: Kind,
+        message: T,
+        key: &str,
+        value: &str,
+    ) -> tonic::Request<T> {
+        let mut req = self.request(message, key, value);
+        req.set_timeout(self.deadline(kind));
+        req
+    }
+
+    /// Runs one RPC: retried by the retry policy unless it starts an operation, each attempt
+    /// under the kind's deadline and in its own tracing span.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         method: &'static str,
         resource: &str,
-        idempotent: bool,
+        kind: Kind,
         mut attempt_fn: F,
     ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        let policy = if idempotent {
-            self.settings.retry
-        } else {
-            RetryPolicy::never()
+        let policy = match kind {
+            Kind::Start => RetryPolicy::never(),
+            Kind::Operations | Kind::Wait(_) => self.settings.retry,
         };
         let mut attempt = 1;
         loop {
@@ -344,7 +379,7 @@ impl Client {
                 code = tracing::field::Empty
             );
             let fut = attempt_fn();
-            let deadline = self.settings.timeout.unwrap_or(Duration::MAX);
+            let deadline = self.deadline(kind);
             let result = async {
                 match tokio::time::timeout(deadline, fut).await {
                     Ok(Ok(r)) => Ok(r.into_inner()),
@@ -385,6 +420,7 @@ impl Client {
         &self,
         method: &'static str,
         name: &str,
+        kind: Kind,
         message: impl Fn(String) -> Req,
         rpc: impl Fn(OperationsClient<Transport>, tonic::Request<Req>) -> Fut,
     ) -> Result<T, Error>
@@ -393,8 +429,8 @@ impl Client {
     {
         let name: OperationName = name.parse()?;
         let ops = self.operations_client();
-        self.call(method, name.as_str(), true, || {
-            let req = self.request(message(name.to_string()), "name", name.as_str());
+        self.call(method, name.as_str(), kind, || {
+            let req = self.request_for(kind, message(name.to_string()), "name", name.as_str());
             rpc(ops.clone(), req)
         })
         .await
@@ -405,6 +441,7 @@ impl Client {
         self.on_operation(
             "GetOperation",
             name,
+            Kind::Operations,
             |name| GetOperationRequest { name },
             |mut ops, req| async move { ops.get_operation(req).await },
         )
@@ -416,6 +453,7 @@ impl Client {
         self.on_operation(
             "CancelOperation",
             name,
+            Kind::Operations,
             |name| CancelOperationRequest { name },
             |mut ops, req| async move { ops.cancel_operation(req).await },
         )
@@ -427,6 +465,7 @@ impl Client {
         self.on_operation(
             "DeleteOperation",
             name,
+            Kind::Operations,
             |name| DeleteOperationRequest { name },
             |mut ops, req| async move { ops.delete_operation(req).await },
         )
@@ -440,6 +479,7 @@ impl Client {
         name: &str,
         timeout: Option<Duration>,
     ) -> Result<RawOperation, Error> {
+        let kind = Kind::Wait(timeout.unwrap_or_default());
         let timeout = timeout
             .map(prost_types::Duration::try_from)
             .transpose()
@@ -447,6 +487,7 @@ impl Client {
         self.on_operation(
             "WaitOperation",
             name,
+            kind,
             |name| WaitOperationRequest { name, timeout },
             |mut ops, req| async move { ops.wait_operation(req).await },
         )
@@ -459,19 +500,20 @@ impl Client {
         &self,
         parent: &str,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + '_ {
+    ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + 'static {
         let parent = parent.to_owned();
-        let ops = self.operations_client();
+        let client = self.clone();
         // State: Some(token) while pages remain; the first token is empty.
         stream::try_unfold(Some(String::new()), move |token| {
-            let (parent, ops, options) = (parent.clone(), ops.clone(), options.clone());
+            let (parent, client, options) = (parent.clone(), client.clone(), options.clone());
             async move {
                 let Some(page_token) = token else {
                     return Ok(None);
                 };
                 check(&parent, LOCATION_PATTERN)?;
-                let page = self
-                    .call("ListOperations", &parent, true, || {
+                let ops = client.operations_client();
+                let page = client
+                    .call("ListOperations", &parent, Kind::Operations, || {
                         let msg = ListOperationsRequest {
                             name: parent.clone(),
                             filter: options.filter.clone(),
@@ -479,7 +521,7 @@ impl Client {
                             page_token: page_token.clone(),
                             return_partial_success: options.return_partial_success,
                         };
-                        let req = self.request(msg, "name", &parent);
+                        let req = client.request_for(Kind::Operations, msg, "name", &parent);
                         let mut ops = ops.clone();
                         async move { ops.list_operations(req).await }
                     })
@@ -500,7 +542,7 @@ impl Client {
         &self,
         parent: &str,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<RawOperation, Error>> + Send + '_ {
+    ) -> impl Stream<Item = Result<RawOperation, Error>> + Send + 'static {
         self.list_pages(parent, options)
             .map_ok(|page| stream::iter(page.operations.into_iter().map(Ok)))
             .try_flatten()

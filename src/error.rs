@@ -178,6 +178,11 @@ impl Error {
                 status: None,
             };
         }
+        if source_is::<tonic::TimeoutExpired>(status) {
+            // The channel enforced the grpc-timeout we sent: our deadline, not a broken link.
+            let status = Status::new(Code::DeadlineExceeded, "no answer within the call deadline");
+            return Error::Rpc { method, status };
+        }
         if is_transport(status) {
             // Layers often repeat their inner error's text; keep each piece once.
             let mut message = status.message().to_owned();
@@ -209,14 +214,21 @@ impl Error {
     }
 }
 
-/// A status made up by the client side for a failure below gRPC (connect refused, stream reset).
-fn is_transport(status: &tonic::Status) -> bool {
+/// Whether an error of type `E` is in the status's source chain.
+fn source_is<E: std::error::Error + 'static>(status: &tonic::Status) -> bool {
     let mut source = std::error::Error::source(status);
     while let Some(s) = source {
-        if s.is::<tonic::transport::Error>() || s.is::<std::io::Error>() || s.is::<h2::Error>() {
+        if s.is::<E>() {
             return true;
         }
         source = s.source();
     }
     false
+}
+
+/// A status made up by the client side for a failure below gRPC (connect refused, stream reset).
+fn is_transport(status: &tonic::Status) -> bool {
+    source_is::<tonic::transport::Error>(status)
+        || source_is::<std::io::Error>(status)
+        || source_is::<h2::Error>(status)
 }

@@ -21,6 +21,7 @@
 //! ```
 
 use crate::{
+    client::Kind,
     name::{check, LOCATION_PATTERN},
     operation::{payloads, Operation},
     proto::google::cloud::contactcenterinsights::v1::{
@@ -61,12 +62,12 @@ macro_rules! starters {
                         $value.to_owned()
                     };
                     check(&value, $pattern)?;
-                    let req = self.client.request(request, $key, &value);
+                    let req = self.client.request_for(Kind::Start, request, $key, &value);
                     let mut generated = Some(self.generated());
                     let mut req = Some(req);
                     let raw = self
                         .client
-                        .call($rpc, &value, false, || {
+                        .call($rpc, &value, Kind::Start, || {
                             let (mut g, r) = (generated.take(), req.take());
                             async move {
                                 match (g.as_mut(), r) {

@@ -279,7 +279,20 @@ impl<R: Payload, M: Payload> Operation<R, M> {
                 }
                 let delay = policy.backoff.delay(step).max(asked.unwrap_or_default());
                 tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
-                match op.poll().await {
+                // The poll in flight (its call's retries and per-attempt deadline included) is
+                // bounded by the wait's deadline too: a poll is a read, safe to abandon.
+                let polled = match policy.deadline.and_then(|d| started.checked_add(d)) {
+                    Some(at) => tokio::time::timeout_at(at, op.poll()).await,
+                    None => Ok(op.poll().await),
+                };
+                let Ok(polled) = polled else {
+                    let e = Error::Timeout {
+                        name: op.raw.name.clone(),
+                        waited: started.elapsed(),
+                    };
+                    return Some((Some(Err(e)), (op, step, None, true)));
+                };
+                match polled {
                     Ok(()) => Some((Some(op.metadata()), (op, step + 1, None, false))),
                     Err(e) if transient(&e) => {
                         tracing::debug!(error = %e, "poll failed; polling on");

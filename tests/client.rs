@@ -624,3 +624,64 @@ async fn list_follows_every_page() {
         Some("name=projects%2Fp%2Flocations%2Fus-central1")
     );
 }
+
+/// grpc-timeout in the wire format: digits and a unit letter.
+fn grpc_timeout(value: &str) -> Duration {
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let n: u64 = digits.parse().unwrap();
+    match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        other => panic!("unit {other}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn deadlines_follow_the_published_service_configs() {
+    let (server, client) = setup().await;
+    let insights = InsightsClient::new(client.clone());
+    let op = insights
+        .create_issue_model(CreateIssueModelRequest {
+            parent: PARENT.into(),
+            issue_model: None,
+        })
+        .await
+        .unwrap();
+    client.get_operation(op.name()).await.unwrap();
+    let sent: Vec<(String, Duration)> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                grpc_timeout(r.header("grpc-timeout").unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent[0],
+        ("CreateIssueModel".to_owned(), Duration::from_secs(60))
+    );
+    assert_eq!(
+        sent[1],
+        ("GetOperation".to_owned(), Duration::from_secs(10))
+    );
+
+    // A server slower than the deadline: the client gives up on its own, once (not retryable).
+    server.latency(
+        "GetOperation",
+        ccai_lro::mock::Latency::Fixed(Duration::from_secs(30)),
+    );
+    let started = tokio::time::Instant::now();
+    let err = client.get_operation(op.name()).await.unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(11),
+        "{:?}",
+        started.elapsed()
+    );
+}
