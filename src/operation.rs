@@ -220,7 +220,9 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     }
 
     /// Waits with `policy` and returns the response. Reaching the deadline returns
-    /// [`Error::Timeout`] and leaves the operation running.
+    /// [`Error::Timeout`] and leaves the operation running. Transient poll failures are retried
+    /// (see [`Operation::progress`]); metadata that does not decode is logged as a tracing warning
+    /// and does not end the wait, which is about the result (use `progress` to see each snapshot).
     pub async fn wait_with(mut self, policy: PollPolicy) -> Result<R, Error> {
         let span = tracing::info_span!("wait", name = %self.raw.name, polls = tracing::field::Empty, elapsed = tracing::field::Empty);
         async {
