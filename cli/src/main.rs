@@ -104,12 +104,14 @@ async fn emulator(listen: &str) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    // Handlers first: a script may signal us as soon as it reads the address.
+    let shutdown = exit::shutdown_signal();
     // The first stdout line names the bound address, for scripts that started us on port 0.
     println!("{addr}");
     eprintln!(
         "emulator: serving google.longrunning.Operations and Insights on {addr}; Ctrl-C stops"
     );
-    ccai_lro::mock::serve(listener, exit::shutdown_signal())
+    ccai_lro::mock::serve(listener, shutdown)
         .await
         .map_err(|e| Error::InvalidArgument(format!("emulator: {e}")))?;
     eprintln!("emulator: stopped");
