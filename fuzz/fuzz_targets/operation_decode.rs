@@ -1,0 +1,80 @@
+//! Random bytes as a `google.longrunning.Operation`, then everything a caller does with it
+//! without a call: typed and untyped payloads, the result, errors' Display, REST JSON.
+//! Mirrors `operation_*` in tests/proptests.rs.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use ccai_lro::{
+    insights::{CreateIssueModelOperation, DeleteIssueModelOperation},
+    proto::google::longrunning::Operation as RawOperation,
+    registry, Client, Error, UntypedOperation,
+};
+use libfuzzer_sys::fuzz_target;
+use prost::Message;
+
+/// A client whose channel never connects: handles need one, decoding never calls it.
+fn client() -> Client {
+    static CLIENT: OnceLock<(tokio::runtime::Runtime, Client)> = OnceLock::new();
+    let (_, client) = CLIENT.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let client = {
+            let _in_runtime = rt.enter();
+            let channel =
+                tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
+            Client::from_channel(channel)
+        };
+        (rt, client)
+    });
+    client.clone()
+}
+
+fn show<T: std::fmt::Debug>(r: Result<T, Error>) {
+    match r {
+        Ok(v) => {
+            let _ = format!("{v:?}");
+        }
+        Err(e) => {
+            let _ = (
+                e.to_string(),
+                e.code(),
+                e.status(),
+                e.is_retryable(),
+                e.retry_delay(),
+            );
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(raw) = RawOperation::decode(data) else {
+        return;
+    };
+    let client = client();
+
+    let typed = CreateIssueModelOperation::new(client.clone(), raw.clone());
+    let metadata = typed.metadata();
+    if let (Some(any), Err(e)) = (&raw.metadata, &metadata) {
+        // The class follows the bytes: a foreign type URL is a mismatch, else corrupt bytes.
+        let mismatch = any.type_url
+            != "type.googleapis.com/google.cloud.contactcenterinsights.v1.CreateIssueModelMetadata";
+        assert_eq!(matches!(e, Error::TypeMismatch { .. }), mismatch, "{e:?}");
+        assert_eq!(matches!(e, Error::Corrupt { .. }), !mismatch, "{e:?}");
+    }
+    show(metadata);
+    show(typed.result());
+
+    let delete = DeleteIssueModelOperation::new(client.clone(), raw.clone());
+    show(delete.metadata());
+    show(delete.result());
+
+    let untyped = UntypedOperation::new(client, raw.clone());
+    assert_eq!(untyped.metadata().ok(), Some(raw.metadata.clone()));
+    show(untyped.result());
+
+    let json = registry::operation_to_json(&raw);
+    assert!(json.is_object());
+    let _ = json.to_string();
+});
