@@ -29,14 +29,26 @@ pub struct PollPolicy {
 }
 
 impl Default for PollPolicy {
-    /// 1 s, ×1.5, at most 30 s, up to 20 % jitter, no deadline. See BENCHMARKS.md for why.
+    /// First poll after 1 s, then ×2 per poll up to 35 s between polls, each delay shortened by
+    /// up to 10 % (jitter), no deadline.
+    ///
+    /// Chosen by measurement (`cargo run --release --example poll_study`, see BENCHMARKS.md):
+    /// 1,000 operations finishing uniformly between 10 s and 30 min, against the polling
+    /// defaults of Google's other client libraries. No anchor does better on all of
+    /// GetOperation calls, median and p95 detection lag; this policy beats Go's `longrunning`
+    /// on all three (11 % fewer calls, 7 % lower median and 33 % lower p95 lag), makes 28 %
+    /// fewer calls than Java's Insights settings and 67 % fewer than Python's, and has 44 % less
+    /// lag than Rust's `google-cloud-lro` (no jitter, 60 s cap) for 56 % more calls. Little
+    /// jitter because full jitter costs calls for the same lag; 10 % is enough to keep
+    /// operations started together from polling in lockstep. No deadline: a wait ends when
+    /// the operation does; add one with [`PollPolicy::with_deadline`].
     fn default() -> Self {
         PollPolicy {
             backoff: Backoff {
                 initial: Duration::from_secs(1),
-                multiplier: 1.5,
-                max: Duration::from_secs(30),
-                jitter: 0.2,
+                multiplier: 2.0,
+                max: Duration::from_secs(35),
+                jitter: 0.1,
             },
             deadline: None,
         }

@@ -1,0 +1,178 @@
+//! What the overhead benchmark and `examples/bench_overhead.rs` share: a mock server on a real
+//! loopback socket holding one finished CreateIssueModel operation, our client, the bare
+//! generated client, and one GetOperation through each.
+
+use std::time::{Duration, SystemTime};
+
+use ccai_lro::auth::Credentials;
+use ccai_lro::insights::CreateIssueModelOperation;
+use ccai_lro::mock::{MockServer, Script};
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+    issue_model, issue_model_label_stats::IssueStats, CreateIssueModelMetadata,
+    CreateIssueModelRequest, IssueModel, IssueModelLabelStats,
+};
+use ccai_lro::proto::google::longrunning::{
+    operations_client::OperationsClient, GetOperationRequest,
+};
+use ccai_lro::Client;
+use tonic::metadata::MetadataMap;
+use tonic::transport::Channel;
+
+/// The operation every call fetches.
+pub const NAME: &str =
+    "projects/bench-project/locations/us-central1/operations/4000000000000000042";
+
+fn timestamp(secs: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: 1_760_000_000 + secs,
+        nanos: 0,
+    }
+}
+
+/// An issue model as the service returns one after training: a few topics with their counts.
+pub fn issue_model() -> IssueModel {
+    let name = "projects/bench-project/locations/us-central1/issueModels/8431234567";
+    let topics = [
+        "Billing dispute",
+        "Password reset",
+        "Delivery delay",
+        "Cancel plan",
+    ];
+    let issue_stats = topics
+        .iter()
+        .enumerate()
+        .map(|(i, topic)| {
+            let issue = format!("{name}/issues/{}", 1_000 + i);
+            let stats = IssueStats {
+                issue: issue.clone(),
+                labeled_conversations_count: 120 * (i as i64 + 1),
+                display_name: (*topic).into(),
+            };
+            (issue, stats)
+        })
+        .collect();
+    IssueModel {
+        name: name.into(),
+        display_name: "Support topics Q3".into(),
+        create_time: Some(timestamp(0)),
+        update_time: Some(timestamp(1_800)),
+        issue_count: topics.len() as i64,
+        state: issue_model::State::Undeployed as i32,
+        input_data_config: Some(issue_model::InputDataConfig {
+            medium: 2, // CHAT
+            training_conversations_count: 1_200,
+            filter: "medium=\"CHAT\" AND duration_sec>60".into(),
+        }),
+        training_stats: Some(IssueModelLabelStats {
+            analyzed_conversations_count: 1_200,
+            unclassified_conversations_count: 0,
+            issue_stats,
+        }),
+        model_type: issue_model::ModelType::TypeV2 as i32,
+        language_code: "en-US".into(),
+    }
+}
+
+/// The metadata the service reports for CreateIssueModel: times and the request.
+pub fn metadata() -> CreateIssueModelMetadata {
+    CreateIssueModelMetadata {
+        create_time: Some(timestamp(0)),
+        end_time: Some(timestamp(1_800)),
+        request: Some(CreateIssueModelRequest {
+            parent: "projects/bench-project/locations/us-central1".into(),
+            issue_model: Some(IssueModel {
+                display_name: "Support topics Q3".into(),
+                ..Default::default()
+            }),
+        }),
+    }
+}
+
+/// A mock on `127.0.0.1:0` (nothing recorded, fixed epoch) holding [`NAME`], already done.
+pub async fn server() -> MockServer {
+    let server = MockServer::builder()
+        .record_limit(0)
+        .epoch(SystemTime::UNIX_EPOCH + Duration::from_secs(1_760_000_000))
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    server.insert(
+        NAME,
+        Script::new().metadata(&metadata()).respond(&issue_model()),
+    );
+    server
+}
+
+fn url(server: &MockServer) -> String {
+    format!("http://{}", server.local_addr().expect("a TCP server"))
+}
+
+/// Our full stack: endpoint, a (static) bearer token, Google headers, deadline, retries.
+pub fn wrapper(server: &MockServer) -> Client {
+    Client::builder()
+        .endpoint(url(server))
+        .credentials(Credentials::access_token("static-token").expect("token"))
+        .build()
+        .expect("client")
+}
+
+/// The generated client on a plain tonic channel: what a caller without this crate would use.
+pub async fn bare(server: &MockServer) -> OperationsClient<Channel> {
+    OperationsClient::connect(url(server))
+        .await
+        .expect("connect")
+}
+
+/// One GetOperation through our stack (name check, Google headers, bearer token, deadline,
+/// retry loop), the response decoded as a typed IssueModel.
+pub async fn wrapper_call(client: &Client) -> IssueModel {
+    let raw = client.get_operation(NAME).await.expect("GetOperation");
+    let op = CreateIssueModelOperation::new(client.clone(), raw);
+    op.result().expect("typed result").expect("done")
+}
+
+/// The same through [`CreateIssueModelOperation::resume`], which also checks the metadata's
+/// type (so it decodes the metadata once and the response twice).
+pub async fn resume_call(client: &Client) -> IssueModel {
+    let op = CreateIssueModelOperation::resume(client, NAME)
+        .await
+        .expect("GetOperation");
+    op.result().expect("typed result").expect("done")
+}
+
+/// The headers our client sends on a GetOperation of [`NAME`] (token, routing, API client,
+/// deadline), built once: for a bare client that pays the wire cost of Google's headers but
+/// none of our code.
+pub fn google_headers(client: &Client) -> MetadataMap {
+    let mut req = client.request((), "name", NAME);
+    req.metadata_mut().insert(
+        "authorization",
+        "Bearer static-token".parse().expect("ascii"),
+    );
+    req.set_timeout(Duration::from_secs(10));
+    req.into_parts().0
+}
+
+/// One GetOperation through the bare client, the IssueModel decoded by hand.
+pub async fn bare_call(ops: &mut OperationsClient<Channel>) -> IssueModel {
+    bare_call_with(ops, MetadataMap::new()).await
+}
+
+/// [`bare_call`] sending `headers`.
+pub async fn bare_call_with(
+    ops: &mut OperationsClient<Channel>,
+    headers: MetadataMap,
+) -> IssueModel {
+    use ccai_lro::proto::google::longrunning::operation::Result as OpResult;
+    let mut req = tonic::Request::new(GetOperationRequest { name: NAME.into() });
+    *req.metadata_mut() = headers;
+    let op = ops
+        .get_operation(req)
+        .await
+        .expect("GetOperation")
+        .into_inner();
+    match op.result {
+        Some(OpResult::Response(any)) => any.to_msg::<IssueModel>().expect("IssueModel"),
+        other => panic!("not done: {other:?}"),
+    }
+}

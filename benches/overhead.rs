@@ -1,0 +1,124 @@
+//! Criterion: GetOperation through our client vs the bare generated client, over a loopback
+//! socket to the mock server, sequential and with 1/16/64/256 calls in flight on one channel.
+//!
+//! ```sh
+//! cargo bench --bench overhead
+//! ```
+//!
+//! Criterion measures each function on its own; `examples/bench_overhead.rs` interleaves the
+//! two clients in one run for the ratio that BENCHMARKS.md reports.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use tokio::runtime::Runtime;
+use tokio::task::JoinSet;
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn sequential(c: &mut Criterion) {
+    let rt = runtime();
+    let (server, wrapper, bare) = rt.block_on(async {
+        let server = common::server().await;
+        let wrapper = common::wrapper(&server);
+        let bare = common::bare(&server).await;
+        (server, wrapper, bare)
+    });
+    let headers = common::google_headers(&wrapper);
+    let mut group = c.benchmark_group("get_operation");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("wrapper", |b| {
+        b.to_async(&rt).iter(|| common::wrapper_call(&wrapper))
+    });
+    group.bench_function("wrapper_resume", |b| {
+        b.to_async(&rt).iter(|| common::resume_call(&wrapper))
+    });
+    group.bench_function("bare", |b| {
+        b.to_async(&rt).iter(|| {
+            let mut bare = bare.clone();
+            async move { common::bare_call(&mut bare).await }
+        })
+    });
+    // The bare client sending the headers ours sends: the wire cost of Google's headers.
+    group.bench_function("bare_with_our_headers", |b| {
+        b.to_async(&rt).iter(|| {
+            let (mut bare, headers) = (bare.clone(), headers.clone());
+            async move { common::bare_call_with(&mut bare, headers).await }
+        })
+    });
+    group.finish();
+    drop(server);
+}
+
+/// Runs `iters` calls with `level` in flight (one task each) and returns the time taken.
+async fn in_flight<C, F>(level: usize, iters: u64, client: &C, call: fn(C) -> F) -> Duration
+where
+    C: Clone + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let per_task = (iters as usize).div_ceil(level);
+    let start = Instant::now();
+    let mut tasks = JoinSet::new();
+    for _ in 0..level {
+        let client = client.clone();
+        tasks.spawn(async move {
+            for _ in 0..per_task {
+                call(client.clone()).await;
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task");
+    }
+    // Scale back to `iters` calls when rounding up added a few.
+    start
+        .elapsed()
+        .mul_f64(iters as f64 / (per_task * level) as f64)
+}
+
+fn throughput(c: &mut Criterion) {
+    let rt = runtime();
+    let (server, wrapper, bare) = rt.block_on(async {
+        let server = common::server().await;
+        let wrapper = common::wrapper(&server);
+        let bare = common::bare(&server).await;
+        (server, wrapper, bare)
+    });
+    let mut group = c.benchmark_group("throughput");
+    group.throughput(Throughput::Elements(1));
+    for level in [1usize, 16, 64, 256] {
+        group.bench_with_input(BenchmarkId::new("wrapper", level), &level, |b, &level| {
+            b.to_async(&rt).iter_custom(|iters| {
+                in_flight(level, iters, &wrapper, |c| async move {
+                    common::wrapper_call(&c).await;
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("bare", level), &level, |b, &level| {
+            b.to_async(&rt).iter_custom(|iters| {
+                in_flight(level, iters, &bare, |mut c| async move {
+                    common::bare_call(&mut c).await;
+                })
+            })
+        });
+    }
+    group.finish();
+    drop(server);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = sequential, throughput
+}
+criterion_main!(benches);
