@@ -23,6 +23,7 @@ use std::{
     task::{Context, Poll},
 };
 
+use futures_util::{future::Either, TryFutureExt};
 use http::{header::AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 /// A boxed future, as [`CredentialsProvider`] returns.
@@ -306,27 +307,42 @@ where
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = BoxFuture<'static, Result<S::Response, BoxError>>;
+    /// Anonymous and fixed credentials add their headers synchronously and return the inner
+    /// future as is; only a provider, which may have to fetch a token, needs a boxed future.
+    type Future = Either<
+        futures_util::future::MapErr<S::Future, fn(S::Error) -> BoxError>,
+        BoxFuture<'static, Result<S::Response, BoxError>>,
+    >;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
-        // The ready inner service goes with this call; a fresh clone waits for the next one.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let credentials = self.credentials.clone();
-        Box::pin(async move {
-            if !credentials.is_anonymous() {
-                let headers = credentials
-                    .headers()
-                    .await
-                    .map_err(|e| Box::new(e) as BoxError)?;
-                req.headers_mut().extend(headers);
+        let boxed: fn(S::Error) -> BoxError = Into::into;
+        match &self.credentials.0 {
+            Source::Anonymous => Either::Left(self.inner.call(req).map_err(boxed)),
+            Source::Static(headers) => {
+                for (name, value) in headers {
+                    req.headers_mut().insert(name.clone(), value.clone());
+                }
+                Either::Left(self.inner.call(req).map_err(boxed))
             }
-            inner.call(req).await.map_err(Into::into)
-        })
+            Source::Provider(_) => {
+                // The ready inner service goes with this call; a fresh clone waits for the next.
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let credentials = self.credentials.clone();
+                Either::Right(Box::pin(async move {
+                    let headers = credentials
+                        .headers()
+                        .await
+                        .map_err(|e| Box::new(e) as BoxError)?;
+                    req.headers_mut().extend(headers);
+                    inner.call(req).await.map_err(Into::into)
+                }))
+            }
+        }
     }
 }
 

@@ -14,8 +14,9 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use futures_util::{stream, Stream, TryStreamExt};
-use http::HeaderValue;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use tokio::sync::Semaphore;
+use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tracing::Instrument;
 
@@ -45,6 +46,8 @@ const ROUTING: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Polls in flight per client unless configured.
+const DEFAULT_CONCURRENT_POLLS: usize = 64;
 /// The per-attempt deadline of Operations calls (google.longrunning's published 10 s).
 const OPERATIONS_DEADLINE: Duration = Duration::from_secs(10);
 /// The per-attempt deadline of starting an operation (Insights' published 60 s).
@@ -71,8 +74,10 @@ pub struct Client {
 #[derive(Debug)]
 struct Settings {
     endpoint: String,
-    api_client: HeaderValue,
-    user_project: Option<HeaderValue>,
+    // Header values built once: cloning one is a reference-count bump.
+    api_client: AsciiMetadataValue,
+    user_project: Option<AsciiMetadataValue>,
+    polls: Arc<Semaphore>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
     poll: PollPolicy,
@@ -89,6 +94,7 @@ pub struct ClientBuilder {
     keep_alive: Option<Duration>,
     retry: Option<RetryPolicy>,
     poll: Option<PollPolicy>,
+    max_concurrent_polls: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -127,6 +133,14 @@ impl ClientBuilder {
     /// HTTP/2 keep-alive ping interval (default 60 s).
     pub fn keep_alive(mut self, interval: Duration) -> Self {
         self.keep_alive = Some(interval);
+        self
+    }
+
+    /// How many polls of [`Operation`](crate::Operation) handles may be in flight at once on
+    /// this client (default 64); more wait for a slot. It bounds memory and load when thousands
+    /// of operations are awaited together. Explicit calls (get, list, cancel) are not limited.
+    pub fn max_concurrent_polls(mut self, n: usize) -> Self {
+        self.max_concurrent_polls = Some(n);
         self
     }
 
@@ -258,18 +272,23 @@ impl Client {
             .quota_project
             .as_deref()
             .map(|p| {
-                HeaderValue::from_str(p)
+                AsciiMetadataValue::try_from(p)
                     .map_err(|_| Error::InvalidArgument(format!("quota project {p:?}")))
             })
             .transpose()?;
-        let api_client = HeaderValue::from_str(&api_client())
+        let api_client = AsciiMetadataValue::try_from(api_client())
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let polls = b
+            .max_concurrent_polls
+            .unwrap_or(DEFAULT_CONCURRENT_POLLS)
+            .max(1);
         Ok(Client {
             transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
             settings: Arc::new(Settings {
                 endpoint,
                 api_client,
                 user_project,
+                polls: Arc::new(Semaphore::new(polls)),
                 timeout: b.timeout,
                 retry: b.retry.unwrap_or_default(),
                 poll: b.poll.unwrap_or_default(),
@@ -307,23 +326,17 @@ impl Client {
         routing_key: &str,
         routing_value: &str,
     ) -> tonic::Request<T> {
+        self.routed(message, routing(routing_key, routing_value))
+    }
+
+    /// [`Client::request`] with a routing header value made by [`routing`].
+    fn routed<T>(&self, message: T, routing: AsciiMetadataValue) -> tonic::Request<T> {
         let mut req = tonic::Request::new(message);
-        let params = format!(
-            "{routing_key}={}",
-            utf8_percent_encode(routing_value, ROUTING)
-        );
         let md = req.metadata_mut();
-        if let Ok(v) = params.parse() {
-            md.insert("x-goog-request-params", v);
-        }
-        if let Ok(v) = tonic::metadata::MetadataValue::try_from(self.settings.api_client.as_bytes())
-        {
-            md.insert("x-goog-api-client", v);
-        }
+        md.insert("x-goog-request-params", routing);
+        md.insert("x-goog-api-client", self.settings.api_client.clone());
         if let Some(p) = &self.settings.user_project {
-            if let Ok(v) = tonic::metadata::MetadataValue::try_from(p.as_bytes()) {
-                md.insert("x-goog-user-project", v);
-            }
+            md.insert("x-goog-user-project", p.clone());
         }
         req
     }
@@ -344,16 +357,16 @@ impl Client {
         &self,
         kind: Kind,
         message: T,
-        key: &str,
-        value: &str,
+        routing: AsciiMetadataValue,
     ) -> tonic::Request<T> {
-        let mut req = self.request(message, key, value);
+        let mut req = self.routed(message, routing);
         req.set_timeout(self.deadline(kind));
         req
     }
 
     /// Runs one RPC: retried by the retry policy unless it starts an operation, each attempt
-    /// under the kind's deadline and in its own tracing span.
+    /// in its own tracing span. The deadline travels as `grpc-timeout`, which the channel also
+    /// enforces on our side (an expiry is DEADLINE_EXCEEDED).
     pub(crate) async fn call<T, F, Fut>(
         &self,
         method: &'static str,
@@ -378,23 +391,10 @@ impl Client {
                 attempt,
                 code = tracing::field::Empty
             );
-            let fut = attempt_fn();
-            let deadline = self.deadline(kind);
-            let result = async {
-                match tokio::time::timeout(deadline, fut).await {
-                    Ok(Ok(r)) => Ok(r.into_inner()),
-                    Ok(Err(status)) => Err(Error::from_call(method, &status)),
-                    Err(_) => Err(Error::Rpc {
-                        method,
-                        status: crate::Status::new(
-                            crate::Code::DeadlineExceeded,
-                            format!("no answer within the {deadline:?} call deadline"),
-                        ),
-                    }),
-                }
-            }
-            .instrument(span.clone())
-            .await;
+            let result = match attempt_fn().instrument(span.clone()).await {
+                Ok(r) => Ok(r.into_inner()),
+                Err(status) => Err(Error::from_call(method, &status)),
+            };
             match result {
                 Ok(v) => {
                     span.record("code", "OK");
@@ -419,7 +419,7 @@ impl Client {
     async fn on_operation<Req, T, Fut>(
         &self,
         method: &'static str,
-        name: &str,
+        target: &Target,
         kind: Kind,
         message: impl Fn(String) -> Req,
         rpc: impl Fn(OperationsClient<Transport>, tonic::Request<Req>) -> Fut,
@@ -427,20 +427,19 @@ impl Client {
     where
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        let name: OperationName = name.parse()?;
         let ops = self.operations_client();
-        self.call(method, name.as_str(), kind, || {
-            let req = self.request_for(kind, message(name.to_string()), "name", name.as_str());
+        self.call(method, &target.name, kind, || {
+            let req = self.request_for(kind, message(target.name.clone()), target.routing.clone());
             rpc(ops.clone(), req)
         })
         .await
     }
 
-    /// GetOperation: the operation's current state.
-    pub async fn get_operation(&self, name: &str) -> Result<RawOperation, Error> {
+    /// GetOperation on a name validated before; what every poll runs.
+    pub(crate) async fn get_target(&self, target: &Target) -> Result<RawOperation, Error> {
         self.on_operation(
             "GetOperation",
-            name,
+            target,
             Kind::Operations,
             |name| GetOperationRequest { name },
             |mut ops, req| async move { ops.get_operation(req).await },
@@ -448,11 +447,23 @@ impl Client {
         .await
     }
 
+    /// A poll: [`Client::get_target`] once a slot among the client's concurrent polls is free.
+    pub(crate) async fn poll_target(&self, target: &Target) -> Result<RawOperation, Error> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.settings.polls.acquire().await.ok();
+        self.get_target(target).await
+    }
+
+    /// GetOperation: the operation's current state.
+    pub async fn get_operation(&self, name: &str) -> Result<RawOperation, Error> {
+        self.get_target(&Target::new(name)?).await
+    }
+
     /// CancelOperation: asks the server to stop the operation. It may still finish; poll to see.
     pub async fn cancel_operation(&self, name: &str) -> Result<(), Error> {
         self.on_operation(
             "CancelOperation",
-            name,
+            &Target::new(name)?,
             Kind::Operations,
             |name| CancelOperationRequest { name },
             |mut ops, req| async move { ops.cancel_operation(req).await },
@@ -464,7 +475,7 @@ impl Client {
     pub async fn delete_operation(&self, name: &str) -> Result<(), Error> {
         self.on_operation(
             "DeleteOperation",
-            name,
+            &Target::new(name)?,
             Kind::Operations,
             |name| DeleteOperationRequest { name },
             |mut ops, req| async move { ops.delete_operation(req).await },
@@ -486,7 +497,7 @@ impl Client {
             .map_err(|e| Error::InvalidArgument(format!("timeout: {e}")))?;
         self.on_operation(
             "WaitOperation",
-            name,
+            &Target::new(name)?,
             kind,
             |name| WaitOperationRequest { name, timeout },
             |mut ops, req| async move { ops.wait_operation(req).await },
@@ -521,7 +532,8 @@ impl Client {
                             page_token: page_token.clone(),
                             return_partial_success: options.return_partial_success,
                         };
-                        let req = client.request_for(Kind::Operations, msg, "name", &parent);
+                        let req =
+                            client.request_for(Kind::Operations, msg, routing("name", &parent));
                         let mut ops = ops.clone();
                         async move { ops.list_operations(req).await }
                     })
@@ -546,6 +558,34 @@ impl Client {
         self.list_pages(parent, options)
             .map_ok(|page| stream::iter(page.operations.into_iter().map(Ok)))
             .try_flatten()
+    }
+}
+
+/// The `x-goog-request-params` value `key=<percent-encoded value>` (AIP-4222).
+pub(crate) fn routing(key: &str, value: &str) -> AsciiMetadataValue {
+    let mut params = String::with_capacity(key.len() + 1 + value.len());
+    params.push_str(key);
+    params.push('=');
+    params.extend(utf8_percent_encode(value, ROUTING));
+    // Percent-encoding leaves only visible ASCII, so this cannot fail for our keys.
+    AsciiMetadataValue::try_from(params).unwrap_or_else(|_| AsciiMetadataValue::from_static(""))
+}
+
+/// A validated operation name and its routing header, made once and reused by every poll.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    name: String,
+    routing: AsciiMetadataValue,
+}
+
+impl Target {
+    /// Checks `name` against the operation pattern.
+    pub(crate) fn new(name: &str) -> Result<Target, Error> {
+        let name: OperationName = name.parse()?;
+        Ok(Target {
+            routing: routing("name", name.as_str()),
+            name: name.as_str().to_owned(),
+        })
     }
 }
 

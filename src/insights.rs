@@ -21,7 +21,7 @@
 //! ```
 
 use crate::{
-    client::Kind,
+    client::{routing, Kind},
     name::{check, LOCATION_PATTERN},
     operation::{payloads, Operation},
     proto::google::cloud::contactcenterinsights::v1::{
@@ -62,7 +62,7 @@ macro_rules! starters {
                         $value.to_owned()
                     };
                     check(&value, $pattern)?;
-                    let req = self.client.request_for(Kind::Start, request, $key, &value);
+                    let req = self.client.request_for(Kind::Start, request, routing($key, &value));
                     let mut generated = Some(self.generated());
                     let mut req = Some(req);
                     let raw = self

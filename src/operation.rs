@@ -28,6 +28,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::{
+    client::Target,
     proto::google::longrunning::{operation::Result as OpResult, Operation as RawOperation},
     Client, Code, Error, PollPolicy, Status,
 };
@@ -89,6 +90,8 @@ pub type UntypedOperation = Operation<Any, Any>;
 pub struct Operation<R, M> {
     client: Client,
     raw: RawOperation,
+    // The name checked and its routing header built once, for every poll.
+    target: Option<Target>,
     types: PhantomData<fn() -> (R, M)>,
 }
 
@@ -103,9 +106,11 @@ impl<R, M> fmt::Debug for Operation<R, M> {
 impl<R: Payload, M: Payload> Operation<R, M> {
     /// A handle on an operation the server just returned.
     pub fn new(client: Client, raw: RawOperation) -> Self {
+        let target = Target::new(&raw.name).ok();
         Operation {
             client,
             raw,
+            target,
             types: PhantomData,
         }
     }
@@ -197,7 +202,13 @@ impl<R: Payload, M: Payload> Operation<R, M> {
 
     /// One GetOperation: refreshes this handle.
     pub async fn poll(&mut self) -> Result<(), Error> {
-        let fresh = self.client.get_operation(&self.raw.name).await?;
+        let target = match self.target.take() {
+            Some(t) => t,
+            None => Target::new(&self.raw.name)?,
+        };
+        let fresh = self.client.poll_target(&target).await;
+        self.target = Some(target);
+        let fresh = fresh?;
         if fresh.name != self.raw.name {
             return Err(Error::InvalidArgument(format!(
                 "GetOperation for {} answered with operation {:?}",
@@ -283,9 +294,12 @@ impl<R: Payload, M: Payload> Operation<R, M> {
                 tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
                 // The poll in flight (its call's retries and per-attempt deadline included) is
                 // bounded by the wait's deadline too: a poll is a read, safe to abandon.
+                // Boxed: a call's future is large, and a waiter should weigh little while it
+                // sleeps between polls (thousands may wait at once).
+                let poll = Box::pin(op.poll());
                 let polled = match policy.deadline.and_then(|d| started.checked_add(d)) {
-                    Some(at) => tokio::time::timeout_at(at, op.poll()).await,
-                    None => Ok(op.poll().await),
+                    Some(at) => tokio::time::timeout_at(at, poll).await,
+                    None => Ok(poll.await),
                 };
                 let Ok(polled) = polled else {
                     let e = Error::Timeout {

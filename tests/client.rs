@@ -685,3 +685,42 @@ async fn deadlines_follow_the_published_service_configs() {
         started.elapsed()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn polls_in_flight_are_bounded_per_client() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .max_concurrent_polls(4)
+        .build_with_channel(server.channel())
+        .unwrap();
+    server.latency(
+        "GetOperation",
+        ccai_lro::mock::Latency::Fixed(Duration::from_secs(1)),
+    );
+    let t0 = tokio::time::Instant::now();
+    let mut waits = Vec::new();
+    for i in 0..20 {
+        let name = op_name(&format!("bounded-{i}"));
+        server.insert(&name, Script::new().metadata(&meta("x")).never_done());
+        let raw = server.operation(&name).unwrap();
+        let op = CreateIssueModelOperation::new(client.clone(), raw);
+        let policy = fast().with_deadline(Duration::from_millis(3_500));
+        waits.push(tokio::spawn(op.wait_with(policy)));
+    }
+    for w in waits {
+        assert!(matches!(w.await.unwrap(), Err(Error::Timeout { .. })));
+    }
+    // All 20 want to poll at 1 s; each poll takes 1 s and only 4 may be in flight, so 4 arrive
+    // in [1 s, 2 s) and 4 more in [2 s, 3 s).
+    let arrived = |from: u64, to: u64| {
+        let window = Duration::from_secs(from)..Duration::from_secs(to);
+        server
+            .requests()
+            .iter()
+            .filter(|r| window.contains(&(r.at - t0)))
+            .count()
+    };
+    assert_eq!(arrived(0, 1), 0);
+    assert_eq!(arrived(1, 2), 4);
+    assert_eq!(arrived(2, 3), 4);
+}
