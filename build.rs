@@ -24,6 +24,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.split_whitespace().nth(1).map(str::to_owned))
+        // It goes into a static header value: keep only characters a version may have.
+        .filter(|v| {
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        })
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=CCAI_RUSTC_VERSION={version}");
     let out = PathBuf::from(env::var("OUT_DIR")?);

@@ -74,9 +74,10 @@ pub struct Client {
 #[derive(Debug)]
 struct Settings {
     endpoint: String,
-    // Header values built once: cloning one is a reference-count bump.
-    api_client: AsciiMetadataValue,
+    // Header values built once: cloning one is a reference-count bump at most.
     user_project: Option<AsciiMetadataValue>,
+    /// `grpc-timeout` of Operations calls and of starters.
+    timeouts: [AsciiMetadataValue; 2],
     polls: Arc<Semaphore>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
@@ -276,8 +277,14 @@ impl Client {
                     .map_err(|_| Error::InvalidArgument(format!("quota project {p:?}")))
             })
             .transpose()?;
-        let api_client = AsciiMetadataValue::try_from(api_client())
-            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        // Made once: every request clones these.
+        let timeouts = match b.timeout {
+            Some(t) => [grpc_timeout(t), grpc_timeout(t)],
+            None => [
+                AsciiMetadataValue::from_static("10S"),
+                AsciiMetadataValue::from_static("60S"),
+            ],
+        };
         let polls = b
             .max_concurrent_polls
             .unwrap_or(DEFAULT_CONCURRENT_POLLS)
@@ -286,7 +293,7 @@ impl Client {
             transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
             settings: Arc::new(Settings {
                 endpoint,
-                api_client,
+                timeouts,
                 user_project,
                 polls: Arc::new(Semaphore::new(polls)),
                 timeout: b.timeout,
@@ -334,7 +341,10 @@ impl Client {
         let mut req = tonic::Request::new(message);
         let md = req.metadata_mut();
         md.insert("x-goog-request-params", routing);
-        md.insert("x-goog-api-client", self.settings.api_client.clone());
+        md.insert(
+            "x-goog-api-client",
+            AsciiMetadataValue::from_static(API_CLIENT),
+        );
         if let Some(p) = &self.settings.user_project {
             md.insert("x-goog-user-project", p.clone());
         }
@@ -360,7 +370,12 @@ impl Client {
         routing: AsciiMetadataValue,
     ) -> tonic::Request<T> {
         let mut req = self.routed(message, routing);
-        req.set_timeout(self.deadline(kind));
+        let timeout = match kind {
+            Kind::Operations => self.settings.timeouts[0].clone(),
+            Kind::Start => self.settings.timeouts[1].clone(),
+            Kind::Wait(_) => grpc_timeout(self.deadline(kind)),
+        };
+        req.metadata_mut().insert("grpc-timeout", timeout);
         req
     }
 
@@ -427,10 +442,9 @@ impl Client {
     where
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        let ops = self.operations_client();
         self.call(method, &target.name, kind, || {
             let req = self.request_for(kind, message(target.name.clone()), target.routing.clone());
-            rpc(ops.clone(), req)
+            rpc(self.operations_client(), req)
         })
         .await
     }
@@ -600,14 +614,25 @@ pub struct ListOptions {
     pub return_partial_success: bool,
 }
 
-fn api_client() -> String {
-    format!(
-        "gl-rust/{} grpc/{} gccl/{}",
-        env!("CCAI_RUSTC_VERSION"),
-        // tonic exposes no version constant; this is the series we build against.
-        "tonic-0.14",
-        env!("CARGO_PKG_VERSION")
-    )
+/// `x-goog-api-client`. tonic exposes no version constant; `tonic-0.14` is the series we build
+/// against. A static value costs nothing to clone on every call.
+const API_CLIENT: &str = concat!(
+    "gl-rust/",
+    env!("CCAI_RUSTC_VERSION"),
+    " grpc/tonic-0.14 gccl/",
+    env!("CARGO_PKG_VERSION")
+);
+
+/// A deadline in the `grpc-timeout` wire format (at most 8 digits and a unit).
+fn grpc_timeout(d: Duration) -> AsciiMetadataValue {
+    let ms = d.as_millis();
+    let text = if ms < 100_000_000 {
+        format!("{ms}m")
+    } else {
+        format!("{}S", d.as_secs().min(99_999_999))
+    };
+    AsciiMetadataValue::try_from(text)
+        .unwrap_or_else(|_| AsciiMetadataValue::from_static("99999999S"))
 }
 
 #[cfg(test)]

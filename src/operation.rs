@@ -106,11 +106,11 @@ impl<R, M> fmt::Debug for Operation<R, M> {
 impl<R: Payload, M: Payload> Operation<R, M> {
     /// A handle on an operation the server just returned.
     pub fn new(client: Client, raw: RawOperation) -> Self {
-        let target = Target::new(&raw.name).ok();
+        // The poll target is made on the first poll: a handle that is only read costs nothing.
         Operation {
             client,
             raw,
-            target,
+            target: None,
             types: PhantomData,
         }
     }
