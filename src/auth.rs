@@ -54,7 +54,8 @@ pub struct Credentials(Source);
 #[derive(Clone)]
 enum Source {
     Anonymous,
-    Static(HeaderMap),
+    // Shared: every clone of a client (and of its channel) clones its credentials.
+    Static(Arc<HeaderMap>),
     Provider(Arc<dyn CredentialsProvider>),
 }
 
@@ -87,7 +88,7 @@ impl Credentials {
     pub fn api_key(key: &str) -> Result<Credentials, AuthError> {
         let mut h = HeaderMap::new();
         h.insert(API_KEY_HEADER, secret(key, "API key")?);
-        Ok(Credentials(Source::Static(h)))
+        Ok(Credentials(Source::Static(Arc::new(h))))
     }
 
     /// A fixed OAuth2 access token, sent as `authorization: Bearer …`. It is not refreshed.
@@ -97,7 +98,7 @@ impl Credentials {
             AUTHORIZATION,
             secret(&format!("Bearer {token}"), "access token")?,
         );
-        Ok(Credentials(Source::Static(h)))
+        Ok(Credentials(Source::Static(Arc::new(h))))
     }
 
     /// Your own provider.
@@ -122,7 +123,7 @@ impl Credentials {
     pub async fn headers(&self) -> Result<HeaderMap, AuthError> {
         match &self.0 {
             Source::Anonymous => Ok(HeaderMap::new()),
-            Source::Static(h) => Ok(h.clone()),
+            Source::Static(h) => Ok(HeaderMap::clone(h)),
             Source::Provider(p) => {
                 let mut h = p.headers().await?;
                 for v in h.values_mut() {
@@ -323,7 +324,7 @@ where
         match &self.credentials.0 {
             Source::Anonymous => Either::Left(self.inner.call(req).map_err(boxed)),
             Source::Static(headers) => {
-                for (name, value) in headers {
+                for (name, value) in headers.iter() {
                     req.headers_mut().insert(name.clone(), value.clone());
                 }
                 Either::Left(self.inner.call(req).map_err(boxed))

@@ -60,8 +60,13 @@ impl Recorder {
         }
     }
 
+    /// Whether requests are kept at all.
+    pub(crate) fn enabled(&self) -> bool {
+        self.limit > 0
+    }
+
     pub(crate) fn push(&mut self, request: RecordedRequest) {
-        if self.limit == 0 {
+        if !self.enabled() {
             return;
         }
         if self.requests.len() >= self.limit {
