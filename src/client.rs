@@ -462,10 +462,12 @@ impl Client {
     }
 
     /// A poll: [`Client::get_target`] once a slot among the client's concurrent polls is free.
+    /// The call's (large) future is boxed and made only after the slot is won, so thousands of
+    /// waiters queued for a slot each hold a few bytes.
     pub(crate) async fn poll_target(&self, target: &Target) -> Result<RawOperation, Error> {
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.settings.polls.acquire().await.ok();
-        self.get_target(target).await
+        Box::pin(self.get_target(target)).await
     }
 
     /// GetOperation: the operation's current state.

@@ -116,10 +116,14 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     }
 
     /// Fetches the operation named `name` (validated first) and checks that its payloads have
-    /// this handle's types.
+    /// this handle's types. Like a poll, it waits for a slot if the client's
+    /// [`max_concurrent_polls`](crate::ClientBuilder::max_concurrent_polls) are all in flight.
     pub async fn resume(client: &Client, name: &str) -> Result<Self, Error> {
-        let raw = client.get_operation(name).await?;
-        let op = Operation::new(client.clone(), raw);
+        // A resume is a poll: it counts against the client's concurrent polls.
+        let target = Target::new(name)?;
+        let raw = client.poll_target(&target).await?;
+        let mut op = Operation::new(client.clone(), raw);
+        op.target = Some(target);
         op.metadata()?;
         op.result()?;
         Ok(op)
@@ -237,25 +241,19 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     pub async fn wait_with(mut self, policy: PollPolicy) -> Result<R, Error> {
         let span = tracing::info_span!("wait", name = %self.raw.name, polls = tracing::field::Empty, elapsed = tracing::field::Empty);
         async {
-            let started = Instant::now();
-            let mut polls = 0u32;
-            {
-                let progress = self.progress(policy);
-                futures_util::pin_mut!(progress);
-                while let Some(item) = progress.next().await {
-                    polls += 1;
-                    // Metadata that does not decode is reported; the wait is about the result.
-                    if let Err(e) = item {
-                        if !matches!(e, Error::TypeMismatch { .. } | Error::Corrupt { .. }) {
-                            return Err(e);
-                        }
-                        tracing::warn!(error = %e, "metadata not readable");
+            let mut poller = Poller::new(policy);
+            while let Some(item) = self.next_poll(&mut poller).await {
+                // Metadata that does not decode is reported; the wait is about the result.
+                if let Some(Err(e)) = item {
+                    if !matches!(e, Error::TypeMismatch { .. } | Error::Corrupt { .. }) {
+                        return Err(e);
                     }
+                    tracing::warn!(error = %e, "metadata not readable");
                 }
             }
             tracing::Span::current()
-                .record("polls", polls)
-                .record("elapsed", format!("{:?}", started.elapsed()));
+                .record("polls", poller.step)
+                .record("elapsed", format!("{:?}", poller.started.elapsed()));
             self.result()?.ok_or_else(|| Error::DoneWithoutResult {
                 name: self.raw.name.clone(),
             })
@@ -273,53 +271,84 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         &mut self,
         policy: PollPolicy,
     ) -> impl Stream<Item = Result<Option<M>, Error>> + Send + '_ {
-        let started = Instant::now();
-        // State: the handle, the backoff step, a delay the server asked for, and whether we ended.
-        stream::unfold(
-            (self, 0u32, None::<Duration>, false),
-            move |(op, step, asked, ended)| async move {
-                if ended || op.raw.done {
-                    return None;
-                }
-                let elapsed = started.elapsed();
-                let remaining = policy.deadline.map(|d| d.saturating_sub(elapsed));
-                if remaining == Some(Duration::ZERO) {
-                    let e = Error::Timeout {
-                        name: op.raw.name.clone(),
-                        waited: elapsed,
-                    };
-                    return Some((Some(Err(e)), (op, step, None, true)));
-                }
-                let delay = policy.backoff.delay(step).max(asked.unwrap_or_default());
-                tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
-                // The poll in flight (its call's retries and per-attempt deadline included) is
-                // bounded by the wait's deadline too: a poll is a read, safe to abandon.
-                // Boxed: a call's future is large, and a waiter should weigh little while it
-                // sleeps between polls (thousands may wait at once).
-                let poll = Box::pin(op.poll());
-                let polled = match policy.deadline.and_then(|d| started.checked_add(d)) {
-                    Some(at) => tokio::time::timeout_at(at, poll).await,
-                    None => Ok(poll.await),
-                };
-                let Ok(polled) = polled else {
-                    let e = Error::Timeout {
-                        name: op.raw.name.clone(),
-                        waited: started.elapsed(),
-                    };
-                    return Some((Some(Err(e)), (op, step, None, true)));
-                };
-                match polled {
-                    Ok(()) => Some((Some(op.metadata()), (op, step + 1, None, false))),
-                    Err(e) if transient(&e) => {
-                        tracing::debug!(error = %e, "poll failed; polling on");
-                        let asked = e.retry_delay();
-                        Some((None, (op, step + 1, asked, false)))
-                    }
-                    Err(e) => Some((Some(Err(e)), (op, step, None, true))),
-                }
-            },
-        )
+        stream::unfold((self, Poller::new(policy)), |(op, mut poller)| async move {
+            let item = op.next_poll(&mut poller).await?;
+            Some((item, (op, poller)))
+        })
         .filter_map(std::future::ready)
+    }
+
+    /// One step of polling, shared by [`Operation::wait_with`] and [`Operation::progress`]:
+    /// `None` when polling is over, `Some(None)` after a transient failure, else the item to
+    /// report (an error ends polling).
+    async fn next_poll(&mut self, p: &mut Poller) -> Option<Option<Result<Option<M>, Error>>> {
+        if p.ended || self.raw.done {
+            return None;
+        }
+        let elapsed = p.started.elapsed();
+        let remaining = p.policy.deadline.map(|d| d.saturating_sub(elapsed));
+        if remaining == Some(Duration::ZERO) {
+            p.ended = true;
+            return Some(Some(Err(Error::Timeout {
+                name: self.raw.name.clone(),
+                waited: elapsed,
+            })));
+        }
+        let delay = p
+            .policy
+            .backoff
+            .delay(p.step)
+            .max(p.asked.take().unwrap_or_default());
+        tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
+        // The poll in flight (its call's retries and per-attempt deadline included) is bounded
+        // by the wait's deadline too: a poll is a read, safe to abandon.
+        let poll = self.poll();
+        let polled = match p.policy.deadline.and_then(|d| p.started.checked_add(d)) {
+            Some(at) => tokio::time::timeout_at(at, poll).await,
+            None => Ok(poll.await),
+        };
+        p.step += 1;
+        match polled {
+            Ok(Ok(())) => Some(Some(self.metadata())),
+            Ok(Err(e)) if transient(&e) => {
+                tracing::debug!(error = %e, "poll failed; polling on");
+                p.asked = e.retry_delay();
+                Some(None)
+            }
+            Ok(Err(e)) => {
+                p.ended = true;
+                Some(Some(Err(e)))
+            }
+            Err(_) => {
+                p.ended = true;
+                let waited = p.started.elapsed();
+                Some(Some(Err(Error::Timeout {
+                    name: self.raw.name.clone(),
+                    waited,
+                })))
+            }
+        }
+    }
+}
+
+/// Where a wait stands: when it started, the backoff step, a delay the server asked for.
+struct Poller {
+    policy: PollPolicy,
+    started: Instant,
+    step: u32,
+    asked: Option<Duration>,
+    ended: bool,
+}
+
+impl Poller {
+    fn new(policy: PollPolicy) -> Poller {
+        Poller {
+            policy,
+            started: Instant::now(),
+            step: 0,
+            asked: None,
+            ended: false,
+        }
     }
 }
 
