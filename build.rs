@@ -50,6 +50,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // Generated always, compiled with the `server` feature only: clients need none of it.
+        .server_mod_attribute(".", "#[cfg(feature = \"server\")]")
         .include_file("_includes.rs")
         .compile_fds_with_config(fds, config)?;
     Ok(())

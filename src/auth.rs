@@ -2,7 +2,7 @@
 //!
 //! Getting a token may mean a network round trip (metadata server, token exchange), so
 //! credentials are applied by an *async* tower layer, [`AuthLayer`]: tonic interceptors are
-//! synchronous. Sources: Application Default Credentials (feature `adc`, on by default, via
+//! synchronous. Sources: Application Default Credentials (feature `adc`, via
 //! `google-cloud-auth`), an API key (`x-goog-api-key`), a fixed access token, any
 //! [`CredentialsProvider`] of yours, or none ([`Credentials::anonymous`], for emulators).
 //!

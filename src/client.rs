@@ -106,7 +106,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The credentials. Default: Application Default Credentials for `https`, none for `http`.
+    /// The credentials. Default: Application Default Credentials for `https` (feature `adc`;
+    /// without it, building fails asking for credentials), none for `http`.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
@@ -231,7 +232,10 @@ fn default_credentials() -> Result<Credentials, Error> {
 #[cfg(not(feature = "adc"))]
 fn default_credentials() -> Result<Credentials, Error> {
     Err(Error::Auth {
-        message: "no credentials given and the `adc` feature is off".to_owned(),
+        message:
+            "no credentials given, and Application Default Credentials need the `adc` feature: \
+                  enable it or pass Credentials::api_key / access_token / from_provider"
+                .to_owned(),
         status: None,
     })
 }
