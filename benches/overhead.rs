@@ -58,32 +58,6 @@ fn sequential(c: &mut Criterion) {
     drop(server);
 }
 
-/// Runs `iters` calls with `level` in flight (one task each) and returns the time taken.
-async fn in_flight<C, F>(level: usize, iters: u64, client: &C, call: fn(C) -> F) -> Duration
-where
-    C: Clone + Send + 'static,
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    let per_task = (iters as usize).div_ceil(level);
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for _ in 0..level {
-        let client = client.clone();
-        tasks.spawn(async move {
-            for _ in 0..per_task {
-                call(client.clone()).await;
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("task");
-    }
-    // Scale back to `iters` calls when rounding up added a few.
-    start
-        .elapsed()
-        .mul_f64(iters as f64 / (per_task * level) as f64)
-}
-
 fn throughput(c: &mut Criterion) {
     let rt = runtime();
     let (server, wrapper, bare) = rt.block_on(async {
@@ -97,14 +71,14 @@ fn throughput(c: &mut Criterion) {
     for level in [1usize, 16, 64, 256] {
         group.bench_with_input(BenchmarkId::new("wrapper", level), &level, |b, &level| {
             b.to_async(&rt).iter_custom(|iters| {
-                in_flight(level, iters, &wrapper, |c| async move {
+                common::in_flight(level, iters, &wrapper, |c| async move {
                     common::wrapper_call(&c).await;
                 })
             })
         });
         group.bench_with_input(BenchmarkId::new("bare", level), &level, |b, &level| {
             b.to_async(&rt).iter_custom(|iters| {
-                in_flight(level, iters, &bare, |mut c| async move {
+                common::in_flight(level, iters, &bare, |mut c| async move {
                     common::bare_call(&mut c).await;
                 })
             })

@@ -47,21 +47,11 @@ where
     C: Clone + Send + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
-    let per_task = THROUGHPUT_CALLS.div_ceil(level);
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for _ in 0..level {
-        let client = client.clone();
-        tasks.spawn(async move {
-            for _ in 0..per_task {
-                call(client.clone()).await;
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("task");
-    }
-    (per_task * level) as f64 / start.elapsed().as_secs_f64()
+    let calls = THROUGHPUT_CALLS as u64;
+    calls as f64
+        / common::in_flight(level, calls, client, call)
+            .await
+            .as_secs_f64()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -176,3 +176,29 @@ pub async fn bare_call_with(
         other => panic!("not done: {other:?}"),
     }
 }
+
+/// Runs `iters` calls with `level` in flight (one task each) and returns the time taken.
+pub async fn in_flight<C, F>(level: usize, iters: u64, client: &C, call: fn(C) -> F) -> Duration
+where
+    C: Clone + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let per_task = (iters as usize).div_ceil(level);
+    let start = std::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..level {
+        let client = client.clone();
+        tasks.spawn(async move {
+            for _ in 0..per_task {
+                call(client.clone()).await;
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task");
+    }
+    // Scale back to `iters` calls when rounding up added a few.
+    start
+        .elapsed()
+        .mul_f64(iters as f64 / (per_task * level) as f64)
+}
