@@ -10,11 +10,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
-use tokio::task::JoinSet;
 
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()

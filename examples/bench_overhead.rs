@@ -17,8 +17,6 @@ mod common;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use tokio::task::JoinSet;
-
 /// Sequential: rounds of (one batch per client).
 const ROUNDS: usize = 50;
 const BATCH: usize = 200;
