@@ -227,6 +227,16 @@ fn demo_runs_the_whole_flow() {
     assert!(op["response"]["trainingStats"]["issueStats"]
         .as_object()
         .is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        op["response"]["inputDataConfig"]["trainingConversationsCount"],
+        "12000"
+    );
+    assert_eq!(op["response"]["inputDataConfig"]["medium"], "CHAT");
+    assert_eq!(op["response"]["state"], "UNDEPLOYED");
+    assert_eq!(
+        op["metadata"]["request"]["issueModel"]["displayName"],
+        "Support chat topics"
+    );
 }
 
 #[test]

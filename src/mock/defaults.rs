@@ -133,9 +133,9 @@ fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
     let requested = req.issue_model.unwrap_or_default();
     let name = format!("{}/issueModels/{}", start.resource, start.id);
     let issues = [
-        ("Billing", 412),
-        ("Shipping delay", 288),
-        ("Cancellation", 135),
+        ("Billing", 5_012),
+        ("Shipping delay", 4_288),
+        ("Cancellation", 2_435),
     ];
     let issue_stats: HashMap<String, IssueStats> = issues
         .iter()
@@ -151,7 +151,8 @@ fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
         })
         .collect();
     let labeled: i64 = issues.iter().map(|(_, c)| c).sum();
-    let unclassified = 65;
+    // 12,000 conversations in all, as in the published example.
+    let unclassified = 265;
     let mut input = requested.input_data_config.unwrap_or_default();
     if input.training_conversations_count == 0 {
         input.training_conversations_count = labeled + unclassified;
