@@ -20,7 +20,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::{fmt, marker::PhantomData, time::Duration};
+use std::{fmt, future::Future, marker::PhantomData, time::Duration};
 
 use futures_util::{stream, Stream, StreamExt};
 use prost_types::Any;
@@ -229,37 +229,39 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     }
 
     /// Waits with the client's polling policy and returns the response.
-    pub async fn wait(self) -> Result<R, Error> {
+    pub fn wait(self) -> impl Future<Output = Result<R, Error>> + Send {
         let policy = self.client.poll_policy();
-        self.wait_with(policy).await
+        self.wait_with(policy)
     }
 
     /// Waits with `policy` and returns the response. Reaching the deadline returns
     /// [`Error::Timeout`] and leaves the operation running. Transient poll failures are retried
     /// (see [`Operation::progress`]); metadata that does not decode is logged as a tracing warning
     /// and does not end the wait, which is about the result (use `progress` to see each snapshot).
-    pub async fn wait_with(mut self, policy: PollPolicy) -> Result<R, Error> {
+    pub fn wait_with(self, policy: PollPolicy) -> impl Future<Output = Result<R, Error>> + Send {
+        // Not an `async fn`: its arguments would stay in the future beside the loop's own copy.
+        // Thousands of waits may be parked at once, so every byte counts.
         let span = tracing::info_span!("wait", name = %self.raw.name, polls = tracing::field::Empty, elapsed = tracing::field::Empty);
-        async {
-            let mut poller = Poller::new(policy);
-            while let Some(item) = self.next_poll(&mut poller).await {
-                // Metadata that does not decode is reported; the wait is about the result.
-                if let Some(Err(e)) = item {
-                    if !matches!(e, Error::TypeMismatch { .. } | Error::Corrupt { .. }) {
-                        return Err(e);
-                    }
-                    tracing::warn!(error = %e, "metadata not readable");
+        self.wait_loop(policy).instrument(span)
+    }
+
+    async fn wait_loop(mut self, policy: PollPolicy) -> Result<R, Error> {
+        let mut poller = Poller::new(policy);
+        while let Some(item) = self.next_poll(&mut poller).await {
+            // Metadata that does not decode is reported; the wait is about the result.
+            if let Some(Err(e)) = item {
+                if !matches!(e, Error::TypeMismatch { .. } | Error::Corrupt { .. }) {
+                    return Err(e);
                 }
+                tracing::warn!(error = %e, "metadata not readable");
             }
-            tracing::Span::current()
-                .record("polls", poller.step)
-                .record("elapsed", format!("{:?}", poller.started.elapsed()));
-            self.result()?.ok_or_else(|| Error::DoneWithoutResult {
-                name: self.raw.name.clone(),
-            })
         }
-        .instrument(span)
-        .await
+        tracing::Span::current()
+            .record("polls", poller.step)
+            .record("elapsed", format!("{:?}", poller.started.elapsed()));
+        self.result()?.ok_or_else(|| Error::DoneWithoutResult {
+            name: self.raw.name.clone(),
+        })
     }
 
     /// Polls with `policy` until the operation is done, yielding its typed metadata after each
