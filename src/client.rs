@@ -172,6 +172,12 @@ impl ClientBuilder {
     /// Builds the client. The channel connects lazily, on the first call; call this inside a
     /// tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
+        // The channel spawns its worker task right away: without a runtime that would panic.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::InvalidArgument(
+                "build the client inside a tokio runtime (the channel needs one)".into(),
+            ));
+        }
         let emulator = std::env::var(EMULATOR_HOST_ENV)
             .ok()
             .filter(|h| !h.is_empty());

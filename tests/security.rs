@@ -59,3 +59,15 @@ fn plaintext_credentials_to_remote_hosts_are_refused() {
         }
     });
 }
+
+#[test]
+fn building_outside_a_runtime_is_an_error_not_a_panic() {
+    let err = Client::builder()
+        .endpoint("http://127.0.0.1:1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument(m) if m.contains("tokio runtime")),
+        "{err:?}"
+    );
+}
