@@ -53,6 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Generated always, compiled with the `server` feature only: clients need none of it.
         .server_mod_attribute(".", "#[cfg(feature = \"server\")]")
         .include_file("_includes.rs")
+        // Smaller message buffers than tonic's 8 KiB: see src/codec.rs.
+        .codec_path("crate::codec::LeanCodec")
         .compile_fds_with_config(fds, config)?;
     Ok(())
 }

@@ -37,6 +37,7 @@
 pub mod auth;
 pub mod backoff;
 pub mod client;
+pub mod codec;
 pub mod error;
 pub mod insights;
 pub mod name;
