@@ -12,7 +12,8 @@
 //! - [`insights`]: typed starters for the 17 Insights RPCs that return operations.
 //! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on.
 //! - [`registry`]: type URL → message, and the REST JSON of operations.
-//! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema.
+//! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema, encoded
+//!   with the [`codec`] (tonic-prost with smaller buffers).
 //! - `mock` (feature `mock`): the in-process server and the emulator.
 //!
 //! ```no_run
