@@ -15,7 +15,7 @@ const BUFFER_SIZE: usize = 1024;
 /// When a streaming encoder yields (tonic's default).
 const YIELD_THRESHOLD: usize = 32 * 1024;
 
-/// [`tonic_prost::ProstCodec`] with [`BUFFER_SIZE`] buffers; `build.rs` names it as the codec.
+/// [`tonic_prost::ProstCodec`] with 1 KiB message buffers; `build.rs` names it as the codec.
 #[derive(Debug, Clone)]
 pub struct LeanCodec<T, U>(PhantomData<(T, U)>);
 
