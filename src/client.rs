@@ -64,15 +64,16 @@ pub(crate) enum Kind {
     Start,
 }
 
-/// A connection to the Insights API. Cheap to clone: clones share one channel.
+/// A connection to the Insights API. Cheap to clone (one reference count): clones share one
+/// channel and its settings.
 #[derive(Clone, Debug)]
 pub struct Client {
-    transport: Transport,
     settings: Arc<Settings>,
 }
 
 #[derive(Debug)]
 struct Settings {
+    transport: Transport,
     endpoint: String,
     // Header values built once: cloning one is a reference-count bump at most.
     user_project: Option<AsciiMetadataValue>,
@@ -300,8 +301,8 @@ impl Client {
             .unwrap_or(DEFAULT_CONCURRENT_POLLS)
             .max(1);
         Ok(Client {
-            transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
             settings: Arc::new(Settings {
+                transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
                 endpoint,
                 timeouts,
                 user_project,
@@ -325,13 +326,13 @@ impl Client {
 
     /// The service stack (auth layer over the channel), for generated clients of your own.
     pub fn transport(&self) -> Transport {
-        self.transport.clone()
+        self.settings.transport.clone()
     }
 
     /// The generated Operations client on this connection. It adds no Google headers by itself;
     /// prefer the methods of [`Client`].
     pub fn operations_client(&self) -> OperationsClient<Transport> {
-        OperationsClient::new(self.transport.clone())
+        OperationsClient::new(self.settings.transport.clone())
     }
 
     /// Wraps `message` in a request with Google's headers: routing (`key=value`,
