@@ -47,7 +47,7 @@ pub async fn wait_with(
                     let Some(item) = item else { break false };
                     polls += 1;
                     let meta = match item {
-                        Ok(Some(any)) => registry::any_to_json(&any).to_string(),
+                        Ok(Some(any)) => summary(&any),
                         Ok(None) => "(no metadata)".to_owned(),
                         Err(e) => {
                             if let Some(bar) = &bar { bar.finish_and_clear(); }
@@ -76,4 +76,15 @@ pub async fn wait_with(
     cli.print(&registry::operation_to_json(op.raw()));
     // The operation was printed either way; a failed one also sets the exit code.
     op.result().map(drop).map_err(Into::into)
+}
+
+/// One line for a metadata snapshot: the type's short name, then its fields as JSON (the full
+/// type URL would fill a terminal line before any field shows).
+fn summary(any: &prost_types::Any) -> String {
+    let mut json = registry::any_to_json(any);
+    if let Some(fields) = json.as_object_mut() {
+        fields.shift_remove("@type");
+    }
+    let short = any.type_url.rsplit(['/', '.']).next().unwrap_or_default();
+    format!("{short} {json}")
 }
