@@ -289,13 +289,10 @@ impl Client {
             })
             .transpose()?;
         // Made once: every request clones these.
-        let timeouts = match b.timeout {
-            Some(t) => [grpc_timeout(t), grpc_timeout(t)],
-            None => [
-                AsciiMetadataValue::from_static("10S"),
-                AsciiMetadataValue::from_static("60S"),
-            ],
-        };
+        let timeouts = [
+            grpc_timeout(b.timeout.unwrap_or(OPERATIONS_DEADLINE)),
+            grpc_timeout(b.timeout.unwrap_or(START_DEADLINE)),
+        ];
         let polls = b
             .max_concurrent_polls
             .unwrap_or(DEFAULT_CONCURRENT_POLLS)
@@ -363,14 +360,10 @@ impl Client {
     }
 
     /// The deadline of one attempt of a call of this kind.
-    fn deadline(&self, kind: Kind) -> Duration {
-        match (self.settings.timeout, kind) {
-            (Some(t), Kind::Wait(w)) => t.max(w + OPERATIONS_DEADLINE),
-            (Some(t), _) => t,
-            (None, Kind::Operations) => OPERATIONS_DEADLINE,
-            (None, Kind::Wait(w)) => w + OPERATIONS_DEADLINE,
-            (None, Kind::Start) => START_DEADLINE,
-        }
+    /// WaitOperation's deadline: the server-side wait plus an Operations call's deadline.
+    fn wait_deadline(&self, wait: Duration) -> Duration {
+        let call = self.settings.timeout.unwrap_or(OPERATIONS_DEADLINE);
+        call.max(wait + OPERATIONS_DEADLINE)
     }
 
     /// [`Client::request`] with the deadline of `kind`, sent as `grpc-timeout`.
@@ -384,7 +377,7 @@ impl Client {
         let timeout = match kind {
             Kind::Operations => self.settings.timeouts[0].clone(),
             Kind::Start => self.settings.timeouts[1].clone(),
-            Kind::Wait(_) => grpc_timeout(self.deadline(kind)),
+            Kind::Wait(w) => grpc_timeout(self.wait_deadline(w)),
         };
         req.metadata_mut().insert("grpc-timeout", timeout);
         req
