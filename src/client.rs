@@ -22,7 +22,7 @@ use tracing::Instrument;
 
 use crate::{
     auth::{AuthLayer, AuthService, Credentials},
-    name::{check, OperationName, LOCATION_PATTERN},
+    name::{check, LOCATION_PATTERN, OPERATION_PATTERN},
     proto::google::longrunning::{
         operations_client::OperationsClient, CancelOperationRequest, DeleteOperationRequest,
         GetOperationRequest, ListOperationsRequest, ListOperationsResponse,
@@ -438,7 +438,7 @@ impl Client {
     async fn on_operation<Req, T, Fut>(
         &self,
         method: &'static str,
-        target: &Target,
+        target: &Target<'_>,
         kind: Kind,
         message: impl Fn(String) -> Req,
         rpc: impl Fn(OperationsClient<Transport>, tonic::Request<Req>) -> Fut,
@@ -446,15 +446,19 @@ impl Client {
     where
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        self.call(method, &target.name, kind, || {
-            let req = self.request_for(kind, message(target.name.clone()), target.routing.clone());
+        self.call(method, target.name, kind, || {
+            let req = self.request_for(
+                kind,
+                message(target.name.to_owned()),
+                target.routing.clone(),
+            );
             rpc(self.operations_client(), req)
         })
         .await
     }
 
     /// GetOperation on a name validated before; what every poll runs.
-    pub(crate) async fn get_target(&self, target: &Target) -> Result<RawOperation, Error> {
+    pub(crate) async fn get_target(&self, target: &Target<'_>) -> Result<RawOperation, Error> {
         self.on_operation(
             "GetOperation",
             target,
@@ -468,7 +472,7 @@ impl Client {
     /// A poll: [`Client::get_target`] once a slot among the client's concurrent polls is free.
     /// The call's (large) future is boxed and made only after the slot is won, so thousands of
     /// waiters queued for a slot each hold a few bytes.
-    pub(crate) async fn poll_target(&self, target: &Target) -> Result<RawOperation, Error> {
+    pub(crate) async fn poll_target(&self, target: &Target<'_>) -> Result<RawOperation, Error> {
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.settings.polls.acquire().await.ok();
         Box::pin(self.get_target(target)).await
@@ -591,20 +595,22 @@ pub(crate) fn routing(key: &str, value: &str) -> AsciiMetadataValue {
     AsciiMetadataValue::try_from(params).unwrap_or_else(|_| AsciiMetadataValue::from_static(""))
 }
 
-/// A validated operation name and its routing header, made once and reused by every poll.
+/// A validated operation name and its routing header. An operation handle keeps the routing
+/// value (built once) and borrows the name from its last state, so polls neither re-check nor
+/// re-encode it, and the name is not stored twice.
 #[derive(Clone, Debug)]
-pub(crate) struct Target {
-    name: String,
-    routing: AsciiMetadataValue,
+pub(crate) struct Target<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) routing: AsciiMetadataValue,
 }
 
-impl Target {
+impl<'a> Target<'a> {
     /// Checks `name` against the operation pattern.
-    pub(crate) fn new(name: &str) -> Result<Target, Error> {
-        let name: OperationName = name.parse()?;
+    pub(crate) fn new(name: &'a str) -> Result<Target<'a>, Error> {
+        check(name, OPERATION_PATTERN)?;
         Ok(Target {
-            routing: routing("name", name.as_str()),
-            name: name.as_str().to_owned(),
+            name,
+            routing: routing("name", name),
         })
     }
 }

@@ -25,6 +25,7 @@ use std::{fmt, future::Future, marker::PhantomData, time::Duration};
 use futures_util::{stream, Stream, StreamExt};
 use prost_types::Any;
 use tokio::time::Instant;
+use tonic::metadata::AsciiMetadataValue;
 use tracing::Instrument;
 
 use crate::{
@@ -90,8 +91,8 @@ pub type UntypedOperation = Operation<Any, Any>;
 pub struct Operation<R, M> {
     client: Client,
     raw: RawOperation,
-    // The name checked and its routing header built once, for every poll.
-    target: Option<Target>,
+    // The routing header, built (and the name checked) once, for every poll.
+    routing: Option<AsciiMetadataValue>,
     types: PhantomData<fn() -> (R, M)>,
 }
 
@@ -110,7 +111,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         Operation {
             client,
             raw,
-            target: None,
+            routing: None,
             types: PhantomData,
         }
     }
@@ -123,7 +124,9 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         let target = Target::new(name)?;
         let raw = client.poll_target(&target).await?;
         let mut op = Operation::new(client.clone(), raw);
-        op.target = Some(target);
+        if op.raw.name == name {
+            op.routing = Some(target.routing);
+        }
         op.metadata()?;
         op.result()?;
         Ok(op)
@@ -206,12 +209,15 @@ impl<R: Payload, M: Payload> Operation<R, M> {
 
     /// One GetOperation: refreshes this handle.
     pub async fn poll(&mut self) -> Result<(), Error> {
-        let target = match self.target.take() {
-            Some(t) => t,
+        let target = match &self.routing {
+            Some(routing) => Target {
+                name: &self.raw.name,
+                routing: routing.clone(),
+            },
             None => Target::new(&self.raw.name)?,
         };
         let fresh = self.client.poll_target(&target).await;
-        self.target = Some(target);
+        self.routing = Some(target.routing);
         let fresh = fresh?;
         if fresh.name != self.raw.name {
             return Err(Error::InvalidArgument(format!(
@@ -301,13 +307,23 @@ impl<R: Payload, M: Payload> Operation<R, M> {
             .backoff
             .delay(p.step)
             .max(p.asked.take().unwrap_or_default());
-        tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
+        // One timer serves both the pause and the deadline, so a parked waiter holds one.
+        let timer = tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r)));
+        tokio::pin!(timer);
+        timer.as_mut().await;
         // The poll in flight (its call's retries and per-attempt deadline included) is bounded
         // by the wait's deadline too: a poll is a read, safe to abandon.
-        let poll = self.poll();
         let polled = match p.policy.deadline.and_then(|d| p.started.checked_add(d)) {
-            Some(at) => tokio::time::timeout_at(at, poll).await,
-            None => Ok(poll.await),
+            Some(at) => {
+                timer.as_mut().reset(at);
+                // Boxed: only a waiter that is polling holds the poll's state.
+                tokio::select! {
+                    biased;
+                    polled = Box::pin(self.poll()) => Ok(polled),
+                    () = &mut timer => Err(()),
+                }
+            }
+            None => Ok(Box::pin(self.poll()).await),
         };
         p.step += 1;
         match polled {

@@ -19,7 +19,8 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use prost_reflect::{
-    DescriptorPool, DynamicMessage, MessageDescriptor, SerializeOptions, Value as Reflected,
+    DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage, SerializeOptions,
+    Value as Reflected,
 };
 use prost_types::Any;
 use serde_json::{json, Map, Value};
@@ -101,16 +102,19 @@ fn message_json(msg: &DynamicMessage) -> Result<Value, serde_json::Error> {
 /// An `Any` as REST JSON: the message's fields plus `"@type"`; an unknown or undecodable type
 /// as `{"@type", "value": base64}`.
 pub fn any_to_json(any: &Any) -> Value {
-    let known = decode(any)
-        .and_then(Result::ok)
-        .and_then(|m| message_json(&m).ok());
+    let known = decode(any).and_then(Result::ok).and_then(|m| {
+        // The proto3 JSON mapping puts a well-known type's own JSON (a Duration's "1.5s", an
+        // Any's nested object with its own "@type") under "value"; other messages' fields sit
+        // beside "@type".
+        let wkt = m.descriptor().package_name() == "google.protobuf";
+        message_json(&m).ok().map(|json| (wkt, json))
+    });
     let mut out = Map::new();
     out.insert("@type".into(), Value::String(any.type_url.clone()));
     match known {
-        // Well-known types print as a bare value (e.g. a Duration as "1.5s") under "value".
-        Some(Value::Object(fields)) => out.extend(fields),
-        Some(other) => {
-            out.insert("value".into(), other);
+        Some((false, Value::Object(fields))) => out.extend(fields),
+        Some((_, json)) => {
+            out.insert("value".into(), json);
         }
         None => {
             let b64 = base64::engine::general_purpose::STANDARD.encode(&any.value);

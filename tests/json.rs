@@ -95,3 +95,37 @@ fn every_insights_lro_has_registered_types() {
         }
     }
 }
+
+/// Found by the proptests: an `Any` holding an `Any` kept the inner "@type" in place of the
+/// outer one. Well-known types go under "value", as the proto3 JSON mapping says.
+#[test]
+fn well_known_types_sit_under_value() {
+    let inner = Any::from_msg(&ErrorInfo {
+        reason: "R".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let outer = Any {
+        type_url: "type.googleapis.com/google.protobuf.Any".into(),
+        value: prost::Message::encode_to_vec(&inner),
+    };
+    let v = registry::any_to_json(&outer);
+    assert_eq!(v["@type"], "type.googleapis.com/google.protobuf.Any");
+    assert_eq!(
+        v["value"],
+        json!({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "R"})
+    );
+
+    let d = prost_types::Duration {
+        seconds: 1,
+        nanos: 500_000_000,
+    };
+    let any = Any {
+        type_url: "type.googleapis.com/google.protobuf.Duration".into(),
+        value: prost::Message::encode_to_vec(&d),
+    };
+    assert_eq!(
+        registry::any_to_json(&any),
+        json!({"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.500s"})
+    );
+}

@@ -22,6 +22,16 @@ use ccai_lro::{
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+/// A fixed seed: the suite is deterministic (exploration is the fuzzers' job, `fuzz/`); the
+/// regressions file replays any case that ever failed.
+fn fixed() -> ProptestConfig {
+    ProptestConfig {
+        rng_seed: RngSeed::Fixed(0x00CC_A1_2026),
+        ..ProptestConfig::default()
+    }
+}
 use prost::{Message, Name};
 use prost_types::Any;
 use serde_json::Value;
@@ -344,6 +354,8 @@ fn check_operation(raw: &RawOperation) -> Result<(), TestCaseError> {
 }
 
 proptest! {
+    #![proptest_config(fixed())]
+
     #[test]
     fn operation_payloads_decode_or_fail_in_their_class(raw in raw_operation()) {
         check_operation(&raw)?;
@@ -461,6 +473,8 @@ fn check_status(code: i32, message: &str, details: Vec<u8>) -> Result<Status, Te
 }
 
 proptest! {
+    #![proptest_config(fixed())]
+
     #[test]
     fn status_from_random_detail_bytes(
         code in -2i32..20,
@@ -575,6 +589,8 @@ fn breakage() -> impl Strategy<Value = Break> {
 }
 
 proptest! {
+    #![proptest_config(fixed())]
+
     #[test]
     fn names_never_panic(s in any::<String>()) {
         if let Ok(n) = s.parse::<OperationName>() {
