@@ -28,7 +28,7 @@ use proptest::test_runner::RngSeed;
 /// regressions file replays any case that ever failed.
 fn fixed() -> ProptestConfig {
     ProptestConfig {
-        rng_seed: RngSeed::Fixed(0x00CC_A1_2026),
+        rng_seed: RngSeed::Fixed(0x0000_CCA1_2026),
         ..ProptestConfig::default()
     }
 }
