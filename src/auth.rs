@@ -101,7 +101,25 @@ impl Credentials {
         Ok(Credentials(Source::Static(Arc::new(h))))
     }
 
-    /// Your own provider.
+    /// Your own provider, asked before every call (cache inside it).
+    ///
+    /// ```
+    /// use ccai_lro::auth::{AuthError, BoxFuture, Credentials, CredentialsProvider};
+    /// use http::{header::AUTHORIZATION, HeaderMap, HeaderValue};
+    ///
+    /// struct Vault; // e.g. reads a token another process keeps fresh
+    /// impl CredentialsProvider for Vault {
+    ///     fn headers(&self) -> BoxFuture<'_, Result<HeaderMap, AuthError>> {
+    ///         Box::pin(async {
+    ///             let mut h = HeaderMap::new();
+    ///             h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer from-vault"));
+    ///             Ok(h)
+    ///         })
+    ///     }
+    /// }
+    /// let creds = Credentials::from_provider(Vault);
+    /// assert!(!creds.is_anonymous());
+    /// ```
     pub fn from_provider(provider: impl CredentialsProvider) -> Credentials {
         Credentials(Source::Provider(Arc::new(provider)))
     }

@@ -275,6 +275,27 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// connection) are retried, after the server's `RetryInfo` delay if it gave one; other
     /// failures end the stream with the error, and so does reaching the deadline
     /// ([`Error::Timeout`]). When it ends, [`Operation::result`] has the outcome.
+    ///
+    /// ```
+    /// use ccai_lro::mock::{MockServer, Script};
+    /// use ccai_lro::insights::CreateIssueModelOperation;
+    /// use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelMetadata, IssueModel};
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), ccai_lro::Error> {
+    /// let server = MockServer::start().await;
+    /// let name = "projects/p/locations/l/operations/1";
+    /// let step = CreateIssueModelMetadata::default();
+    /// server.insert(name, Script::new().metadata(&step).metadata(&step).respond(&IssueModel::default()));
+    ///
+    /// let mut op = CreateIssueModelOperation::resume(&server.client(), name).await?;
+    /// let policy = op.client().poll_policy();
+    /// let snapshots: Vec<_> = op.progress(policy).collect().await;
+    /// assert!(snapshots.iter().all(|s| matches!(s, Ok(Some(_)))));
+    /// assert!(op.result()?.is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn progress(
         &mut self,
         policy: PollPolicy,
