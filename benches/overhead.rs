@@ -25,12 +25,7 @@ fn runtime() -> Runtime {
 
 fn sequential(c: &mut Criterion) {
     let rt = runtime();
-    let (server, wrapper, bare) = rt.block_on(async {
-        let server = common::server().await;
-        let wrapper = common::wrapper(&server);
-        let bare = common::bare(&server).await;
-        (server, wrapper, bare)
-    });
+    let (server, wrapper, bare) = rt.block_on(common::fixture());
     let headers = common::google_headers(&wrapper);
     let mut group = c.benchmark_group("get_operation");
     group.throughput(Throughput::Elements(1));
@@ -59,12 +54,7 @@ fn sequential(c: &mut Criterion) {
 
 fn throughput(c: &mut Criterion) {
     let rt = runtime();
-    let (server, wrapper, bare) = rt.block_on(async {
-        let server = common::server().await;
-        let wrapper = common::wrapper(&server);
-        let bare = common::bare(&server).await;
-        (server, wrapper, bare)
-    });
+    let (server, wrapper, bare) = rt.block_on(common::fixture());
     let mut group = c.benchmark_group("throughput");
     group.throughput(Throughput::Elements(1));
     for level in [1usize, 16, 64, 256] {

@@ -54,9 +54,8 @@ where
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let server = common::server().await;
-    let wrapper = common::wrapper(&server);
-    let mut bare = common::bare(&server).await;
+    // `_server` lives to the end of main: dropping it would stop the server.
+    let (_server, wrapper, mut bare) = common::fixture().await;
     let headers = common::google_headers(&wrapper);
     // Same answer through both, and warm connections, allocator and caches.
     assert_eq!(common::wrapper_call(&wrapper).await, common::issue_model());

@@ -367,12 +367,5 @@ where
 
 /// The credentials failure behind a failed call, if that is what failed.
 pub(crate) fn failure(status: &tonic::Status) -> Option<String> {
-    let mut source = std::error::Error::source(status);
-    while let Some(s) = source {
-        if let Some(e) = s.downcast_ref::<AuthError>() {
-            return Some(e.0.clone());
-        }
-        source = s.source();
-    }
-    None
+    crate::error::find_source::<AuthError>(status).map(|e| e.0.clone())
 }

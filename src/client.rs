@@ -77,8 +77,10 @@ struct Settings {
     endpoint: String,
     // Header values built once: cloning one is a reference-count bump at most.
     user_project: Option<AsciiMetadataValue>,
-    /// `grpc-timeout` of Operations calls and of starters.
-    timeouts: [AsciiMetadataValue; 2],
+    /// `grpc-timeout` of Operations calls.
+    operations_timeout: AsciiMetadataValue,
+    /// `grpc-timeout` of starters.
+    start_timeout: AsciiMetadataValue,
     polls: Arc<Semaphore>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
@@ -289,10 +291,8 @@ impl Client {
             })
             .transpose()?;
         // Made once: every request clones these.
-        let timeouts = [
-            grpc_timeout(b.timeout.unwrap_or(OPERATIONS_DEADLINE)),
-            grpc_timeout(b.timeout.unwrap_or(START_DEADLINE)),
-        ];
+        let operations_timeout = grpc_timeout(b.timeout.unwrap_or(OPERATIONS_DEADLINE));
+        let start_timeout = grpc_timeout(b.timeout.unwrap_or(START_DEADLINE));
         let polls = b
             .max_concurrent_polls
             .unwrap_or(DEFAULT_CONCURRENT_POLLS)
@@ -301,7 +301,8 @@ impl Client {
             settings: Arc::new(Settings {
                 transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
                 endpoint,
-                timeouts,
+                operations_timeout,
+                start_timeout,
                 user_project,
                 polls: Arc::new(Semaphore::new(polls)),
                 timeout: b.timeout,
@@ -375,8 +376,8 @@ impl Client {
     ) -> tonic::Request<T> {
         let mut req = self.routed(message, routing);
         let timeout = match kind {
-            Kind::Operations => self.settings.timeouts[0].clone(),
-            Kind::Start => self.settings.timeouts[1].clone(),
+            Kind::Operations => self.settings.operations_timeout.clone(),
+            Kind::Start => self.settings.start_timeout.clone(),
             Kind::Wait(w) => grpc_timeout(self.wait_deadline(w)),
         };
         req.metadata_mut().insert("grpc-timeout", timeout);

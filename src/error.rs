@@ -214,16 +214,20 @@ impl Error {
     }
 }
 
-/// Whether an error of type `E` is in the status's source chain.
-fn source_is<E: std::error::Error + 'static>(status: &tonic::Status) -> bool {
+/// The first error of type `E` in the status's source chain.
+pub(crate) fn find_source<E: std::error::Error + 'static>(status: &tonic::Status) -> Option<&E> {
     let mut source = std::error::Error::source(status);
     while let Some(s) = source {
-        if s.is::<E>() {
-            return true;
+        if let Some(e) = s.downcast_ref::<E>() {
+            return Some(e);
         }
         source = s.source();
     }
-    false
+    None
+}
+
+fn source_is<E: std::error::Error + 'static>(status: &tonic::Status) -> bool {
+    find_source::<E>(status).is_some()
 }
 
 /// A status made up by the client side for a failure below gRPC (connect refused, stream reset).

@@ -30,7 +30,8 @@ use crate::proto::google::{
 };
 
 const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
-const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
+/// The domain part of every type URL this crate writes.
+pub(crate) const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
 
 /// The descriptor pool of every message this crate compiles.
 pub fn pool() -> &'static DescriptorPool {

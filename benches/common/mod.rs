@@ -123,6 +123,14 @@ pub async fn bare(server: &MockServer) -> OperationsClient<Channel> {
         .expect("connect")
 }
 
+/// The server and both clients every measurement starts from.
+pub async fn fixture() -> (MockServer, Client, OperationsClient<Channel>) {
+    let server = server().await;
+    let wrapper = wrapper(&server);
+    let bare = bare(&server).await;
+    (server, wrapper, bare)
+}
+
 /// One GetOperation through our stack (name check, Google headers, bearer token, deadline,
 /// retry loop), the response decoded as a typed IssueModel.
 pub async fn wrapper_call(client: &Client) -> IssueModel {

@@ -27,9 +27,8 @@ pub const STEP: Duration = Duration::from_millis(500);
 /// Metadata snapshots in a default script; done after `STEPS * STEP` = 2 s.
 pub const STEPS: u32 = 4;
 
-const TYPE_PREFIX: &str = "type.googleapis.com/";
-
 pub use crate::registry::operation_info;
+use crate::registry::TYPE_URL_PREFIX;
 
 fn set_message(message: &mut DynamicMessage, field: &str, type_name: &str, bytes: &[u8]) {
     let Some(f) = message.descriptor().get_field_by_name(field) else {
@@ -58,7 +57,7 @@ fn metadata(desc: &MessageDescriptor, start: &Start, end: Option<&Timestamp>) ->
     let request_type = start
         .request
         .type_url
-        .strip_prefix(TYPE_PREFIX)
+        .strip_prefix(TYPE_URL_PREFIX)
         .unwrap_or_default();
     set_message(&mut m, "request", request_type, &start.request.value);
     // CreateAnalysisOperationMetadata names the conversation instead of echoing the request.
@@ -66,7 +65,7 @@ fn metadata(desc: &MessageDescriptor, start: &Start, end: Option<&Timestamp>) ->
         let _ = m.try_set_field(&f, Value::String(start.resource.clone()));
     }
     Any {
-        type_url: format!("{TYPE_PREFIX}{}", desc.full_name()),
+        type_url: format!("{TYPE_URL_PREFIX}{}", desc.full_name()),
         value: m.encode_to_vec(),
     }
 }
@@ -195,7 +194,7 @@ pub fn script(start: &Start) -> Script {
     let response = typed_response(start, &end).unwrap_or_else(|| Any {
         // Every declared response type accepts the empty encoding (its default value).
         type_url: format!(
-            "{TYPE_PREFIX}{}",
+            "{TYPE_URL_PREFIX}{}",
             info.as_ref()
                 .map_or("google.protobuf.Empty", |(r, _)| r.as_str())
         ),
