@@ -2,40 +2,42 @@
 
 use tonic::Status;
 
-const OPERATION_PATTERN: &str = "projects/{project}/locations/{location}/operations/{operation}";
-const PARENT_PATTERN: &str = "projects/{project}/locations/{location}";
+use crate::name::{check, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN};
 
 /// A valid segment is non-empty and printable; `/` already split it off.
 fn segment_ok(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| !c.is_control() && !c.is_whitespace())
 }
 
+/// The client's pattern check (`crate::name::check`), answered as the service does, and
+/// stricter on one point: no whitespace inside a segment either.
+fn checked<'a>(name: &'a str, pattern: &'static str) -> Result<Vec<&'a str>, Status> {
+    let invalid = |what: String| Status::invalid_argument(what);
+    let vars = check(name, pattern).map_err(|e| invalid(e.to_string()))?;
+    if !vars.iter().all(|v| segment_ok(v)) {
+        return Err(invalid(format!(
+            "invalid resource name {name:?}: expected {pattern}"
+        )));
+    }
+    Ok(vars)
+}
+
 /// Splits `projects/{p}/locations/{l}/operations/{o}` into its parent and operation id.
 pub(crate) fn operation(name: &str) -> Result<(&str, &str), Status> {
-    let parts: Vec<&str> = name.split('/').collect();
-    match parts.as_slice() {
-        ["projects", p, "locations", l, "operations", o]
-            if segment_ok(p) && segment_ok(l) && segment_ok(o) =>
-        {
-            // The parent is a prefix of the name: slice instead of allocating.
-            let parent_len = name.len() - o.len() - "/operations/".len();
-            Ok((&name[..parent_len], o))
-        }
-        _ => Err(Status::invalid_argument(format!(
-            "invalid operation name {name:?}: expected {OPERATION_PATTERN}"
-        ))),
-    }
+    let vars = checked(name, OPERATION_PATTERN)?;
+    let &[_, _, o] = vars.as_slice() else {
+        return Err(Status::invalid_argument(format!(
+            "invalid resource name {name:?}"
+        )));
+    };
+    // The parent is a prefix of the name: slice instead of allocating.
+    let parent_len = name.len() - o.len() - "/operations/".len();
+    Ok((&name[..parent_len], o))
 }
 
 /// Checks a ListOperations parent `projects/{p}/locations/{l}`.
 pub(crate) fn parent(name: &str) -> Result<&str, Status> {
-    let parts: Vec<&str> = name.split('/').collect();
-    match parts.as_slice() {
-        ["projects", p, "locations", l] if segment_ok(p) && segment_ok(l) => Ok(name),
-        _ => Err(Status::invalid_argument(format!(
-            "invalid parent {name:?}: expected {PARENT_PATTERN}"
-        ))),
-    }
+    checked(name, PARENT_PATTERN).map(|_| name)
 }
 
 /// The `projects/{p}/locations/{l}` prefix of any Insights resource name (a parent, an
