@@ -25,29 +25,60 @@ pub const LOCATION_PATTERN: &str = "projects/{project}/locations/{location}";
 
 /// Checks `name` against a pattern of literal segments and `{variables}`; returns the variables.
 ///
-/// A variable matches one non-empty segment without `/`.
+/// A variable matches one non-empty segment without `/` or control characters.
 pub fn check<'a>(name: &'a str, pattern: &'static str) -> Result<Vec<&'a str>, Error> {
+    let mut vars = Vec::new();
+    walk(name, pattern, |v| vars.push(v))?;
+    Ok(vars)
+}
+
+/// Matches `name` against `pattern` in one pass, handing each variable's segment to `var`.
+/// Every RPC by name runs this, so it walks both strings once, in step, and allocates nothing.
+pub(crate) fn walk<'a>(
+    name: &'a str,
+    pattern: &'static str,
+    mut var: impl FnMut(&'a str),
+) -> Result<(), Error> {
     let invalid = || Error::InvalidName {
         name: name.to_owned(),
         expected: pattern,
     };
-    let mut got = name.split('/');
-    let mut vars = Vec::new();
-    for want in pattern.split('/') {
-        let seg = got.next().ok_or_else(invalid)?;
-        if want.starts_with('{') {
-            if seg.is_empty() || seg.chars().any(char::is_control) {
+    let (got, want) = (name.as_bytes(), pattern.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while let Some(&w) = want.get(j) {
+        if w != b'{' {
+            // A literal byte, `/` included.
+            if got.get(i) != Some(&w) {
                 return Err(invalid());
             }
-            vars.push(seg);
-        } else if seg != want {
-            return Err(invalid());
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // A variable: skip its `{name}` in the pattern, take one segment of the name.
+        while want.get(j).is_some_and(|&b| b != b'}') {
+            j += 1;
+        }
+        j += 1;
+        let start = i;
+        let mut suspect = false;
+        while let Some(&b) = got.get(i).filter(|&&b| b != b'/') {
+            // C0 and DEL, or the lead byte of a C1 control: confirmed below.
+            suspect |= b < 0x20 || b == 0x7f || b == 0xc2;
+            i += 1;
+        }
+        let empty_or_control =
+            |seg: &str| seg.is_empty() || (suspect && seg.chars().any(char::is_control));
+        match name.get(start..i) {
+            Some(seg) if !empty_or_control(seg) => var(seg),
+            _ => return Err(invalid()),
         }
     }
-    if got.next().is_some() {
-        return Err(invalid());
+    if i == got.len() {
+        Ok(())
+    } else {
+        Err(invalid())
     }
-    Ok(vars)
 }
 
 /// A validated operation name, `projects/{project}/locations/{location}/operations/{operation}`.
@@ -88,9 +119,17 @@ impl OperationName {
 impl FromStr for OperationName {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        let vars = check(s, OPERATION_PATTERN)?;
-        let project_len = "projects/".len() + vars[0].len();
-        let location_len = project_len + "/locations/".len() + vars[1].len();
+        // The first two variables are the project and the location.
+        let mut lens = [0; 2];
+        let mut seen = 0;
+        walk(s, OPERATION_PATTERN, |v| {
+            if let Some(len) = lens.get_mut(seen) {
+                *len = v.len();
+            }
+            seen += 1;
+        })?;
+        let project_len = "projects/".len() + lens[0];
+        let location_len = project_len + "/locations/".len() + lens[1];
         Ok(OperationName {
             full: s.to_owned(),
             location_len,
@@ -135,6 +174,13 @@ mod tests {
             "project/p/locations/l/operations/o",
             "projects/p/locations/l",
             "projects/p/locations/l/operations/o\n",
+            "projects/p/locations/l\u{7f}/operations/o",
+            "projects/p/locations/l\u{85}x/operations/o",
+            "projects/p/locations/l/operations",
+            "projects/p/locations/l/operations/o/",
+            "/projects/p/locations/l/operations/o",
+            "projects/p/locations/l/operations/o/x",
+            "projects/p/locations/l/operation/o",
         ] {
             let err = bad.parse::<OperationName>().unwrap_err();
             assert!(
@@ -151,5 +197,11 @@ mod tests {
             ["p", "l"]
         );
         assert!(check("projects/p/locations/l/x", LOCATION_PATTERN).is_err());
+        // Non-ASCII that is not a control character is a valid segment, C1 included as lead
+        // byte 0xC2 of a printable character.
+        assert_eq!(
+            check("projects/é/locations/l\u{a0}", LOCATION_PATTERN).unwrap(),
+            ["é", "l\u{a0}"]
+        );
     }
 }

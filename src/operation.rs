@@ -23,9 +23,9 @@
 use std::{fmt, future::Future, marker::PhantomData, time::Duration};
 
 use futures_util::{stream, Stream, StreamExt};
+use http::HeaderValue;
 use prost_types::Any;
 use tokio::time::Instant;
-use tonic::metadata::AsciiMetadataValue;
 use tracing::Instrument;
 
 use crate::{
@@ -92,7 +92,7 @@ pub struct Operation<R, M> {
     client: Client,
     raw: RawOperation,
     // The routing header, built (and the name checked) once, for every poll.
-    routing: Option<AsciiMetadataValue>,
+    routing: Option<HeaderValue>,
     types: PhantomData<fn() -> (R, M)>,
 }
 

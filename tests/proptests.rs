@@ -584,7 +584,16 @@ fn breakage() -> impl Strategy<Value = Break> {
         (0usize..6, "[a-zA-Z]{0,10}").prop_map(|(i, s)| Break::Replace(i, s)),
         "[^/]{0,8}".prop_map(Break::Extra),
         (0usize..6).prop_map(Break::Drop),
-        (0usize..3, prop::char::range('\0', '\u{1f}')).prop_map(|(i, c)| Break::Control(i, c)),
+        // C0, DEL and C1: the one-pass check must catch the multi-byte C1 controls too.
+        (
+            0usize..3,
+            prop_oneof![
+                prop::char::range('\0', '\u{1f}'),
+                Just('\u{7f}'),
+                prop::char::range('\u{80}', '\u{9f}'),
+            ]
+        )
+            .prop_map(|(i, c)| Break::Control(i, c)),
     ]
 }
 

@@ -2,37 +2,37 @@
 
 use tonic::Status;
 
-use crate::name::{check, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN};
+use crate::name::{walk, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN};
 
 /// A valid segment is non-empty and printable; `/` already split it off.
 fn segment_ok(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| !c.is_control() && !c.is_whitespace())
 }
 
-/// The client's pattern check (`crate::name::check`), answered as the service does, and
-/// stricter on one point: no whitespace inside a segment either.
-fn checked<'a>(name: &'a str, pattern: &'static str) -> Result<Vec<&'a str>, Status> {
+/// The client's pattern check (`crate::name::walk`), answered as the service does, and
+/// stricter on one point: no whitespace inside a segment either. Returns the last variable.
+fn checked<'a>(name: &'a str, pattern: &'static str) -> Result<&'a str, Status> {
     let invalid = |what: String| Status::invalid_argument(what);
-    let vars = check(name, pattern).map_err(|e| invalid(e.to_string()))?;
-    if !vars.iter().all(|v| segment_ok(v)) {
+    let (mut printable, mut last) = (true, "");
+    walk(name, pattern, |v| {
+        printable &= segment_ok(v);
+        last = v;
+    })
+    .map_err(|e| invalid(e.to_string()))?;
+    if !printable {
         return Err(invalid(format!(
             "invalid resource name {name:?}: expected {pattern}"
         )));
     }
-    Ok(vars)
+    Ok(last)
 }
 
 /// Splits `projects/{p}/locations/{l}/operations/{o}` into its parent and operation id.
 pub(crate) fn operation(name: &str) -> Result<(&str, &str), Status> {
-    let vars = checked(name, OPERATION_PATTERN)?;
-    let &[_, _, o] = vars.as_slice() else {
-        return Err(Status::invalid_argument(format!(
-            "invalid resource name {name:?}"
-        )));
-    };
+    let o = checked(name, OPERATION_PATTERN)?;
     // The parent is a prefix of the name: slice instead of allocating.
     let parent_len = name.len() - o.len() - "/operations/".len();
-    Ok((&name[..parent_len], o))
+    Ok((name.get(..parent_len).unwrap_or_default(), o))
 }
 
 /// Checks a ListOperations parent `projects/{p}/locations/{l}`.
