@@ -597,11 +597,15 @@ impl Client {
 /// A byte loop rather than `utf8_percent_encode`: names are short runs broken by `/`, and the
 /// crate's chunking iterator cost several times more per call on this hot path.
 pub(crate) fn routing(key: &str, value: &str) -> HeaderValue {
-    let mut params = Vec::with_capacity(key.len() + 1 + value.len() * 3);
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    // Exactly sized: an operation handle keeps this value for its life, and `Bytes` keeps the
+    // whole allocation, so slack here is memory held per waiting operation.
+    let escaped = value.bytes().filter(|&b| !unreserved(b)).count();
+    let mut params = Vec::with_capacity(key.len() + 1 + value.len() + 2 * escaped);
     params.extend_from_slice(key.as_bytes());
     params.push(b'=');
-    for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+    for b in value.bytes() {
+        if unreserved(b) {
             params.push(b);
         } else {
             params.extend_from_slice(percent_encode_byte(b).as_bytes());
