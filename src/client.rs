@@ -594,8 +594,9 @@ impl Client {
 /// The `x-goog-request-params` value `key=<percent-encoded value>` (AIP-4222: every byte but
 /// the unreserved `A-Z a-z 0-9 - . _ ~` is percent-encoded).
 ///
-/// A byte loop rather than `utf8_percent_encode`: names are short runs broken by `/`, and the
-/// crate's chunking iterator cost several times more per call on this hot path.
+/// A byte loop over `percent_encode_byte` rather than `utf8_percent_encode` into a `String`:
+/// measured per GetOperation by name, 1.5 k instructions against 2.4 k, and exactly sized where
+/// the iterator's output needs a `shrink_to_fit` that still left 10,000 waits 0.3 MiB heavier.
 pub(crate) fn routing(key: &str, value: &str) -> HeaderValue {
     let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
     // Exactly sized: an operation handle keeps this value for its life, and `Bytes` keeps the
