@@ -140,12 +140,13 @@ async fn main() {
         let col = |i: usize| median(runs.iter().map(|t| t[i]).collect());
         let ratio = |i: usize, j: usize| median(runs.iter().map(|t| t[i] / t[j]).collect());
         println!(
-            "throughput {level:>3} in flight: wrapper {:.0} calls/s, bare {:.0}, bare with our headers {:.0}; ratio wrapper/bare {:.3} (goal >= 0.97), wrapper/bare-with-our-headers {:.3}",
+            "throughput {level:>3} in flight: wrapper {:.0} calls/s, bare {:.0}, bare with our headers {:.0}; ratio wrapper/bare {:.3} (goal >= 0.97), wrapper/bare-with-our-headers {:.3}, bare-with-our-headers/bare {:.3}",
             col(0),
             col(1),
             col(2),
             ratio(0, 1),
             ratio(0, 2),
+            ratio(2, 1),
         );
     }
     // Let the connection tasks wind down before the runtime does.
