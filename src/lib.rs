@@ -11,7 +11,7 @@
 //!   ([`poll`]), watch progress, cancel, resume by name.
 //! - [`insights`]: typed starters for the 17 Insights RPCs that return operations.
 //! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on.
-//! - [`registry`]: type URL → message, and the REST JSON of operations.
+//! - [`registry`]: type URL → message; `json` (feature `json`): the REST JSON of operations.
 //! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema, encoded
 //!   with the [`codec`] (tonic-prost with smaller buffers).
 //! - `mock` (feature `mock`): the in-process server and the emulator.
@@ -41,6 +41,8 @@ pub mod client;
 pub mod codec;
 pub mod error;
 pub mod insights;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod name;
 pub mod operation;
 pub mod poll;

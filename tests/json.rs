@@ -6,7 +6,7 @@ use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
 };
 use ccai_lro::proto::google::longrunning::{operation, Operation};
 use ccai_lro::proto::google::rpc::{ErrorInfo, Status};
-use ccai_lro::registry;
+use ccai_lro::{json, registry};
 use prost_types::{Any, Timestamp};
 use serde_json::json;
 
@@ -28,7 +28,7 @@ fn known_payloads_use_the_proto3_json_mapping() {
         done: true,
         result: Some(operation::Result::Response(Any::from_msg(&model).unwrap())),
     };
-    let v = registry::operation_to_json(&op);
+    let v = json::operation_to_json(&op);
     assert_eq!(
         v,
         json!({
@@ -66,7 +66,7 @@ fn unknown_types_print_as_base64_and_errors_keep_details() {
             details: vec![Any::from_msg(&info).unwrap(), unknown],
         })),
     };
-    let v = registry::operation_to_json(&op);
+    let v = json::operation_to_json(&op);
     assert_eq!(
         v["metadata"],
         json!({"@type": "type.googleapis.com/example.Secretless", "value": "AQID"})
@@ -109,7 +109,7 @@ fn well_known_types_sit_under_value() {
         type_url: "type.googleapis.com/google.protobuf.Any".into(),
         value: prost::Message::encode_to_vec(&inner),
     };
-    let v = registry::any_to_json(&outer);
+    let v = json::any_to_json(&outer);
     assert_eq!(v["@type"], "type.googleapis.com/google.protobuf.Any");
     assert_eq!(
         v["value"],
@@ -125,7 +125,7 @@ fn well_known_types_sit_under_value() {
         value: prost::Message::encode_to_vec(&d),
     };
     assert_eq!(
-        registry::any_to_json(&any),
+        json::any_to_json(&any),
         json!({"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.500s"})
     );
 }

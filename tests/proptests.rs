@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use ccai_lro::{
     insights::{CreateIssueModelOperation, DeleteIssueModelOperation},
+    json,
     name::{check, OperationName, LOCATION_PATTERN, OPERATION_PATTERN},
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, DeleteIssueModelMetadata,
@@ -18,7 +19,7 @@ use ccai_lro::{
         self as pb, BadRequest, DebugInfo, ErrorInfo, Help, LocalizedMessage, PreconditionFailure,
         QuotaFailure, RequestInfo, ResourceInfo, RetryInfo,
     },
-    registry, Client, Code, Detail, Error, Status, UntypedOperation,
+    Client, Code, Detail, Error, Status, UntypedOperation,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -338,7 +339,7 @@ fn check_operation(raw: &RawOperation) -> Result<(), TestCaseError> {
     }
 
     // REST JSON: always an object, payload type URLs kept.
-    let json = registry::operation_to_json(raw);
+    let json = json::operation_to_json(raw);
     let Value::Object(fields) = &json else {
         return Err(TestCaseError::fail(format!("not an object: {json}")));
     };
@@ -387,7 +388,7 @@ proptest! {
 
     #[test]
     fn any_to_json_never_fails(any in any_payload()) {
-        let json = registry::any_to_json(&any);
+        let json = json::any_to_json(&any);
         prop_assert_eq!(json.get("@type"), Some(&Value::String(any.type_url.clone())));
     }
 }

@@ -9,8 +9,8 @@ mod watch;
 use std::process::ExitCode;
 
 use ccai_lro::{
-    auth::Credentials, insights::InsightsClient, proto::google::cloud::contactcenterinsights::v1,
-    registry, Client, Error, ListOptions,
+    auth::Credentials, insights::InsightsClient, json,
+    proto::google::cloud::contactcenterinsights::v1, Client, Error, ListOptions,
 };
 use clap::Parser;
 use futures_util::TryStreamExt;
@@ -38,7 +38,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Get { name } => {
             let op = client.get_operation(name).await?;
-            cli.print(&registry::operation_to_json(&op));
+            cli.print(&json::operation_to_json(&op));
         }
         Command::List {
             parent,
@@ -53,7 +53,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let pages: Vec<_> = client.list_pages(parent, options).try_collect().await?;
             let operations: Vec<Value> = pages
                 .iter()
-                .flat_map(|p| p.operations.iter().map(registry::operation_to_json))
+                .flat_map(|p| p.operations.iter().map(json::operation_to_json))
                 .collect();
             let unreachable: Vec<&String> =
                 pages.iter().flat_map(|p| p.unreachable.iter()).collect();
@@ -171,7 +171,7 @@ async fn issue_models(
         };
         watch::wait(cli, op, &args).await
     } else {
-        cli.print(&registry::operation_to_json(&raw));
+        cli.print(&json::operation_to_json(&raw));
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use ccai_lro::{registry, PollPolicy, UntypedOperation};
+use ccai_lro::{json, PollPolicy, UntypedOperation};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::time::Instant;
@@ -73,7 +73,7 @@ pub async fn wait_with(
         let cancelled = args.cancel_on_interrupt && op.cancel().await.is_ok();
         return Err(Failure::Interrupted { name, cancelled });
     }
-    cli.print(&registry::operation_to_json(op.raw()));
+    cli.print(&json::operation_to_json(op.raw()));
     // The operation was printed either way; a failed one also sets the exit code.
     op.result().map(drop).map_err(Into::into)
 }
@@ -81,7 +81,7 @@ pub async fn wait_with(
 /// One line for a metadata snapshot: the type's short name, then its fields as JSON (the full
 /// type URL would fill a terminal line before any field shows).
 fn summary(any: &prost_types::Any) -> String {
-    let mut json = registry::any_to_json(any);
+    let mut json = json::any_to_json(any);
     if let Some(fields) = json.as_object_mut() {
         fields.shift_remove("@type");
     }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use ccai_lro::{
     insights::{CreateIssueModelOperation, DeleteIssueModelOperation},
     proto::google::longrunning::Operation as RawOperation,
-    registry, Client, Error, UntypedOperation,
+    json, Client, Error, UntypedOperation,
 };
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(untyped.metadata().ok(), Some(raw.metadata.clone()));
     show(untyped.result());
 
-    let json = registry::operation_to_json(&raw);
+    let json = json::operation_to_json(&raw);
     assert!(json.is_object());
     let _ = json.to_string();
 });

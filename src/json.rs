@@ -1,0 +1,98 @@
+//! Operations, statuses and `Any`s as the REST API's JSON (feature `json`).
+//!
+//! JSON follows the proto3 mapping as the REST API prints it: lowerCamelCase names, int64 as
+//! strings, enum names, RFC 3339 timestamps, `Any` expanded with `"@type"` through the
+//! [`registry`](crate::registry). An `Any` of a type we do not know prints as
+//! `{"@type": …, "value": "<base64>"}` and is not an error. The feature is off by default: it
+//! brings serde and serde_json, which a service that only drives operations does not need.
+//!
+//! ```
+//! use ccai_lro::json::operation_to_json;
+//! use ccai_lro::proto::google::longrunning::Operation;
+//! let op = Operation { name: "projects/p/locations/l/operations/1".into(), done: true, ..Default::default() };
+//! assert_eq!(
+//!     operation_to_json(&op).to_string(),
+//!     r#"{"name":"projects/p/locations/l/operations/1","done":true}"#
+//! );
+//! ```
+
+use base64::Engine as _;
+use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
+use prost_types::Any;
+use serde_json::{json, Map, Value};
+
+use crate::proto::google::{
+    longrunning::operation::Result as OpResult, longrunning::Operation as RawOperation, rpc,
+};
+use crate::registry::decode;
+
+fn message_json(msg: &DynamicMessage) -> Result<Value, serde_json::Error> {
+    msg.serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
+}
+
+/// An `Any` as REST JSON: the message's fields plus `"@type"`; an unknown or undecodable type
+/// as `{"@type", "value": base64}`.
+pub fn any_to_json(any: &Any) -> Value {
+    let known = decode(any).and_then(Result::ok).and_then(|m| {
+        // The proto3 JSON mapping puts a well-known type's own JSON (a Duration's "1.5s", an
+        // Any's nested object with its own "@type") under "value"; other messages' fields sit
+        // beside "@type".
+        let wkt = m.descriptor().package_name() == "google.protobuf";
+        message_json(&m).ok().map(|json| (wkt, json))
+    });
+    let mut out = Map::new();
+    out.insert("@type".into(), Value::String(any.type_url.clone()));
+    match known {
+        Some((false, Value::Object(fields))) => out.extend(fields),
+        Some((_, json)) => {
+            out.insert("value".into(), json);
+        }
+        None => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&any.value);
+            out.insert("value".into(), Value::String(b64));
+        }
+    }
+    Value::Object(out)
+}
+
+/// A `google.rpc.Status` as REST JSON.
+pub fn status_to_json(status: &rpc::Status) -> Value {
+    let mut out = Map::new();
+    if status.code != 0 {
+        out.insert("code".into(), json!(status.code));
+    }
+    if !status.message.is_empty() {
+        out.insert("message".into(), json!(status.message));
+    }
+    if !status.details.is_empty() {
+        out.insert(
+            "details".into(),
+            Value::Array(status.details.iter().map(any_to_json).collect()),
+        );
+    }
+    Value::Object(out)
+}
+
+/// An operation as REST JSON, payloads decoded through the registry.
+pub fn operation_to_json(op: &RawOperation) -> Value {
+    let mut out = Map::new();
+    if !op.name.is_empty() {
+        out.insert("name".into(), json!(op.name));
+    }
+    if let Some(meta) = &op.metadata {
+        out.insert("metadata".into(), any_to_json(meta));
+    }
+    if op.done {
+        out.insert("done".into(), json!(true));
+    }
+    match &op.result {
+        Some(OpResult::Error(e)) => {
+            out.insert("error".into(), status_to_json(e));
+        }
+        Some(OpResult::Response(r)) => {
+            out.insert("response".into(), any_to_json(r));
+        }
+        None => {}
+    }
+    Value::Object(out)
+}
