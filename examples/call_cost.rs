@@ -13,8 +13,8 @@
 //! together. Arms: `bare` (the generated client, no headers), `deadline` (bare sending only our
 //! `grpc-timeout`), `headers` (bare sending every header ours sends), `wrapper` (our client)
 //! and `resume` (ours, through `Operation::resume`, which also checks the metadata's type).
-//! Instruction counts do not change with machine load, so they show differences of 1 % that
-//! wall-clock throughput cannot.
+//! Instruction counts do not depend on machine load and move under 0.5 % run to run (task
+//! scheduling), so they show differences of 1 % that wall-clock throughput cannot.
 
 #[path = "../benches/common/mod.rs"]
 mod common;

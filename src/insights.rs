@@ -22,7 +22,7 @@
 
 use crate::{
     client::{routing, Kind},
-    name::{check, LOCATION_PATTERN},
+    name::{walk, LOCATION_PATTERN},
     operation::{payloads, Operation},
     proto::google::cloud::contactcenterinsights::v1::{
         contact_center_insights_client::ContactCenterInsightsClient as Generated, *,
@@ -61,7 +61,7 @@ macro_rules! starters {
                         let $r = &request;
                         $value.to_owned()
                     };
-                    check(&value, $pattern)?;
+                    walk(&value, $pattern, |_| ())?;
                     let req = self.client.request_for(Kind::Start, request, routing($key, &value));
                     let mut generated = Some(self.generated());
                     let mut req = Some(req);

@@ -46,7 +46,10 @@ pub(crate) fn walk<'a>(
     let (got, want) = (name.as_bytes(), pattern.as_bytes());
     let (mut i, mut j) = (0, 0);
     while let Some(&w) = want.get(j) {
-        if w != b'{' {
+        // A variable is a whole pattern segment starting with `{`; a `{` inside a segment is
+        // literal text, as in `check`'s contract.
+        let starts_segment = j == 0 || want.get(j - 1) == Some(&b'/');
+        if w != b'{' || !starts_segment {
             // A literal byte, `/` included.
             if got.get(i) != Some(&w) {
                 return Err(invalid());
@@ -55,11 +58,10 @@ pub(crate) fn walk<'a>(
             j += 1;
             continue;
         }
-        // A variable: skip its `{name}` in the pattern, take one segment of the name.
-        while want.get(j).is_some_and(|&b| b != b'}') {
+        // A variable: skip its pattern segment, take one segment of the name.
+        while want.get(j).is_some_and(|&b| b != b'/') {
             j += 1;
         }
-        j += 1;
         let start = i;
         let mut suspect = false;
         while let Some(&b) = got.get(i).filter(|&&b| b != b'/') {
@@ -197,6 +199,14 @@ mod tests {
             ["p", "l"]
         );
         assert!(check("projects/p/locations/l/x", LOCATION_PATTERN).is_err());
+        // A variable fills its whole segment; a `{` later in a segment is literal text.
+        assert_eq!(check("a.json/x", "{id}/x").unwrap(), ["a.json"]);
+        assert_eq!(
+            check("v{version}", "v{version}").unwrap(),
+            Vec::<&str>::new()
+        );
+        assert!(check("v1", "v{version}").is_err());
+        assert_eq!(check("ab", "{a}{b}").unwrap(), ["ab"]);
         // Non-ASCII that is not a control character is a valid segment, C1 included as lead
         // byte 0xC2 of a printable character.
         assert_eq!(

@@ -191,6 +191,9 @@ where
     C: Clone + Send + 'static,
     F: std::future::Future<Output = ()> + Send + 'static,
 {
+    if iters == 0 || level == 0 {
+        return Duration::ZERO;
+    }
     let per_task = (iters as usize).div_ceil(level);
     let start = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();

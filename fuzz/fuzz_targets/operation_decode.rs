@@ -7,8 +7,9 @@ use std::sync::OnceLock;
 
 use ccai_lro::{
     insights::{CreateIssueModelOperation, DeleteIssueModelOperation},
+    json,
     proto::google::longrunning::Operation as RawOperation,
-    json, Client, Error, UntypedOperation,
+    Client, Error, UntypedOperation,
 };
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
