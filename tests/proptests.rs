@@ -4,7 +4,8 @@
 //! land in the right error class. The fuzz targets in `fuzz/` run the same bodies on raw bytes;
 //! an input they find goes below as a regression case (none so far: see fuzz/README.md).
 
-use std::sync::OnceLock;
+#[path = "common/offline.rs"]
+mod offline;
 
 use ccai_lro::{
     insights::{CreateIssueModelOperation, DeleteIssueModelOperation},
@@ -19,7 +20,7 @@ use ccai_lro::{
         self as pb, BadRequest, DebugInfo, ErrorInfo, Help, LocalizedMessage, PreconditionFailure,
         QuotaFailure, RequestInfo, ResourceInfo, RetryInfo,
     },
-    Client, Code, Detail, Error, Status, UntypedOperation,
+    Code, Detail, Error, Status, UntypedOperation,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -41,24 +42,7 @@ use serde_json::Value;
 // Shared setup and strategies
 // ---------------------------------------------------------------------------------------------
 
-/// A client whose channel never connects: handles need one, decoding never calls it.
-fn client() -> Client {
-    static CLIENT: OnceLock<(tokio::runtime::Runtime, Client)> = OnceLock::new();
-    let (_, client) = CLIENT.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = {
-            let _in_runtime = rt.enter();
-            let channel =
-                tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
-            Client::from_channel(channel)
-        };
-        (rt, client)
-    });
-    client.clone()
-}
+use offline::client;
 
 fn url<T: Name>() -> String {
     T::type_url()

@@ -3,34 +3,19 @@
 //! Mirrors `operation_*` in tests/proptests.rs.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "../../tests/common/offline.rs"]
+mod offline;
 
 use ccai_lro::{
     insights::{CreateIssueModelOperation, DeleteIssueModelOperation},
     json,
     proto::google::longrunning::Operation as RawOperation,
-    Client, Error, UntypedOperation,
+    Error, UntypedOperation,
 };
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
 
-/// A client whose channel never connects: handles need one, decoding never calls it.
-fn client() -> Client {
-    static CLIENT: OnceLock<(tokio::runtime::Runtime, Client)> = OnceLock::new();
-    let (_, client) = CLIENT.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        let client = {
-            let _in_runtime = rt.enter();
-            let channel =
-                tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
-            Client::from_channel(channel)
-        };
-        (rt, client)
-    });
-    client.clone()
-}
+use offline::client;
 
 fn show<T: std::fmt::Debug>(r: Result<T, Error>) {
     match r {
