@@ -4,7 +4,15 @@ use std::time::Duration;
 
 /// Delays that start at `initial`, grow by `multiplier` up to `max`, each shortened by a random
 /// fraction of at most `jitter` (0 = none, 1 = "full jitter").
+///
+/// ```
+/// use std::time::Duration;
+/// use ccai_lro::backoff::Backoff;
+/// let b = Backoff::new(Duration::from_secs(1), 2.0, Duration::from_secs(10)).with_jitter(0.1);
+/// assert_eq!(b.nominal(3), Duration::from_secs(8));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// The first delay.
     pub initial: Duration,
@@ -17,6 +25,23 @@ pub struct Backoff {
 }
 
 impl Backoff {
+    /// Delays from `initial`, ×`multiplier` per step, at most `max`, without jitter.
+    pub const fn new(initial: Duration, multiplier: f64, max: Duration) -> Backoff {
+        Backoff {
+            initial,
+            multiplier,
+            max,
+            jitter: 0.0,
+        }
+    }
+
+    /// The same delays, each shortened by a random fraction of at most `jitter` (clamped to
+    /// `[0, 1]` when used).
+    pub const fn with_jitter(mut self, jitter: f64) -> Backoff {
+        self.jitter = jitter;
+        self
+    }
+
     /// The delay before attempt `step` (0-based), before jitter.
     pub fn nominal(&self, step: u32) -> Duration {
         let factor = self.multiplier.max(1.0).powi(step.min(1_000) as i32);

@@ -3,9 +3,12 @@
 //! Every failure of this crate is an [`Error`]. Its variants say *where* things went wrong: the
 //! server refused a call ([`Error::Rpc`]), the operation itself finished with an error
 //! ([`Error::OperationFailed`]), a payload was not what its type promised ([`Error::TypeMismatch`],
-//! [`Error::Corrupt`]), we stopped waiting ([`Error::Timeout`]: the operation goes on), and so on.
-//! Whatever the class, [`Error::code`] gives the `google.rpc.Code` that best describes it and
-//! [`Error::status`] the server's full [`Status`] when there is one.
+//! [`Error::Corrupt`]), we stopped waiting ([`Error::Timeout`]: the operation goes on), your
+//! input was refused before any RPC ([`Error::InvalidName`], [`Error::InvalidArgument`]), or
+//! the server broke the protocol ([`Error::Protocol`]). Whatever the class, [`Error::code`]
+//! gives the `google.rpc.Code` that best describes it and [`Error::status`] the server's full
+//! [`Status`] when there is one. An error displays as one line that starts with that code's
+//! name, once.
 //!
 //! ```
 //! use ccai_lro::{Code, Error};
@@ -13,6 +16,7 @@
 //!     match e {
 //!         Error::OperationFailed { .. } => "the operation ran and failed",
 //!         Error::Timeout { .. } => "still running; resume later by name",
+//!         Error::Protocol(_) => "the server misbehaved; report it",
 //!         e if e.is_retryable() => "try again",
 //!         e if e.code() == Code::NotFound => "no such operation",
 //!         _ => "other",
@@ -21,16 +25,23 @@
 //! # let _ = explain;
 //! ```
 
-use std::time::Duration;
+mod classify;
+mod violation;
+
+use std::{fmt, time::Duration};
+
+pub use violation::Violation;
 
 use crate::status::{Code, Status};
 
+/// The cause of a transport or credentials failure, kept for [`std::error::Error::source`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The server answered a call with a non-OK status.
-    #[error("{method}: {status}")]
     Rpc {
         /// The RPC, e.g. `GetOperation`.
         method: &'static str,
@@ -39,32 +50,32 @@ pub enum Error {
     },
     /// The service does not implement this method (Insights answers DeleteOperation and
     /// WaitOperation with UNIMPLEMENTED).
-    #[error("the service does not support {method}: {status}")]
     Unsupported {
         /// The RPC.
         method: &'static str,
         /// What the server said.
         status: Status,
     },
-    /// The call failed for lack of valid credentials: the provider could not produce them, or the
-    /// server answered UNAUTHENTICATED.
-    #[error("authentication failed: {message}")]
+    /// The call failed for lack of valid credentials: they could not be produced (then
+    /// `source` says why), or the server answered UNAUTHENTICATED (then `status` is set).
     Auth {
         /// What failed; never contains a secret.
         message: String,
         /// The server's status, when the server refused.
         status: Option<Status>,
+        /// The cause, when the credentials could not be produced.
+        source: Option<BoxError>,
     },
     /// The connection failed or broke before the server answered.
-    #[error("{method}: transport error: {message}")]
     Transport {
         /// The RPC.
         method: &'static str,
-        /// What the transport said.
+        /// The cause's chain in one line.
         message: String,
+        /// The cause.
+        source: BoxError,
     },
     /// The operation finished with `Operation.error`.
-    #[error("operation {name} failed: {status}")]
     OperationFailed {
         /// The operation's name.
         name: String,
@@ -72,7 +83,6 @@ pub enum Error {
         status: Status,
     },
     /// A payload's type URL was not the one its typed handle expects.
-    #[error("operation {name}: {field} has type {actual}, expected {expected}")]
     TypeMismatch {
         /// The operation's name.
         name: String,
@@ -84,7 +94,6 @@ pub enum Error {
         actual: String,
     },
     /// A payload had the right type URL but its bytes did not decode.
-    #[error("operation {name}: {field} of type {type_url} is corrupt: {source}")]
     Corrupt {
         /// The operation's name.
         name: String,
@@ -96,7 +105,6 @@ pub enum Error {
         source: prost::DecodeError,
     },
     /// We stopped waiting. The operation continues on the server; resume it by name.
-    #[error("stopped waiting for operation {name} after {waited:?}; it continues server-side, resume it by name")]
     Timeout {
         /// The operation's name.
         name: String,
@@ -104,7 +112,6 @@ pub enum Error {
         waited: Duration,
     },
     /// A resource name did not match its pattern; no RPC was made.
-    #[error("invalid resource name {name:?}: expected {expected}")]
     InvalidName {
         /// The rejected name.
         name: String,
@@ -112,22 +119,9 @@ pub enum Error {
         expected: &'static str,
     },
     /// A local argument or configuration was invalid; no RPC was made.
-    #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// The server said the operation is done but gave neither a response nor an error.
-    #[error("operation {name} is done but has neither a response nor an error")]
-    DoneWithoutResult {
-        /// The operation's name.
-        name: String,
-    },
-    /// The operation's error had code 0 (OK), which cannot describe a failure.
-    #[error("operation {name} reported an error with code 0 (OK): {message:?}")]
-    ErrorWithOkCode {
-        /// The operation's name.
-        name: String,
-        /// The error's message.
-        message: String,
-    },
+    /// The server answered, but broke the protocol: retrying will not help.
+    Protocol(Violation),
 }
 
 impl Error {
@@ -141,7 +135,7 @@ impl Error {
             Error::TypeMismatch { .. } | Error::Corrupt { .. } => Code::DataLoss,
             Error::Timeout { .. } => Code::DeadlineExceeded,
             Error::InvalidName { .. } | Error::InvalidArgument(_) => Code::InvalidArgument,
-            Error::DoneWithoutResult { .. } | Error::ErrorWithOkCode { .. } => Code::Internal,
+            Error::Protocol(_) => Code::Internal,
         }
     }
 
@@ -169,70 +163,88 @@ impl Error {
     pub fn retry_delay(&self) -> Option<Duration> {
         self.status().and_then(Status::retry_delay)
     }
+}
 
-    /// Classifies a failed call.
-    pub(crate) fn from_call(method: &'static str, status: &tonic::Status) -> Error {
-        if let Some(message) = crate::auth::failure(status) {
-            return Error::Auth {
+impl From<crate::auth::AuthError> for Error {
+    /// Credentials that could not be produced or were malformed, e.g. from
+    /// [`Credentials::api_key`](crate::auth::Credentials::api_key).
+    fn from(e: crate::auth::AuthError) -> Error {
+        Error::Auth {
+            message: e.to_string(),
+            status: None,
+            source: Some(Box::new(e)),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// One line: the code's name, then what happened and, where it helps, what to do.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status() {
+            Some(s) => f.write_str(&s.code_name())?,
+            None => f.write_str(self.code().as_str_name())?,
+        }
+        f.write_str(": ")?;
+        match self {
+            Error::Rpc { method, status } => write!(f, "{method}: {}", status.summary()),
+            Error::Unsupported { method, status } => write!(
+                f,
+                "the service does not implement {method}: {}",
+                status.summary()
+            ),
+            Error::Auth {
                 message,
-                status: None,
-            };
-        }
-        if source_is::<tonic::TimeoutExpired>(status) {
-            // The channel enforced the grpc-timeout we sent: our deadline, not a broken link.
-            let status = Status::new(Code::DeadlineExceeded, "no answer within the call deadline");
-            return Error::Rpc { method, status };
-        }
-        if is_transport(status) {
-            // Layers often repeat their inner error's text; keep each piece once.
-            let mut message = status.message().to_owned();
-            let mut source = std::error::Error::source(status);
-            while let Some(s) = source {
-                let piece = s.to_string();
-                if !message.contains(&piece) {
-                    message = format!("{message}: {piece}");
-                }
-                source = s.source();
+                status: Some(_),
+                ..
+            } => write!(f, "{message}: check the credentials' project and roles"),
+            Error::Auth { message, .. } => write!(f, "no credentials: {message}"),
+            Error::Transport { method, message, .. } => {
+                write!(f, "{method}: no answer from the server: {message}")
             }
-            return Error::Transport { method, message };
-        }
-        let parsed = Status::from_tonic(status);
-        match parsed.code() {
-            Code::Unauthenticated => Error::Auth {
-                message: format!("{method}: {}", parsed.message()),
-                status: Some(parsed),
-            },
-            Code::Unimplemented => Error::Unsupported {
-                method,
-                status: parsed,
-            },
-            _ => Error::Rpc {
-                method,
-                status: parsed,
-            },
+            Error::OperationFailed { name, status } => {
+                write!(f, "operation {name} failed: {}", status.summary())
+            }
+            Error::TypeMismatch {
+                name,
+                field,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "operation {name}: {field} has type {actual}, expected {expected}"
+            ),
+            Error::Corrupt {
+                name,
+                field,
+                type_url,
+                source,
+            } => write!(
+                f,
+                "operation {name}: {field} of type {type_url} is corrupt: {source}"
+            ),
+            Error::Timeout { name, waited } => write!(
+                f,
+                "stopped waiting for operation {name} after {waited:.1?}; it continues \
+                 server-side, resume it by name"
+            ),
+            Error::InvalidName { name, expected } => {
+                write!(f, "invalid resource name {name:?}: expected {expected}")
+            }
+            Error::InvalidArgument(message) => f.write_str(message),
+            Error::Protocol(v) => write!(f, "the server broke the protocol: {v}"),
         }
     }
 }
 
-/// The first error of type `E` in the status's source chain.
-pub(crate) fn find_source<E: std::error::Error + 'static>(status: &tonic::Status) -> Option<&E> {
-    let mut source = std::error::Error::source(status);
-    while let Some(s) = source {
-        if let Some(e) = s.downcast_ref::<E>() {
-            return Some(e);
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Auth {
+                source: Some(s), ..
+            }
+            | Error::Transport { source: s, .. } => Some(s.as_ref()),
+            Error::Corrupt { source, .. } => Some(source),
+            _ => None,
         }
-        source = s.source();
     }
-    None
-}
-
-fn source_is<E: std::error::Error + 'static>(status: &tonic::Status) -> bool {
-    find_source::<E>(status).is_some()
-}
-
-/// A status made up by the client side for a failure below gRPC (connect refused, stream reset).
-fn is_transport(status: &tonic::Status) -> bool {
-    source_is::<tonic::transport::Error>(status)
-        || source_is::<std::io::Error>(status)
-        || source_is::<h2::Error>(status)
 }

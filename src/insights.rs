@@ -21,9 +21,9 @@
 //! ```
 
 use crate::{
-    client::{routing, Kind},
+    client::{call::Kind, headers::routing},
     name::{walk, LOCATION_PATTERN},
-    operation::{payloads, Operation},
+    operation::{Empty, Operation},
     proto::google::cloud::contactcenterinsights::v1::{
         contact_center_insights_client::ContactCenterInsightsClient as Generated, *,
     },
@@ -62,12 +62,12 @@ macro_rules! starters {
                         $value.to_owned()
                     };
                     walk(&value, $pattern, |_| ())?;
-                    let req = self.client.request_for(Kind::Start, request, routing($key, &value));
+                    let req = self.client.request_for(Kind::Start, request, routing($key, &value), None);
                     let mut generated = Some(self.generated());
                     let mut req = Some(req);
                     let raw = self
                         .client
-                        .call($rpc, &value, Kind::Start, || {
+                        .call($rpc, &value, Kind::Start, |_| {
                             let (mut g, r) = (generated.take(), req.take());
                             async move {
                                 match (g.as_mut(), r) {
@@ -131,9 +131,9 @@ starters! {
     create_issue_model, "CreateIssueModel", CreateIssueModelRequest
         => CreateIssueModelOperation<IssueModel, CreateIssueModelMetadata>,
         route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts DeleteIssueModel; the response is `google.protobuf.Empty`, hence `()`.
+    /// Starts DeleteIssueModel; the response is `google.protobuf.Empty`.
     delete_issue_model, "DeleteIssueModel", DeleteIssueModelRequest
-        => DeleteIssueModelOperation<(), DeleteIssueModelMetadata>,
+        => DeleteIssueModelOperation<Empty, DeleteIssueModelMetadata>,
         route "name" = |r| &r.name, ISSUE_MODEL;
     /// Starts DeployIssueModel.
     deploy_issue_model, "DeployIssueModel", DeployIssueModelRequest
@@ -172,39 +172,3 @@ starters! {
         => BulkDownloadFeedbackLabelsOperation<BulkDownloadFeedbackLabelsResponse, BulkDownloadFeedbackLabelsMetadata>,
         route "parent" = |r| &r.parent, LOCATION_PATTERN;
 }
-
-payloads!(
-    Conversation,
-    UploadConversationMetadata,
-    Analysis,
-    CreateAnalysisOperationMetadata,
-    BulkAnalyzeConversationsResponse,
-    BulkAnalyzeConversationsMetadata,
-    BulkDeleteConversationsResponse,
-    BulkDeleteConversationsMetadata,
-    IngestConversationsResponse,
-    IngestConversationsMetadata,
-    ExportInsightsDataResponse,
-    ExportInsightsDataMetadata,
-    IssueModel,
-    CreateIssueModelMetadata,
-    DeleteIssueModelMetadata,
-    DeployIssueModelResponse,
-    DeployIssueModelMetadata,
-    UndeployIssueModelResponse,
-    UndeployIssueModelMetadata,
-    ExportIssueModelResponse,
-    ExportIssueModelMetadata,
-    ImportIssueModelResponse,
-    ImportIssueModelMetadata,
-    InitializeEncryptionSpecResponse,
-    InitializeEncryptionSpecMetadata,
-    QueryMetricsResponse,
-    QueryMetricsMetadata,
-    TuneQaScorecardRevisionResponse,
-    TuneQaScorecardRevisionMetadata,
-    BulkUploadFeedbackLabelsResponse,
-    BulkUploadFeedbackLabelsMetadata,
-    BulkDownloadFeedbackLabelsResponse,
-    BulkDownloadFeedbackLabelsMetadata,
-);

@@ -50,13 +50,16 @@ pub mod proto;
 pub mod registry;
 pub mod retry;
 pub mod status;
+mod sync;
 
 #[cfg(feature = "mock")]
 pub mod mock;
 
 pub use client::{Client, ClientBuilder, ListOptions, Transport};
-pub use error::Error;
-pub use operation::{Operation, Payload, UntypedOperation};
+pub use error::{Error, Violation};
+pub use operation::{
+    Empty, Operation, Payload, Progress, ProgressStream, UntypedOperation, Untyped,
+};
 pub use poll::PollPolicy;
 pub use retry::RetryPolicy;
 pub use status::{Code, Detail, Status};

@@ -1,8 +1,12 @@
 //! Resource names, checked before any RPC.
 //!
 //! Insights names operations `projects/{project}/locations/{location}/operations/{operation}` and
-//! lists them under `projects/{project}/locations/{location}`. A malformed name never reaches the
-//! server: it becomes [`Error::InvalidName`] showing the expected pattern.
+//! lists them under `projects/{project}/locations/{location}`. Other APIs name theirs otherwise
+//! (`projects/{project}/operations/{operation}`, `operations/{operation}`), so a handle whose
+//! types are not Insights types only checks the shape every resource name shares
+//! ([`ANY_PATTERN`]). A malformed name never reaches the server: it becomes
+//! [`Error::InvalidName`] showing the expected pattern. Segments are non-empty and hold no
+//! whitespace or control characters, which is what the service itself refuses.
 //!
 //! ```
 //! use ccai_lro::name::{OperationName, OPERATION_PATTERN};
@@ -22,10 +26,40 @@ pub const OPERATION_PATTERN: &str =
     "projects/{project}/locations/{location}/operations/{operation}";
 /// The pattern of a location, the parent of operations and most Insights resources.
 pub const LOCATION_PATTERN: &str = "projects/{project}/locations/{location}";
+/// The shape every resource name of every API shares: one or more `/`-separated segments.
+pub const ANY_PATTERN: &str = "{segment}[/{segment}...] (non-empty segments, no whitespace)";
+/// The protobuf package of the Insights API's messages.
+pub const INSIGHTS_PACKAGE: &str = "google.cloud.contactcenterinsights.v1";
+
+/// Checks a resource name of any API against [`ANY_PATTERN`].
+///
+/// ```
+/// use ccai_lro::name::check_any;
+/// assert!(check_any("projects/p/operations/o").is_ok());
+/// assert!(check_any("operations/123").is_ok());
+/// assert!(check_any("projects//operations/o").is_err());
+/// assert!(check_any("projects/p/operations/o o").is_err());
+/// ```
+pub fn check_any(name: &str) -> Result<(), Error> {
+    let ok = !name.is_empty() && name.split('/').all(segment_ok);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidName {
+            name: name.to_owned(),
+            expected: ANY_PATTERN,
+        })
+    }
+}
+
+/// A segment the service accepts: non-empty, no whitespace or control characters.
+fn segment_ok(seg: &str) -> bool {
+    !seg.is_empty() && !seg.chars().any(|c| c.is_control() || c.is_whitespace())
+}
 
 /// Checks `name` against a pattern of literal segments and `{variables}`; returns the variables.
 ///
-/// A variable matches one non-empty segment without `/` or control characters.
+/// A variable matches one non-empty segment without `/`, whitespace or control characters.
 pub fn check<'a>(name: &'a str, pattern: &'static str) -> Result<Vec<&'a str>, Error> {
     let mut vars = Vec::new();
     walk(name, pattern, |v| vars.push(v))?;
@@ -65,14 +99,13 @@ pub(crate) fn walk<'a>(
         let start = i;
         let mut suspect = false;
         while let Some(&b) = got.get(i).filter(|&&b| b != b'/') {
-            // C0 and DEL, or the lead byte of a C1 control: confirmed below.
-            suspect |= b < 0x20 || b == 0x7f || b == 0xc2;
+            // Space, C0 and DEL, or any non-ASCII byte (C1 controls and Unicode spaces are
+            // multi-byte): confirmed below, so plain ASCII names pay one comparison a byte.
+            suspect |= b <= b' ' || b >= 0x7f;
             i += 1;
         }
-        let empty_or_control =
-            |seg: &str| seg.is_empty() || (suspect && seg.chars().any(char::is_control));
         match name.get(start..i) {
-            Some(seg) if !empty_or_control(seg) => var(seg),
+            Some(seg) if !seg.is_empty() && (!suspect || segment_ok(seg)) => var(seg),
             _ => return Err(invalid()),
         }
     }
@@ -207,11 +240,15 @@ mod tests {
         );
         assert!(check("v1", "v{version}").is_err());
         assert_eq!(check("ab", "{a}{b}").unwrap(), ["ab"]);
-        // Non-ASCII that is not a control character is a valid segment, C1 included as lead
-        // byte 0xC2 of a printable character.
+        // Non-ASCII that is neither a control character nor whitespace is a valid segment,
+        // including characters whose lead byte 0xC2 a C1 control shares.
         assert_eq!(
-            check("projects/é/locations/l\u{a0}", LOCATION_PATTERN).unwrap(),
-            ["é", "l\u{a0}"]
+            check("projects/é/locations/l\u{a2}", LOCATION_PATTERN).unwrap(),
+            ["é", "l\u{a2}"]
         );
+        // The service refuses whitespace, ASCII or not, so we do too.
+        for bad in ["projects/p q/locations/l", "projects/p/locations/l\u{a0}", "projects/p/locations/\u{3000}"] {
+            assert!(check(bad, LOCATION_PATTERN).is_err(), "{bad:?}");
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! keep both visible. [`Status`] converts to a [`tonic::Status`] (details in
 //! `grpc-status-details-bin`) for code that uses tonic-types' `StatusExt`.
 
-use std::{fmt, time::Duration};
+use std::{borrow::Cow, fmt, time::Duration};
 
 use prost::{Message, Name};
 use prost_types::Any;
@@ -196,6 +196,20 @@ impl Status {
         self.code
     }
 
+    /// The code's name, e.g. `NOT_FOUND`; `CODE_42` for a number outside `google.rpc.Code`.
+    pub fn code_name(&self) -> Cow<'static, str> {
+        match Code::try_from(self.code) {
+            Ok(c) => Cow::Borrowed(c.as_str_name()),
+            Err(_) => Cow::Owned(format!("CODE_{}", self.code)),
+        }
+    }
+
+    /// The message and details without the code, `message [detail; detail]`: for lines that
+    /// name the code elsewhere.
+    pub fn summary(&self) -> Summary<'_> {
+        Summary(self)
+    }
+
     /// The developer-facing message.
     pub fn message(&self) -> &str {
         &self.message
@@ -295,13 +309,19 @@ pub(crate) fn duration(d: &prost_types::Duration) -> Option<Duration> {
 impl fmt::Display for Status {
     /// `CODE_NAME: message [detail; detail]`, one line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match Code::try_from(self.code) {
-            Ok(c) => write!(f, "{}", c.as_str_name())?,
-            Err(_) => write!(f, "CODE_{}", self.code)?,
-        }
-        write!(f, ": {}", self.message)?;
-        if !self.details.is_empty() {
-            let parts: Vec<String> = self.details.iter().map(ToString::to_string).collect();
+        write!(f, "{}: {}", self.code_name(), self.summary())
+    }
+}
+
+/// A status's message and details without its code; see [`Status::summary`].
+#[derive(Clone, Copy, Debug)]
+pub struct Summary<'a>(&'a Status);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)?;
+        if !self.0.details.is_empty() {
+            let parts: Vec<String> = self.0.details.iter().map(ToString::to_string).collect();
             write!(f, " [{}]", parts.join("; "))?;
         }
         Ok(())

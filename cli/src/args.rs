@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use serde_json::Value;
 
 /// Inspect and wait on Contact Center AI Insights long-running operations.
 #[derive(Debug, Parser)]
@@ -14,7 +13,8 @@ use serde_json::Value;
 ccai-lro list projects/p/locations/us-central1 --filter done=false\n  \
 ccai-lro wait projects/p/locations/us-central1/operations/123 --timeout 10m\n  \
 ccai-lro --endpoint http://127.0.0.1:8080 get projects/p/locations/l/operations/1\n\n\
-Exit codes: 0 success, 2 usage or local error, 3 RPC error, 4 operation failed, 5 timeout, 130 interrupted."
+Exit codes: 0 success, 1 local I/O failure, 2 usage or local error (no RPC made), 3 RPC error or \
+a server that broke the protocol, 4 operation failed, 5 timeout, 130 interrupted."
 )]
 pub struct Cli {
     /// The API endpoint; an http://127.0.0.1:PORT endpoint is an emulator (no credentials).
@@ -47,67 +47,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-impl Cli {
-    /// Prints a result on stdout.
-    pub fn print(&self, value: &Value) {
-        if self.text {
-            let ops = match value.get("operations").and_then(Value::as_array) {
-                Some(list) => list.iter().collect(),
-                None if value.get("name").is_some() => vec![value],
-                None => Vec::new(),
-            };
-            for op in ops {
-                println!("{}", text_line(op));
-            }
-            if let Some(unreachable) = value.get("unreachable").and_then(Value::as_array) {
-                for u in unreachable {
-                    println!("unreachable\t{}", u.as_str().unwrap_or_default());
-                }
-            }
-            return;
-        }
-        let text = if self.compact {
-            value.to_string()
-        } else {
-            format!("{value:#}")
-        };
-        println!("{text}");
-    }
-}
-
-/// `NAME<TAB>STATE<TAB>DETAIL` for one operation's JSON.
-fn text_line(op: &Value) -> String {
-    let name = op["name"].as_str().unwrap_or("?");
-    let (state, detail) = if let Some(err) = op.get("error") {
-        let code = err["code"].as_i64().unwrap_or(0);
-        let code = i32::try_from(code)
-            .ok()
-            .and_then(|c| ccai_lro::Code::try_from(c).ok())
-            .map_or_else(|| format!("CODE_{code}"), |c| c.as_str_name().to_owned());
-        (
-            "failed",
-            format!("{code}: {}", err["message"].as_str().unwrap_or_default()),
-        )
-    } else if op["done"] == true {
-        (
-            "done",
-            op["response"]["@type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    } else {
-        (
-            "running",
-            op["metadata"]["@type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    };
-    format!("{name}\t{state}\t{detail}")
-}
-
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -130,7 +69,7 @@ pub enum Command {
         #[arg(long, default_value = "")]
         filter: String,
         /// Operations per page (0: the server's default).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = page_size)]
         page_size: i32,
     },
     /// Ask the server to cancel an operation.
@@ -166,7 +105,7 @@ pub struct Wait {
     /// projects/{project}/locations/{location}/operations/{operation}
     pub name: String,
     /// Stop waiting after this long, e.g. 90s, 10m, 2h (the operation goes on).
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     pub timeout: Option<Duration>,
     /// On Ctrl-C, cancel the operation instead of just stopping the wait.
     #[arg(long)]
@@ -221,4 +160,41 @@ pub enum IssueModels {
         #[arg(long)]
         wait: bool,
     },
+}
+
+/// `--page-size`: 0 or more. Negative numbers reach this parser (rather than clap's "did you
+/// mean `-- -1`", which would not work) so the message can say what is allowed.
+fn page_size(text: &str) -> Result<i32, String> {
+    match text.parse::<i32>() {
+        Ok(n) if n >= 0 => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} is negative: use 0 for the server's default page size, or more"
+        )),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
+/// `--timeout`: a positive duration like 90s, 10m or 2h.
+fn duration(text: &str) -> Result<Duration, String> {
+    if text.starts_with('-') {
+        return Err(format!(
+            "{text:?} is negative: give how long to wait, like 90s, 10m or 2h"
+        ));
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{text:?} is not a duration like 90s, 10m or 2h ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_values_get_a_clear_message() {
+        assert!(page_size("-1").unwrap_err().contains("negative"));
+        assert_eq!(page_size("0"), Ok(0));
+        assert!(duration("-1s").unwrap_err().contains("negative"));
+        assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
+        assert!(duration("soon").unwrap_err().contains("90s"));
+    }
 }

@@ -7,7 +7,7 @@ use ccai_lro::{
     proto::google::cloud::contactcenterinsights::v1, Client, PollPolicy,
 };
 
-use crate::{args, exit::Failure, watch, Cli};
+use crate::{exit::Failure, watch, Cli};
 
 const PARENT: &str = "projects/demo-project/locations/us-central1";
 
@@ -33,18 +33,14 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
     eprintln!("demo: started {}", op.name());
     // The emulator's operations take a couple of seconds; poll briskly so the demo shows steps.
     let policy = PollPolicy::default()
-        .with_backoff(Backoff {
-            initial: Duration::from_millis(250),
-            multiplier: 1.5,
-            max: Duration::from_secs(1),
-            jitter: 0.2,
-        })
+        .with_backoff(
+            Backoff::new(Duration::from_millis(250), 1.5, Duration::from_secs(1)).with_jitter(0.2),
+        )
         .with_deadline(Duration::from_secs(60));
     let untyped = ccai_lro::UntypedOperation::new(op.client().clone(), op.into_raw());
-    let wait_args = args::Wait {
-        name: untyped.name().to_owned(),
-        timeout: None,
+    let how = watch::Watch {
+        policy,
         cancel_on_interrupt: false,
     };
-    watch::wait_with(cli, untyped, &wait_args, policy).await
+    watch::wait(cli, untyped, how).await
 }

@@ -4,9 +4,12 @@ use std::process::ExitCode;
 
 use ccai_lro::Error;
 
-/// Exit code: a usage or local error (bad name, bad flag, bad configuration).
+/// Exit code: a local I/O failure (cannot listen, cannot install signal handlers).
+pub const IO: u8 = 1;
+/// Exit code: a usage or local error (bad name, bad flag, bad configuration); no RPC was made.
 pub const USAGE: u8 = 2;
-/// Exit code: a call failed (the server's status, the transport or credentials).
+/// Exit code: a call failed (the server's status, the transport or credentials), or the
+/// server broke the protocol.
 pub const RPC: u8 = 3;
 /// Exit code: the operation finished with an error.
 pub const OPERATION_FAILED: u8 = 4;
@@ -22,6 +25,8 @@ pub enum Failure {
     Error(Error),
     /// Ctrl-C during a wait; the name to resume with.
     Interrupted { name: String, cancelled: bool },
+    /// A local I/O failure: what was being done, and the cause.
+    Io { doing: String, cause: std::io::Error },
 }
 
 impl From<Error> for Failure {
@@ -35,10 +40,22 @@ impl Failure {
     pub fn report(&self) -> ExitCode {
         match self {
             Failure::Error(e) => {
-                // Server text may hold newlines; a report is one line.
-                let line = e.to_string().replace(['\n', '\r'], " ");
-                eprintln!("error: {} {line}", e.code().as_str_name());
+                // The error's line names its code once. Server text may hold newlines; a report
+                // is one line.
+                let mut line = e.to_string().replace(['\n', '\r'], " ");
+                match e {
+                    Error::Auth { status: None, .. } => line.push_str(NO_CREDENTIALS_HINT),
+                    Error::Timeout { name, .. } => {
+                        line.push_str(&format!(" (resume with: ccai-lro wait {name})"))
+                    }
+                    _ => {}
+                }
+                eprintln!("error: {line}");
                 ExitCode::from(code_of(e))
+            }
+            Failure::Io { doing, cause } => {
+                eprintln!("error: {doing}: {cause}");
+                ExitCode::from(IO)
             }
             Failure::Interrupted { name, cancelled } => {
                 if *cancelled {
@@ -52,13 +69,16 @@ impl Failure {
     }
 }
 
+/// What the CLI adds when credentials could not be produced: its own ways to give them.
+const NO_CREDENTIALS_HINT: &str = " (this command takes --api-key KEY or --access-token TOKEN; \
+     for the emulator, set CONTACT_CENTER_INSIGHTS_EMULATOR_HOST=host:port)";
+
 fn code_of(e: &Error) -> u8 {
     match e {
         Error::InvalidName { .. } | Error::InvalidArgument(_) => USAGE,
-        Error::OperationFailed { .. }
-        | Error::ErrorWithOkCode { .. }
-        | Error::DoneWithoutResult { .. } => OPERATION_FAILED,
+        Error::OperationFailed { .. } => OPERATION_FAILED,
         Error::Timeout { .. } => TIMEOUT,
+        // The server's refusal, the transport, credentials, and protocol violations.
         _ => RPC,
     }
 }

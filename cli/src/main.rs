@@ -4,13 +4,18 @@
 mod args;
 mod demo;
 mod exit;
+mod output;
 mod watch;
 
 use std::process::ExitCode;
 
 use ccai_lro::{
-    auth::Credentials, insights::InsightsClient, json,
-    proto::google::cloud::contactcenterinsights::v1, Client, Error, ListOptions,
+    auth::Credentials,
+    insights::InsightsClient,
+    json,
+    name::{check, OPERATION_PATTERN},
+    proto::google::cloud::contactcenterinsights::v1,
+    Client, Error, ListOptions, UntypedOperation,
 };
 use clap::Parser;
 use futures_util::TryStreamExt;
@@ -30,27 +35,23 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Emulator { listen } => return emulator(listen).await,
-        Command::Demo => return demo::run(&cli).await,
-        _ => {}
-    }
-    let client = connect(&cli)?;
-    match &cli.command {
+        Command::Emulator { listen } => emulator(listen).await,
+        Command::Demo => demo::run(&cli).await,
         Command::Get { name } => {
-            let op = client.get_operation(name).await?;
+            let op = connect(&cli)?.get_operation(name).await?;
             cli.print(&json::operation_to_json(&op));
+            Ok(())
         }
         Command::List {
             parent,
             filter,
             page_size,
         } => {
-            let options = ListOptions {
-                filter: filter.clone(),
-                page_size: *page_size,
-                ..ListOptions::default()
-            };
-            let pages: Vec<_> = client.list_pages(parent, options).try_collect().await?;
+            let options = ListOptions::new().filter(filter).page_size(*page_size);
+            let pages: Vec<_> = connect(&cli)?
+                .list_pages(parent, options)
+                .try_collect()
+                .await?;
             let operations: Vec<Value> = pages
                 .iter()
                 .flat_map(|p| p.operations.iter().map(json::operation_to_json))
@@ -62,21 +63,34 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 out["unreachable"] = json!(unreachable);
             }
             cli.print(&out);
+            Ok(())
         }
         Command::Cancel { name } => {
-            client.cancel_operation(name).await?;
+            connect(&cli)?.cancel_operation(name).await?;
             cli.print(&json!({}));
+            Ok(())
         }
         Command::Wait(w) => {
-            // Not `resume`: a finished, failed operation is still printed before exiting 4.
-            let raw = client.get_operation(&w.name).await?;
-            let op = ccai_lro::UntypedOperation::new(client, raw);
-            watch::wait(&cli, op, w).await?;
+            // This is the Insights CLI: its names have Insights' shape, checked before any RPC.
+            check(&w.name, OPERATION_PATTERN)?;
+            let client = connect(&cli)?;
+            let policy = match w.timeout {
+                Some(t) => client.poll_policy().with_deadline(t),
+                None => client.poll_policy(),
+            };
+            // Not fetched here: the first GetOperation is the wait's first poll, within its
+            // deadline and under its Ctrl-C handling.
+            let op = UntypedOperation::from_name(client, &w.name)?;
+            let how = watch::Watch {
+                policy,
+                cancel_on_interrupt: w.cancel_on_interrupt,
+            };
+            watch::wait(&cli, op, how).await
         }
-        Command::IssueModels(cmd) => issue_models(&cli, InsightsClient::new(client), cmd).await?,
-        Command::Emulator { .. } | Command::Demo => {}
+        Command::IssueModels(cmd) => {
+            issue_models(&cli, InsightsClient::new(connect(&cli)?), cmd).await
+        }
     }
-    Ok(())
 }
 
 /// Builds the client from the global options.
@@ -88,7 +102,8 @@ fn connect(cli: &Cli) -> Result<Client, Failure> {
     if let Some(project) = &cli.quota_project {
         builder = builder.quota_project(project);
     }
-    let bad = |e: ccai_lro::auth::AuthError| Error::InvalidArgument(e.0);
+    // A malformed key or token is the user's input: no RPC was made.
+    let bad = |e: ccai_lro::auth::AuthError| Error::InvalidArgument(e.to_string());
     if let Some(token) = &cli.access_token {
         builder = builder.credentials(Credentials::access_token(token).map_err(bad)?);
     } else if let Some(key) = &cli.api_key {
@@ -98,12 +113,13 @@ fn connect(cli: &Cli) -> Result<Client, Failure> {
 }
 
 async fn emulator(listen: &str) -> Result<(), Failure> {
+    let io = |doing: String| move |cause| Failure::Io { doing, cause };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| Error::InvalidArgument(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(io(format!("cannot listen on {listen}")))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        .map_err(io("cannot read the bound address".into()))?;
     // Handlers first: a script may signal us as soon as it reads the address.
     let shutdown = exit::shutdown_signal();
     // The first stdout line names the bound address, for scripts that started us on port 0.
@@ -113,7 +129,7 @@ async fn emulator(listen: &str) -> Result<(), Failure> {
     );
     ccai_lro::mock::serve(listener, shutdown)
         .await
-        .map_err(|e| Error::InvalidArgument(format!("emulator: {e}")))?;
+        .map_err(|e| io("emulator".into())(std::io::Error::other(e)))?;
     eprintln!("emulator: stopped");
     Ok(())
 }
@@ -163,13 +179,12 @@ async fn issue_models(
         }
     };
     if *wait {
-        let op = ccai_lro::UntypedOperation::new(insights.client().clone(), raw);
-        let args = args::Wait {
-            name: op.name().to_owned(),
-            timeout: None,
+        let op = UntypedOperation::new(insights.client().clone(), raw);
+        let how = watch::Watch {
+            policy: op.client().poll_policy(),
             cancel_on_interrupt: false,
         };
-        watch::wait(cli, op, &args).await
+        watch::wait(cli, op, how).await
     } else {
         cli.print(&json::operation_to_json(&raw));
         Ok(())

@@ -2,28 +2,24 @@
 
 use std::io::IsTerminal;
 
-use ccai_lro::{json, PollPolicy, UntypedOperation};
+use ccai_lro::{json, PollPolicy, Progress, UntypedOperation};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::time::Instant;
 
-use crate::{args, exit::Failure, Cli};
+use crate::{exit::Failure, Cli};
 
-/// Waits for `op`, showing progress on stderr, then prints it; the outcome decides the exit code.
-pub async fn wait(cli: &Cli, op: UntypedOperation, args: &args::Wait) -> Result<(), Failure> {
-    let policy = args.timeout.map_or(op.client().poll_policy(), |t| {
-        op.client().poll_policy().with_deadline(t)
-    });
-    wait_with(cli, op, args, policy).await
+/// How to wait.
+pub struct Watch {
+    /// Delays, failed polls, deadline.
+    pub policy: PollPolicy,
+    /// On Ctrl-C, ask the server to cancel the operation.
+    pub cancel_on_interrupt: bool,
 }
 
-/// [`wait`] with an explicit polling policy.
-pub async fn wait_with(
-    cli: &Cli,
-    mut op: UntypedOperation,
-    args: &args::Wait,
-    policy: PollPolicy,
-) -> Result<(), Failure> {
+/// Waits for `op`, showing progress on stderr, then prints it; the outcome decides the exit
+/// code. An operation that finished is printed whether it succeeded or failed.
+pub async fn wait(cli: &Cli, mut op: UntypedOperation, how: Watch) -> Result<(), Failure> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -35,34 +31,35 @@ pub async fn wait_with(
     });
     let started = Instant::now();
     let name = op.name().to_owned();
-    let interrupted = {
-        let progress = op.progress(policy);
-        futures_util::pin_mut!(progress);
-        let mut polls = 0u32;
-        let interrupt = crate::exit::shutdown_signal();
+    // Handlers first, so a Ctrl-C during the first request is caught too.
+    let interrupt = crate::exit::shutdown_signal();
+    let (interrupted, ended) = {
+        let mut progress = op.progress_with(how.policy);
         futures_util::pin_mut!(interrupt);
+        let mut polls = 0u32;
         loop {
             tokio::select! {
                 item = progress.next() => {
-                    let Some(item) = item else { break false };
-                    polls += 1;
-                    let meta = match item {
-                        Ok(Some(any)) => summary(&any),
-                        Ok(None) => "(no metadata)".to_owned(),
-                        Err(e) => {
-                            if let Some(bar) = &bar { bar.finish_and_clear(); }
-                            return Err(e.into());
-                        }
+                    let line = match item {
+                        None | Some(Ok(Progress::Done(_))) => break (false, None),
+                        Some(Err(e)) => break (false, Some(e)),
+                        Some(Ok(Progress::Running(Some(any)))) => summary(&any),
+                        Some(Ok(Progress::Running(None))) => "(no metadata)".to_owned(),
+                        Some(Ok(Progress::Retrying(e))) => format!("poll failed, polling on: {e}"),
+                        Some(Ok(Progress::MetadataUnreadable(e))) => format!("metadata unreadable: {e}"),
+                        Some(Ok(_)) => continue,
                     };
+                    polls += 1;
+                    let line = line.replace(['\n', '\r'], " ");
                     match &bar {
                         Some(bar) => {
                             bar.set_prefix(format!("polls {polls}"));
-                            bar.set_message(meta);
+                            bar.set_message(line);
                         }
-                        None => eprintln!("poll {polls} after {:.1?}: {meta}", started.elapsed()),
+                        None => eprintln!("poll {polls} after {:.1?}: {line}", started.elapsed()),
                     }
                 }
-                _ = &mut interrupt => break true,
+                _ = &mut interrupt => break (true, None),
             }
         }
     };
@@ -70,12 +67,15 @@ pub async fn wait_with(
         bar.finish_and_clear();
     }
     if interrupted {
-        let cancelled = args.cancel_on_interrupt && op.cancel().await.is_ok();
+        let cancelled = how.cancel_on_interrupt && op.cancel().await.is_ok();
         return Err(Failure::Interrupted { name, cancelled });
     }
-    cli.print(&json::operation_to_json(op.raw()));
-    // The operation was printed either way; a failed one also sets the exit code.
-    op.result().map(drop).map_err(Into::into)
+    if op.done() {
+        cli.print(&json::operation_to_json(op.raw()));
+        // Printed either way; a failed one also sets the exit code.
+        return op.result().map(drop).map_err(Into::into);
+    }
+    ended.map_or(Ok(()), |e| Err(e.into()))
 }
 
 /// One line for a metadata snapshot: the type's short name, then its fields as JSON (the full

@@ -1,0 +1,244 @@
+//! [`ClientBuilder`]: endpoint and TLS, credentials, deadlines and policies.
+
+use std::{sync::Arc, time::Duration};
+
+use http::HeaderValue;
+use tokio::sync::Semaphore;
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+
+use super::{
+    headers::grpc_timeout, Client, Settings, DEFAULT_CONCURRENT_POLLS, DEFAULT_ENDPOINT,
+    EMULATOR_HOST_ENV, OPERATIONS_DEADLINE, START_DEADLINE,
+};
+use crate::{
+    auth::{AuthLayer, Credentials},
+    Error, PollPolicy, RetryPolicy,
+};
+
+/// Builds a [`Client`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    endpoint: Option<String>,
+    credentials: Option<Credentials>,
+    quota_project: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    keep_alive: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    poll: Option<PollPolicy>,
+    max_concurrent_polls: Option<usize>,
+}
+
+impl ClientBuilder {
+    /// The endpoint URL: `https://…` (TLS, verified against the webpki roots) or `http://…` for an
+    /// emulator. Default: [`DEFAULT_ENDPOINT`], or the emulator named by [`EMULATOR_HOST_ENV`].
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The credentials. Default: Application Default Credentials for `https` (feature `adc`;
+    /// without it, building fails asking for credentials), none for `http`.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The project billed for quota (`x-goog-user-project`).
+    pub fn quota_project(mut self, project: impl Into<String>) -> Self {
+        self.quota_project = Some(project.into());
+        self
+    }
+
+    /// How long to wait for the connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The deadline of each call attempt. Default: 10 s for Operations calls and 60 s for
+    /// starting an operation, as in the services' published configurations. A call's retries
+    /// together stay within the [`RetryPolicy`]'s budget.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// HTTP/2 keep-alive ping interval (default 60 s).
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.keep_alive = Some(interval);
+        self
+    }
+
+    /// How many polls of [`Operation`](crate::Operation) handles may be in flight at once on
+    /// this client (default 64); more wait for a slot. It bounds memory and load when thousands
+    /// of operations are awaited together. Explicit calls (get, list, cancel) are not limited.
+    pub fn max_concurrent_polls(mut self, n: usize) -> Self {
+        self.max_concurrent_polls = Some(n);
+        self
+    }
+
+    /// The retry policy of one-shot Operations calls (get, cancel, delete, each list page).
+    /// Polls are not retried by it: their failures go to the polling policy's
+    /// [`PollErrorPolicy`](crate::poll::PollErrorPolicy).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The default polling policy of [`Operation::wait`](crate::Operation::wait).
+    pub fn poll(mut self, policy: PollPolicy) -> Self {
+        self.poll = Some(policy);
+        self
+    }
+
+    /// Builds a client over a channel you made (e.g. the mock server's), with this builder's
+    /// credentials, quota project and policies; the endpoint settings do not apply. The plaintext
+    /// check is yours: a channel carries no scheme to inspect.
+    pub fn build_with_channel(self, channel: Channel) -> Result<Client, Error> {
+        let credentials = self
+            .credentials
+            .clone()
+            .unwrap_or_else(Credentials::anonymous);
+        self.assemble(channel, credentials, "(channel)".into())
+    }
+
+    /// Builds the client. The channel connects lazily, on the first call; call this inside a
+    /// tokio runtime.
+    pub fn build(self) -> Result<Client, Error> {
+        // The channel spawns its worker task right away: without a runtime that would panic.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::InvalidArgument(
+                "build the client inside a tokio runtime (the channel needs one)".into(),
+            ));
+        }
+        let emulator = std::env::var(EMULATOR_HOST_ENV)
+            .ok()
+            .filter(|h| !h.is_empty());
+        let (url, default_anonymous) = match (&self.endpoint, emulator) {
+            (Some(url), _) => (url.clone(), url.starts_with("http://")),
+            (None, Some(host)) => (format!("http://{host}"), true),
+            (None, None) => (DEFAULT_ENDPOINT.to_owned(), false),
+        };
+        let credentials = match self.credentials.clone() {
+            Some(c) => c,
+            None if default_anonymous => Credentials::anonymous(),
+            None => default_credentials()?,
+        };
+        let mut endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|e| Error::InvalidArgument(format!("endpoint {url:?}: {e}")))?;
+        let uri = endpoint.uri().clone();
+        match uri.scheme_str() {
+            Some("https") => {
+                let tls = ClientTlsConfig::new().with_webpki_roots();
+                endpoint = endpoint
+                    .tls_config(tls)
+                    .map_err(|e| Error::InvalidArgument(format!("TLS for {url}: {e}")))?;
+            }
+            Some("http") => {
+                let host = uri.host().unwrap_or_default();
+                if !credentials.is_anonymous() && !is_loopback(host) {
+                    return Err(Error::InvalidArgument(format!(
+                        "refusing to send credentials in plaintext to {host}: use https, or anonymous \
+                         credentials for an emulator"
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "endpoint {url:?}: scheme must be https or http"
+                )))
+            }
+        }
+        endpoint = endpoint
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .http2_keep_alive_interval(self.keep_alive.unwrap_or(Duration::from_secs(60)))
+            .keep_alive_while_idle(true)
+            .user_agent(user_agent())
+            .map_err(|e| Error::InvalidArgument(format!("user agent: {e}")))?;
+        let channel = endpoint.connect_lazy();
+        self.assemble(channel, credentials, url)
+    }
+}
+
+#[cfg(feature = "adc")]
+fn default_credentials() -> Result<Credentials, Error> {
+    Ok(Credentials::application_default()?)
+}
+
+#[cfg(not(feature = "adc"))]
+fn default_credentials() -> Result<Credentials, Error> {
+    Err(crate::auth::AuthError::new(
+        "none given, and Application Default Credentials need the `adc` feature: enable it or \
+         pass Credentials::api_key / access_token / from_provider",
+    )
+    .into())
+}
+
+impl ClientBuilder {
+    fn assemble(
+        self,
+        channel: Channel,
+        credentials: Credentials,
+        endpoint: String,
+    ) -> Result<Client, Error> {
+        let user_project = self
+            .quota_project
+            .as_deref()
+            .map(|p| {
+                HeaderValue::try_from(p)
+                    .map_err(|_| Error::InvalidArgument(format!("quota project {p:?}")))
+            })
+            .transpose()?;
+        let polls = self
+            .max_concurrent_polls
+            .unwrap_or(DEFAULT_CONCURRENT_POLLS)
+            .max(1);
+        Ok(Client {
+            settings: Arc::new(Settings {
+                transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
+                endpoint,
+                // Made once: every request clones these.
+                operations_timeout: grpc_timeout(self.timeout.unwrap_or(OPERATIONS_DEADLINE)),
+                start_timeout: grpc_timeout(self.timeout.unwrap_or(START_DEADLINE)),
+                user_project,
+                polls: Arc::new(Semaphore::new(polls)),
+                timeout: self.timeout,
+                retry: self.retry.unwrap_or_default(),
+                poll: self.poll.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn user_agent() -> String {
+    format!("ccai-lro/{}", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["127.0.0.1", "localhost", "[::1]", "127.9.9.9"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "10.0.0.1",
+            "example.com",
+            "contactcenterinsights.googleapis.com",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}
+

@@ -1,0 +1,79 @@
+//! One RPC from start to end: its attempts, the delays between them, its overall budget, and
+//! a tracing span per attempt.
+
+use std::{future::Future, time::Duration};
+
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::Client;
+use crate::{Error, RetryPolicy};
+
+/// What a call does, which sets its deadline and whether it may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A one-shot read or cancel of an operation: safe to repeat, retried by the retry policy.
+    Operations,
+    /// One poll of a wait: a single attempt; the polling policy decides what a failure means.
+    Poll,
+    /// WaitOperation, which may hold the call for its own timeout.
+    Wait(Duration),
+    /// Starts an operation: never repeated.
+    Start,
+}
+
+impl Client {
+    /// Runs one RPC: retried by the retry policy for [`Kind::Operations`] and
+    /// [`Kind::Wait`], within the policy's overall budget. `attempt_fn` gets the time left in
+    /// the budget, to shorten the attempt's `grpc-timeout` (which the channel also enforces on
+    /// our side: an expiry is DEADLINE_EXCEEDED).
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        method: &'static str,
+        resource: &str,
+        kind: Kind,
+        mut attempt_fn: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(Option<Duration>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let policy = match kind {
+            Kind::Start | Kind::Poll => RetryPolicy::never(),
+            Kind::Operations | Kind::Wait(_) => self.settings.retry,
+        };
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let span = tracing::debug_span!(
+                "rpc",
+                method,
+                resource,
+                attempt,
+                code = tracing::field::Empty
+            );
+            // The first attempt needs no clock: the budget is never below one attempt's
+            // deadline unless the policy says so.
+            let left = (attempt > 1 || policy.budget < self.attempt_deadline(kind))
+                .then(|| policy.budget.saturating_sub(started.elapsed()));
+            let error = match attempt_fn(left).instrument(span.clone()).await {
+                Ok(r) => {
+                    span.record("code", "OK");
+                    return Ok(r.into_inner());
+                }
+                Err(status) => Error::from_call(method, status),
+            };
+            span.record("code", error.code().as_str_name());
+            let left = policy.budget.saturating_sub(started.elapsed());
+            match policy.next_delay(&error, attempt) {
+                // A retry that could not start before the budget ends is not worth waiting for.
+                Some(delay) if delay < left => {
+                    tracing::debug!(parent: &span, ?delay, error = %error, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+}

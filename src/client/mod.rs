@@ -1,0 +1,244 @@
+//! The connection: one HTTP/2 channel behind the auth layer, with Google's request headers,
+//! per-call deadlines, retries and tracing, and the `google.longrunning.Operations` calls.
+//!
+//! - [`ClientBuilder`] (`builder.rs`): endpoint, TLS, credentials, deadlines, policies.
+//! - `headers.rs`: routing, API client, quota project, `grpc-timeout`.
+//! - `call.rs`: one RPC's attempts within its budget.
+//! - `list.rs`: [`ListOptions`] and the page stream.
+//!
+//! The methods of [`Client`] speak Insights: they refuse, before any RPC, an operation name
+//! that is not `projects/{project}/locations/{location}/operations/{operation}`. Handles on
+//! other APIs' operations ([`Operation`](crate::Operation) with their types) accept any
+//! resource name.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ccai_lro::Error> {
+//! use ccai_lro::Client;
+//! // TLS to contactcenterinsights.googleapis.com with Application Default Credentials.
+//! let client = Client::builder().build()?;
+//! let op = client.get_operation("projects/p/locations/us-central1/operations/123").await?;
+//! println!("{} done={}", op.name, op.done);
+//! # Ok(()) }
+//! ```
+
+mod builder;
+pub(crate) mod call;
+pub(crate) mod headers;
+mod list;
+pub(crate) mod target;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use http::HeaderValue;
+use tokio::sync::Semaphore;
+use tonic::transport::Channel;
+
+pub use builder::ClientBuilder;
+pub use list::ListOptions;
+
+use crate::{
+    auth::AuthService,
+    proto::google::longrunning::{
+        operations_client::OperationsClient, CancelOperationRequest, DeleteOperationRequest,
+        GetOperationRequest, Operation as RawOperation, WaitOperationRequest,
+    },
+    Error, PollPolicy, RetryPolicy,
+};
+use call::Kind;
+use target::{NameRule, Target};
+
+/// The production endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://contactcenterinsights.googleapis.com";
+/// The environment variable naming an emulator's `host:port` (plaintext, no credentials).
+pub const EMULATOR_HOST_ENV: &str = "CONTACT_CENTER_INSIGHTS_EMULATOR_HOST";
+
+/// The service stack every generated client of this crate runs on.
+pub type Transport = AuthService<Channel>;
+
+/// Polls in flight per client unless configured.
+const DEFAULT_CONCURRENT_POLLS: usize = 64;
+/// The per-attempt deadline of Operations calls (google.longrunning's published 10 s).
+const OPERATIONS_DEADLINE: Duration = Duration::from_secs(10);
+/// The per-attempt deadline of starting an operation (Insights' published 60 s).
+const START_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A connection to the Insights API. Cheap to clone (one reference count): clones share one
+/// channel and its settings.
+#[derive(Clone, Debug)]
+pub struct Client {
+    settings: Arc<Settings>,
+}
+
+#[derive(Debug)]
+struct Settings {
+    transport: Transport,
+    endpoint: String,
+    // Header values built once: cloning one is a reference-count bump at most.
+    user_project: Option<HeaderValue>,
+    /// `grpc-timeout` of Operations calls.
+    operations_timeout: HeaderValue,
+    /// `grpc-timeout` of starters.
+    start_timeout: HeaderValue,
+    polls: Arc<Semaphore>,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    poll: PollPolicy,
+}
+
+impl Client {
+    /// A builder with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client over a channel you made (e.g. the mock server's), without credentials.
+    pub fn from_channel(channel: Channel) -> Client {
+        // Without builder input every header value is valid, so this cannot fail.
+        match ClientBuilder::default().build_with_channel(channel) {
+            Ok(client) => client,
+            Err(e) => unreachable!("default client settings: {e}"),
+        }
+    }
+
+    /// The endpoint this client talks to.
+    pub fn endpoint(&self) -> &str {
+        &self.settings.endpoint
+    }
+
+    /// The default polling policy.
+    pub fn poll_policy(&self) -> PollPolicy {
+        self.settings.poll.clone()
+    }
+
+    /// The service stack (auth layer over the channel), for generated clients of your own.
+    pub fn transport(&self) -> Transport {
+        self.settings.transport.clone()
+    }
+
+    /// The generated Operations client on this connection. It adds no Google headers by itself;
+    /// prefer the methods of [`Client`].
+    pub fn operations_client(&self) -> OperationsClient<Transport> {
+        OperationsClient::new(self.settings.transport.clone())
+    }
+
+    /// One Operations call on a validated operation name, routed by it.
+    async fn on_operation<Req, T, Fut>(
+        &self,
+        method: &'static str,
+        target: &Target<'_>,
+        kind: Kind,
+        message: impl Fn(String) -> Req,
+        rpc: impl Fn(OperationsClient<Transport>, tonic::Request<Req>) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        self.call(method, target.name, kind, |left| {
+            let req = self.request_for(
+                kind,
+                message(target.name.to_owned()),
+                target.routing.clone(),
+                left,
+            );
+            rpc(self.operations_client(), req)
+        })
+        .await
+    }
+
+    /// GetOperation on a name validated before: a poll ([`Kind::Poll`], one attempt) or a
+    /// one-shot read ([`Kind::Operations`], retried). An answer about another operation is a
+    /// protocol violation.
+    pub(crate) async fn get_target(
+        &self,
+        target: &Target<'_>,
+        kind: Kind,
+    ) -> Result<RawOperation, Error> {
+        let op: RawOperation = self
+            .on_operation(
+                "GetOperation",
+                target,
+                kind,
+                |name| GetOperationRequest { name },
+                |mut ops, req| async move { ops.get_operation(req).await },
+            )
+            .await?;
+        if op.name != target.name {
+            return Err(Error::Protocol(crate::error::Violation::WrongOperation {
+                asked: target.name.to_owned(),
+                answered: op.name,
+            }));
+        }
+        Ok(op)
+    }
+
+    /// [`Client::get_target`] once a slot among the client's concurrent polls is free. The
+    /// call's (large) future is boxed and made only after the slot is won, so thousands of
+    /// waiters queued for a slot each hold a few bytes.
+    pub(crate) async fn poll_target(
+        &self,
+        target: &Target<'_>,
+        kind: Kind,
+    ) -> Result<RawOperation, Error> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.settings.polls.acquire().await.ok();
+        Box::pin(self.get_target(target, kind)).await
+    }
+
+    /// GetOperation: the operation's current state.
+    pub async fn get_operation(&self, name: &str) -> Result<RawOperation, Error> {
+        let target = Target::new(name, NameRule::Insights)?;
+        self.get_target(&target, Kind::Operations).await
+    }
+
+    /// CancelOperation: asks the server to stop the operation. It may still finish; poll to see.
+    pub async fn cancel_operation(&self, name: &str) -> Result<(), Error> {
+        self.cancel_target(&Target::new(name, NameRule::Insights)?)
+            .await
+    }
+
+    /// CancelOperation on a name validated before.
+    pub(crate) async fn cancel_target(&self, target: &Target<'_>) -> Result<(), Error> {
+        self.on_operation(
+            "CancelOperation",
+            target,
+            Kind::Operations,
+            |name| CancelOperationRequest { name },
+            |mut ops, req| async move { ops.cancel_operation(req).await },
+        )
+        .await
+    }
+
+    /// DeleteOperation. Insights does not implement it: expect [`Error::Unsupported`].
+    pub async fn delete_operation(&self, name: &str) -> Result<(), Error> {
+        self.on_operation(
+            "DeleteOperation",
+            &Target::new(name, NameRule::Insights)?,
+            Kind::Operations,
+            |name| DeleteOperationRequest { name },
+            |mut ops, req| async move { ops.delete_operation(req).await },
+        )
+        .await
+    }
+
+    /// WaitOperation (server-side wait up to `timeout`). Insights does not implement it: expect
+    /// [`Error::Unsupported`], and use [`Operation::wait`](crate::Operation::wait) instead.
+    pub async fn wait_operation(
+        &self,
+        name: &str,
+        timeout: Option<Duration>,
+    ) -> Result<RawOperation, Error> {
+        let kind = Kind::Wait(timeout.unwrap_or_default());
+        let timeout = timeout
+            .map(prost_types::Duration::try_from)
+            .transpose()
+            .map_err(|e| Error::InvalidArgument(format!("timeout: {e}")))?;
+        self.on_operation(
+            "WaitOperation",
+            &Target::new(name, NameRule::Insights)?,
+            kind,
+            |name| WaitOperationRequest { name, timeout },
+            |mut ops, req| async move { ops.wait_operation(req).await },
+        )
+        .await
+    }
+}

@@ -1,0 +1,47 @@
+//! An operation name, checked once, with its routing header.
+
+use http::HeaderValue;
+
+use super::headers::routing;
+use crate::{
+    name::{check_any, walk, OPERATION_PATTERN},
+    Error,
+};
+
+/// Which names a call accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameRule {
+    /// Insights' `projects/{project}/locations/{location}/operations/{operation}`.
+    Insights,
+    /// Any API's resource name ([`crate::name::ANY_PATTERN`]).
+    Any,
+}
+
+impl NameRule {
+    pub(crate) fn check(self, name: &str) -> Result<(), Error> {
+        match self {
+            NameRule::Insights => walk(name, OPERATION_PATTERN, |_| ()),
+            NameRule::Any => check_any(name),
+        }
+    }
+}
+
+/// A validated operation name and its routing header. An operation handle keeps the routing
+/// value (built once) and borrows the name from its last state, so polls neither re-check nor
+/// re-encode it, and the name is not stored twice.
+#[derive(Clone, Debug)]
+pub(crate) struct Target<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) routing: HeaderValue,
+}
+
+impl<'a> Target<'a> {
+    /// Checks `name` by `rule`.
+    pub(crate) fn new(name: &'a str, rule: NameRule) -> Result<Target<'a>, Error> {
+        rule.check(name)?;
+        Ok(Target {
+            name,
+            routing: routing("name", name),
+        })
+    }
+}

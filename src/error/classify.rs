@@ -1,0 +1,82 @@
+//! From a failed tonic call to an [`Error`]: which class, and the cause kept.
+
+use super::Error;
+use crate::{auth::AuthError, Code, Status};
+
+impl Error {
+    /// Classifies a failed call.
+    pub(crate) fn from_call(method: &'static str, status: tonic::Status) -> Error {
+        if let Some(auth) = find_source::<AuthError>(&status) {
+            return Error::Auth {
+                message: format!("{method}: {auth}"),
+                status: None,
+                source: Some(Box::new(status)),
+            };
+        }
+        if find_source::<tonic::TimeoutExpired>(&status).is_some() {
+            // The channel enforced the grpc-timeout we sent: our deadline, not a broken link.
+            let status = Status::new(Code::DeadlineExceeded, "no answer within the call deadline");
+            return Error::Rpc { method, status };
+        }
+        if is_transport(&status) {
+            return Error::Transport {
+                method,
+                message: chain(&status),
+                source: Box::new(status),
+            };
+        }
+        let parsed = Status::from_tonic(&status);
+        match parsed.code() {
+            Code::Unauthenticated => Error::Auth {
+                message: method.to_owned(),
+                status: Some(parsed),
+                source: None,
+            },
+            Code::Unimplemented => Error::Unsupported {
+                method,
+                status: parsed,
+            },
+            _ => Error::Rpc {
+                method,
+                status: parsed,
+            },
+        }
+    }
+}
+
+/// The causes below a status in one line, each piece once: layers often repeat their inner
+/// error's text, and tonic's own "transport error" says nothing the causes do not.
+fn chain(status: &tonic::Status) -> String {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(status);
+    while let Some(s) = source {
+        let piece = s.to_string();
+        if !pieces.iter().any(|p| p.contains(&piece)) && piece != "transport error" {
+            pieces.push(piece);
+        }
+        source = s.source();
+    }
+    if pieces.is_empty() {
+        pieces.push(status.message().to_owned());
+    }
+    pieces.join(": ")
+}
+
+/// The first error of type `E` in the status's source chain.
+fn find_source<E: std::error::Error + 'static>(status: &tonic::Status) -> Option<&E> {
+    let mut source = std::error::Error::source(status);
+    while let Some(s) = source {
+        if let Some(e) = s.downcast_ref::<E>() {
+            return Some(e);
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// A status made up by the client side for a failure below gRPC (connect refused, stream reset).
+fn is_transport(status: &tonic::Status) -> bool {
+    find_source::<tonic::transport::Error>(status).is_some()
+        || find_source::<std::io::Error>(status).is_some()
+        || find_source::<h2::Error>(status).is_some()
+}

@@ -1,0 +1,256 @@
+//! Typed handles on long-running operations.
+//!
+//! An [`Operation<R, M>`] is a `google.longrunning.Operation` whose response is an `R` and whose
+//! metadata is an `M`: any [`Payload`], that is any generated message with a type URL (from
+//! Insights or any other Google API, or your own), [`Empty`], or [`Untyped`]. It can be polled
+//! once ([`Operation::poll`]), waited on ([`Operation::wait`]), watched
+//! ([`Operation::progress`], a stream that ends with [`Progress::Done`]) and cancelled
+//! ([`Operation::cancel`]); a stored name becomes a handle again with [`Operation::resume`] (one
+//! GetOperation now) or [`Operation::from_name`] (no RPC until the first poll), in another
+//! process or on another day.
+//!
+//! Payloads are checked, never guessed: metadata or a response of another type is
+//! [`Error::TypeMismatch`] naming both type URLs, undecodable bytes are [`Error::Corrupt`], and
+//! the raw `Any` stays reachable through [`Operation::raw`].
+//!
+//! ```no_run
+//! # async fn demo(client: ccai_lro::Client) -> Result<(), ccai_lro::Error> {
+//! use ccai_lro::insights::CreateIssueModelOperation;
+//! let op = CreateIssueModelOperation::resume(&client, "projects/p/locations/l/operations/7").await?;
+//! let model = op.wait().await?;
+//! println!("{} is {:?}", model.name, model.state());
+//! # Ok(()) }
+//! ```
+
+mod payload;
+mod progress;
+
+use std::{fmt, future::Future, marker::PhantomData};
+
+use http::HeaderValue;
+use prost_types::Any;
+use tracing::Instrument;
+
+pub use payload::{Empty, Payload, Untyped};
+pub use progress::{Progress, ProgressStream};
+
+use crate::{
+    client::{
+        call::Kind,
+        target::{NameRule, Target},
+    },
+    error::Violation,
+    proto::google::longrunning::{operation::Result as OpResult, Operation as RawOperation},
+    Client, Code, Error, PollPolicy, Status,
+};
+
+/// An operation of unknown types: response and metadata stay `Any`.
+pub type UntypedOperation = Operation<Untyped, Untyped>;
+
+/// A long-running operation whose response is `R` and metadata `M`.
+pub struct Operation<R, M> {
+    client: Client,
+    raw: RawOperation,
+    // The routing header, built (and the name checked) once, for every poll.
+    routing: Option<HeaderValue>,
+    // False for a handle made from a name alone: its first poll comes at once.
+    fetched: bool,
+    types: PhantomData<fn() -> (R, M)>,
+}
+
+impl<R, M> fmt::Debug for Operation<R, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("raw", &self.raw)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Payload, M: Payload> Operation<R, M> {
+    /// A handle on an operation the server just returned.
+    pub fn new(client: Client, raw: RawOperation) -> Self {
+        // The poll target is made on the first poll: a handle that is only read costs nothing.
+        Operation {
+            client,
+            raw,
+            routing: None,
+            fetched: true,
+            types: PhantomData,
+        }
+    }
+
+    /// A handle on the operation `name`, checked but not fetched: no RPC is made until the
+    /// first poll, which [`wait`](Operation::wait) and [`progress`](Operation::progress) make at
+    /// once, within their deadline (so a wait on an unreachable server still ends on time).
+    /// Until then the handle reads as running, with no metadata.
+    pub fn from_name(client: Client, name: &str) -> Result<Self, Error> {
+        let routing = Target::new(name, Self::rule())?.routing;
+        Ok(Operation {
+            client,
+            raw: RawOperation {
+                name: name.to_owned(),
+                ..RawOperation::default()
+            },
+            routing: Some(routing),
+            fetched: false,
+            types: PhantomData,
+        })
+    }
+
+    /// Fetches the operation named `name` (validated first) and checks that its payloads have
+    /// this handle's types. One GetOperation, retried like any one-shot call; like a poll, it
+    /// waits for a slot if the client's
+    /// [`max_concurrent_polls`](crate::ClientBuilder::max_concurrent_polls) are all in flight.
+    /// An operation that finished with an error resumes fine: [`Operation::result`] says so.
+    pub async fn resume(client: &Client, name: &str) -> Result<Self, Error> {
+        let target = Target::new(name, Self::rule())?;
+        let raw = client.poll_target(&target, Kind::Operations).await?;
+        let mut op = Operation::new(client.clone(), raw);
+        op.routing = Some(target.routing);
+        op.metadata()?;
+        if let Err(e) = op.result() {
+            if !matches!(e, Error::OperationFailed { .. }) {
+                return Err(e);
+            }
+        }
+        Ok(op)
+    }
+
+    /// Insights' strict name pattern when the handle's types are Insights types; any resource
+    /// name otherwise.
+    fn rule() -> NameRule {
+        if R::is_insights() || M::is_insights() {
+            NameRule::Insights
+        } else {
+            NameRule::Any
+        }
+    }
+
+    /// The operation's name, to store and resume later.
+    pub fn name(&self) -> &str {
+        &self.raw.name
+    }
+
+    /// Whether the operation has finished (succeeded, failed or was cancelled), as last seen.
+    pub fn done(&self) -> bool {
+        self.raw.done
+    }
+
+    /// The operation as last seen, `Any` payloads included.
+    pub fn raw(&self) -> &RawOperation {
+        &self.raw
+    }
+
+    /// The operation as last seen.
+    pub fn into_raw(self) -> RawOperation {
+        self.raw
+    }
+
+    /// The client this handle polls with.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The latest metadata, typed; `None` when the server sent none.
+    pub fn metadata(&self) -> Result<Option<M>, Error> {
+        self.raw
+            .metadata
+            .as_ref()
+            .map(|any| self.unpack(any, "metadata"))
+            .transpose()
+    }
+
+    /// The outcome so far: `Ok(None)` while running, `Ok(Some(r))` on success, `Err` when the
+    /// operation failed ([`Error::OperationFailed`]), its result is malformed, or the server
+    /// broke the protocol. [`Operation::progress`] ends with the same outcome.
+    pub fn result(&self) -> Result<Option<R>, Error> {
+        if self.raw.done {
+            self.outcome().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The outcome of a finished operation.
+    fn outcome(&self) -> Result<R, Error> {
+        let name = || self.raw.name.clone();
+        match &self.raw.result {
+            Some(OpResult::Response(any)) => self.unpack(any, "response"),
+            Some(OpResult::Error(e)) if e.code == Code::Ok as i32 => {
+                Err(Error::Protocol(Violation::ErrorWithOkCode {
+                    name: name(),
+                    message: e.message.clone(),
+                }))
+            }
+            Some(OpResult::Error(e)) => Err(Error::OperationFailed {
+                name: name(),
+                status: Status::from(e.clone()),
+            }),
+            None => Err(Error::Protocol(Violation::DoneWithoutResult { name: name() })),
+        }
+    }
+
+    fn unpack<T: Payload>(&self, any: &Any, field: &'static str) -> Result<T, Error> {
+        if let Some(expected) = T::type_url() {
+            if any.type_url != expected {
+                return Err(Error::TypeMismatch {
+                    name: self.raw.name.clone(),
+                    field,
+                    expected,
+                    actual: any.type_url.clone(),
+                });
+            }
+        }
+        T::decode(any).map_err(|source| Error::Corrupt {
+            name: self.raw.name.clone(),
+            field,
+            type_url: any.type_url.clone(),
+            source,
+        })
+    }
+
+    /// The poll target: the routing header built on the first poll, then kept.
+    fn target(&self) -> Result<Target<'_>, Error> {
+        match &self.routing {
+            Some(routing) => Ok(Target {
+                name: &self.raw.name,
+                routing: routing.clone(),
+            }),
+            None => Target::new(&self.raw.name, Self::rule()),
+        }
+    }
+
+    /// One GetOperation, one attempt: refreshes this handle. An answer about another operation
+    /// is [`Violation::WrongOperation`] and leaves the handle as it was.
+    pub async fn poll(&mut self) -> Result<(), Error> {
+        let target = self.target()?;
+        let fresh = self.client.poll_target(&target, Kind::Poll).await;
+        self.routing = Some(target.routing);
+        self.raw = fresh?;
+        self.fetched = true;
+        Ok(())
+    }
+
+    /// Asks the server to cancel the operation. It may still finish otherwise; poll to see.
+    pub async fn cancel(&self) -> Result<(), Error> {
+        self.client.cancel_target(&self.target()?).await
+    }
+
+    /// Waits with the client's polling policy and returns the response.
+    pub fn wait(self) -> impl Future<Output = Result<R, Error>> + Send {
+        let policy = self.client.poll_policy();
+        self.wait_with(policy)
+    }
+
+    /// Waits with `policy` and returns the response. Reaching the deadline returns
+    /// [`Error::Timeout`] and leaves the operation running. Failed polls are ridden out as the
+    /// policy's [`PollErrorPolicy`](crate::poll::PollErrorPolicy) says; metadata that does not
+    /// decode is logged as a tracing warning and does not end the wait, which is about the
+    /// result (use [`progress`](Operation::progress) to see each snapshot).
+    pub fn wait_with(self, policy: PollPolicy) -> impl Future<Output = Result<R, Error>> + Send {
+        // Not an `async fn`: its arguments would stay in the future beside the loop's own copy.
+        // Thousands of waits may be parked at once, so every byte counts.
+        let span = tracing::info_span!("wait", name = %self.raw.name, polls = tracing::field::Empty, elapsed = tracing::field::Empty);
+        self.wait_loop(policy).instrument(span)
+    }
+}
