@@ -29,15 +29,12 @@ const SPREAD: Duration = Duration::from_secs(3);
 /// Jobs of a few seconds: first look after 250 ms, then ×1.5 up to 1 s between polls (lag
 /// under a second), and 50 % jitter so 10,000 waits started together spread their polls
 /// instead of arriving in lockstep; a deadline well past the last finish.
-const POLICY: PollPolicy = PollPolicy {
-    backoff: Backoff {
-        initial: Duration::from_millis(250),
-        multiplier: 1.5,
-        max: Duration::from_secs(1),
-        jitter: 0.5,
-    },
-    deadline: Some(Duration::from_secs(60)),
-};
+fn policy() -> PollPolicy {
+    PollPolicy::new(
+        Backoff::new(Duration::from_millis(250), 1.5, Duration::from_secs(1)).with_jitter(0.5),
+    )
+    .with_deadline(Duration::from_secs(60))
+}
 
 fn name(i: usize) -> String {
     format!("projects/bench/locations/us-central1/operations/{i}")
@@ -83,7 +80,7 @@ async fn main() {
         let client = client.clone();
         waiters.spawn(async move {
             let op = CreateIssueModelOperation::resume(&client, &name(i)).await?;
-            op.wait_with(POLICY).await.map(|m| (i, m))
+            op.wait_with(policy()).await.map(|m| (i, m))
         });
     }
     let mut ok = 0;

@@ -31,12 +31,12 @@ const SHORTEST: Duration = Duration::from_secs(10);
 const LONGEST: Duration = Duration::from_secs(30 * 60);
 
 const fn backoff(initial_ms: u64, multiplier: f64, max_s: u64, jitter: f64) -> Backoff {
-    Backoff {
-        initial: Duration::from_millis(initial_ms),
+    Backoff::new(
+        Duration::from_millis(initial_ms),
         multiplier,
-        max: Duration::from_secs(max_s),
-        jitter,
-    }
+        Duration::from_secs(max_s),
+    )
+    .with_jitter(jitter)
 }
 
 /// The other client libraries' polling defaults (no deadlines here).
@@ -113,10 +113,7 @@ fn study(backoff: Backoff, finish: &[Duration]) -> Outcome {
                 ..Default::default()
             };
             let op = CreateIssueModelOperation::new(client.clone(), raw);
-            let policy = PollPolicy {
-                backoff,
-                deadline: None,
-            };
+            let policy = PollPolicy::new(backoff);
             waits.spawn(async move {
                 let got = op.wait_with(policy).await.expect("wait");
                 assert_eq!(got.display_name, format!("model {i}"));

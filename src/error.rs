@@ -198,7 +198,9 @@ impl fmt::Display for Error {
                 ..
             } => write!(f, "{message}: check the credentials' project and roles"),
             Error::Auth { message, .. } => write!(f, "no credentials: {message}"),
-            Error::Transport { method, message, .. } => {
+            Error::Transport {
+                method, message, ..
+            } => {
                 write!(f, "{method}: no answer from the server: {message}")
             }
             Error::OperationFailed { name, status } => {

@@ -58,7 +58,7 @@ pub mod mock;
 pub use client::{Client, ClientBuilder, ListOptions, Transport};
 pub use error::{Error, Violation};
 pub use operation::{
-    Empty, Operation, Payload, Progress, ProgressStream, UntypedOperation, Untyped,
+    Empty, Operation, Payload, Progress, ProgressStream, Untyped, UntypedOperation,
 };
 pub use poll::PollPolicy;
 pub use retry::RetryPolicy;

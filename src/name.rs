@@ -53,7 +53,7 @@ pub fn check_any(name: &str) -> Result<(), Error> {
 }
 
 /// A segment the service accepts: non-empty, no whitespace or control characters.
-fn segment_ok(seg: &str) -> bool {
+pub(crate) fn segment_ok(seg: &str) -> bool {
     !seg.is_empty() && !seg.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
@@ -247,7 +247,11 @@ mod tests {
             ["é", "l\u{a2}"]
         );
         // The service refuses whitespace, ASCII or not, so we do too.
-        for bad in ["projects/p q/locations/l", "projects/p/locations/l\u{a0}", "projects/p/locations/\u{3000}"] {
+        for bad in [
+            "projects/p q/locations/l",
+            "projects/p/locations/l\u{a0}",
+            "projects/p/locations/\u{3000}",
+        ] {
             assert!(check(bad, LOCATION_PATTERN).is_err(), "{bad:?}");
         }
     }

@@ -26,7 +26,10 @@ pub enum Failure {
     /// Ctrl-C during a wait; the name to resume with.
     Interrupted { name: String, cancelled: bool },
     /// A local I/O failure: what was being done, and the cause.
-    Io { doing: String, cause: std::io::Error },
+    Io {
+        doing: String,
+        cause: std::io::Error,
+    },
 }
 
 impl From<Error> for Failure {

@@ -64,4 +64,3 @@ fn text_line(op: &Value) -> String {
     };
     format!("{name}\t{state}\t{detail}")
 }
-

@@ -33,6 +33,7 @@ pub async fn wait(cli: &Cli, mut op: UntypedOperation, how: Watch) -> Result<(),
     let name = op.name().to_owned();
     // Handlers first, so a Ctrl-C during the first request is caught too.
     let interrupt = crate::exit::shutdown_signal();
+    eprintln!("waiting for {name}; Ctrl-C stops waiting");
     let (interrupted, ended) = {
         let mut progress = op.progress_with(how.policy);
         futures_util::pin_mut!(interrupt);

@@ -51,8 +51,7 @@ impl CredentialsProvider for Adc {
                 .map_err(|e| AuthError::with_source(NO_ADC, e))?;
             match (fresh, cached) {
                 (CacheableResource::New { entity_tag, data }, _) => {
-                    *lock(&self.cached) =
-                        Some((entity_tag, data.clone()));
+                    *lock(&self.cached) = Some((entity_tag, data.clone()));
                     Ok(data)
                 }
                 (CacheableResource::NotModified, Some((_, data))) => Ok(data),

@@ -54,10 +54,7 @@ impl AuthError {
     }
 
     /// An error saying `message`, caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl Into<BoxError>,
-    ) -> AuthError {
+    pub fn with_source(message: impl Into<String>, source: impl Into<BoxError>) -> AuthError {
         AuthError {
             message: message.into(),
             source: Some(source.into()),
@@ -179,4 +176,3 @@ impl Credentials {
         }
     }
 }
-

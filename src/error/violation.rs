@@ -40,7 +40,10 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::DoneWithoutResult { name } => {
-                write!(f, "operation {name} is done but has neither a response nor an error")
+                write!(
+                    f,
+                    "operation {name} is done but has neither a response nor an error"
+                )
             }
             Violation::ErrorWithOkCode { name, message } => write!(
                 f,

@@ -2,28 +2,17 @@
 
 use tonic::Status;
 
-use crate::name::{walk, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN};
+use crate::name::{segment_ok, walk, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN};
 
-/// A valid segment is non-empty and printable; `/` already split it off.
-fn segment_ok(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| !c.is_control() && !c.is_whitespace())
-}
-
-/// The client's pattern check (`crate::name::walk`), answered as the service does, and
-/// stricter on one point: no whitespace inside a segment either. Returns the last variable.
+/// The client's own pattern check (`crate::name::walk`), answered as the service does: what
+/// the client refuses locally, the server refuses too. Returns the last variable.
 fn checked<'a>(name: &'a str, pattern: &'static str) -> Result<&'a str, Status> {
-    let invalid = |what: String| Status::invalid_argument(what);
-    let (mut printable, mut last) = (true, "");
-    walk(name, pattern, |v| {
-        printable &= segment_ok(v);
-        last = v;
-    })
-    .map_err(|e| invalid(e.to_string()))?;
-    if !printable {
-        return Err(invalid(format!(
+    let mut last = "";
+    walk(name, pattern, |v| last = v).map_err(|_| {
+        Status::invalid_argument(format!(
             "invalid resource name {name:?}: expected {pattern}"
-        )));
-    }
+        ))
+    })?;
     Ok(last)
 }
 

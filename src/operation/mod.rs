@@ -186,7 +186,9 @@ impl<R: Payload, M: Payload> Operation<R, M> {
                 name: name(),
                 status: Status::from(e.clone()),
             }),
-            None => Err(Error::Protocol(Violation::DoneWithoutResult { name: name() })),
+            None => Err(Error::Protocol(Violation::DoneWithoutResult {
+                name: name(),
+            })),
         }
     }
 

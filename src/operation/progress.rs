@@ -94,15 +94,12 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// # Ok(()) }
     /// ```
     pub fn progress_with(&mut self, policy: PollPolicy) -> ProgressStream<'_, R, M> {
-        futures_util::stream::unfold(
-            Some((self, Poller::new(policy))),
-            |state| async move {
-                let (op, mut poller) = state?;
-                let item = op.step(&mut poller).await;
-                let last = matches!(item, Ok(Progress::Done(_)) | Err(_));
-                Some((item, (!last).then_some((op, poller))))
-            },
-        )
+        futures_util::stream::unfold(Some((self, Poller::new(policy))), |state| async move {
+            let (op, mut poller) = state?;
+            let item = op.step(&mut poller).await;
+            let last = matches!(item, Ok(Progress::Done(_)) | Err(_));
+            Some((item, (!last).then_some((op, poller))))
+        })
         .boxed()
     }
 
@@ -132,7 +129,10 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         if self.fetched && self.raw.done {
             return self.outcome().map(Progress::Done);
         }
-        let remaining = p.policy.deadline.map(|d| d.saturating_sub(p.started.elapsed()));
+        let remaining = p
+            .policy
+            .deadline
+            .map(|d| d.saturating_sub(p.started.elapsed()));
         if remaining == Some(Duration::ZERO) {
             return Err(self.timeout(p));
         }

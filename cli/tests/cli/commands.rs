@@ -1,0 +1,166 @@
+//! The commands' output: REST JSON, pages, cancel, text lines, the demo.
+
+use std::process::Command;
+
+use crate::{create, json, stderr, Emulator, BIN, PARENT};
+
+#[test]
+fn create_and_wait_prints_rest_json() {
+    let emu = Emulator::start();
+    let out = emu.run(&[
+        "issue-models",
+        "create",
+        PARENT,
+        "--display-name",
+        "Chat topics",
+        "--medium",
+        "CHAT",
+        "--wait",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let op = json(&out);
+    assert_eq!(op["done"], true);
+    let resp = &op["response"];
+    assert_eq!(
+        resp["@type"],
+        "type.googleapis.com/google.cloud.contactcenterinsights.v1.IssueModel"
+    );
+    assert_eq!(resp["displayName"], "Chat topics");
+    assert_eq!(resp["state"], "UNDEPLOYED");
+    assert_eq!(resp["inputDataConfig"]["medium"], "CHAT");
+    // int64 as strings, as the REST API prints them.
+    assert!(resp["trainingStats"]["analyzedConversationsCount"].is_string());
+    assert_eq!(
+        op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.contactcenterinsights.v1.CreateIssueModelMetadata"
+    );
+    assert!(op["metadata"]["createTime"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        stderr(&out).contains("poll"),
+        "progress lines on stderr: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn list_follows_pages_and_get_shows_state() {
+    let emu = Emulator::start();
+    let names: Vec<String> = (0..3).map(|i| create(&emu, &format!("m{i}"))).collect();
+    let out = emu.run(&["list", PARENT, "--page-size", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = json(&out);
+    let ops = listed["operations"].as_array().expect("operations array");
+    let got: Vec<&str> = ops.iter().filter_map(|o| o["name"].as_str()).collect();
+    assert_eq!(got, names);
+    assert!(listed.get("unreachable").is_none());
+
+    let out = emu.run(&["get", &names[0]]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["name"], names[0].as_str());
+}
+
+#[test]
+fn cancel_then_get_and_wait_report_cancelled() {
+    let emu = Emulator::start();
+    let name = create(&emu, "to cancel");
+    let out = emu.run(&["cancel", &name]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = emu.run(&["get", &name]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "get exits 0 whatever the state: {}",
+        stderr(&out)
+    );
+    assert_eq!(json(&out)["error"]["code"], 1);
+
+    let out = emu.run(&["wait", &name]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(json(&out)["error"]["code"], 1);
+    let err = stderr(&out);
+    // After the "waiting for" line, the one error line.
+    assert!(
+        err.lines().last().is_some_and(|l| l.starts_with("error: CANCELLED")),
+        "{err}"
+    );
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1);
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    let out = Command::new(BIN).arg("demo").output().expect("run demo");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let op = json(&out);
+    assert_eq!(op["done"], true);
+    assert_eq!(op["response"]["displayName"], "Support chat topics");
+    assert!(op["response"]["trainingStats"]["issueStats"]
+        .as_object()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        op["response"]["inputDataConfig"]["trainingConversationsCount"],
+        "12000"
+    );
+    assert_eq!(op["response"]["inputDataConfig"]["medium"], "CHAT");
+    assert_eq!(op["response"]["state"], "UNDEPLOYED");
+    assert_eq!(
+        op["metadata"]["request"]["issueModel"]["displayName"],
+        "Support chat topics"
+    );
+}
+
+#[test]
+fn text_output_is_one_line_per_operation() {
+    let emu = Emulator::start();
+    let names: Vec<String> = (0..2).map(|i| create(&emu, &format!("t{i}"))).collect();
+    emu.run(&["cancel", &names[1]]);
+    let out = emu.run(&["--text", "list", PARENT]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with(&format!("{}\trunning\t", names[0])),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("{}\tfailed\tCANCELLED: Operation was cancelled.", names[1])
+    );
+}
+
+/// An `Any` of a type nobody registered prints as `{"@type", "value"}` and still exits 0. The
+/// server here is the library's mock on a loopback socket, so the test can plant such an `Any`.
+#[test]
+fn unknown_any_prints_as_base64() {
+    use ccai_lro::mock::{MockServer, Script};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt
+        .block_on(MockServer::start_tcp())
+        .expect("mock on 127.0.0.1");
+    let addr = server.local_addr().expect("bound address");
+    let name = format!("{PARENT}/operations/unknown-any");
+    let unknown = prost_types::Any {
+        type_url: "type.googleapis.com/acme.v9.Mystery".into(),
+        value: vec![0xde, 0xad],
+    };
+    server.insert(
+        &name,
+        Script::new()
+            .metadata_any(unknown.clone())
+            .respond_any(unknown),
+    );
+    let out = Command::new(BIN)
+        .args(["--endpoint", &format!("http://{addr}"), "get", &name])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let op = json(&out);
+    assert_eq!(
+        op["metadata"],
+        serde_json::json!({"@type": "type.googleapis.com/acme.v9.Mystery", "value": "3q0="})
+    );
+    drop(server);
+}
