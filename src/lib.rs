@@ -5,12 +5,14 @@
 //!
 //! The crate reads top-down:
 //! - [`Client`] ([`client`]): one HTTP/2 channel, [`auth`] as a tower layer, Google's request
-//!   headers, per-call deadlines, [`retry`] on UNAVAILABLE, and the `google.longrunning.Operations`
-//!   calls.
-//! - [`Operation<R, M>`] ([`operation`]): a typed handle — poll, wait with a [`PollPolicy`]
-//!   ([`poll`]), watch progress, cancel, resume by name.
+//!   headers, per-call deadlines and budgets, [`retry`] on UNAVAILABLE, and the
+//!   `google.longrunning.Operations` calls.
+//! - [`Operation<R, M>`] ([`operation`]): a typed handle on an operation of any API (any
+//!   [`Payload`]: generated messages, [`Empty`], [`Untyped`]) — poll, wait with a [`PollPolicy`]
+//!   ([`poll`]), watch a [`Progress`] stream that ends with the result, cancel, resume by name.
 //! - [`insights`]: typed starters for the 17 Insights RPCs that return operations.
-//! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on.
+//! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on,
+//!   [`Violation`] for a server that breaks the protocol.
 //! - [`registry`]: type URL → message; `json` (feature `json`): the REST JSON of operations.
 //! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema, encoded
 //!   with the [`codec`] (tonic-prost with smaller buffers).
