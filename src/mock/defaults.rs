@@ -14,7 +14,7 @@ use prost::{Message, Name};
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
 use prost_types::{Any, Timestamp};
 
-use super::insights::Start;
+use super::start::Start;
 use super::script::{pack, Script};
 use crate::proto::google::cloud::contactcenterinsights::v1::{
     conversation, issue_model, issue_model_label_stats::IssueStats, Analysis,

@@ -8,46 +8,16 @@
 use std::sync::Arc;
 
 use prost::{Message, Name};
-use prost_types::{Any, Timestamp};
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
 use super::script::pack;
 use super::shared::Shared;
+use super::start::Start;
 use super::{defaults, names};
 use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
 use crate::proto::google::cloud::contactcenterinsights::v1::*;
 use crate::proto::google::longrunning::Operation;
-
-/// What a starter RPC asked for, handed to script functions.
-#[derive(Clone, Debug)]
-pub struct Start {
-    /// The RPC, e.g. `"CreateIssueModel"`.
-    pub method: &'static str,
-    /// The request, packed.
-    pub request: Any,
-    /// The resource the request names: its `parent`, `name`, `location` or
-    /// `encryption_spec.name`.
-    pub resource: String,
-    /// `projects/{p}/locations/{l}`, the parent of the new operation.
-    pub location: String,
-    /// The new operation's id (its last name segment).
-    pub id: String,
-    /// The new operation's full name.
-    pub operation: String,
-    /// When the operation was created (wall clock derived from tokio time).
-    pub created: Timestamp,
-}
-
-impl Start {
-    /// Decodes the request as `M`; `None` if it is another type.
-    pub fn request_as<M: Message + Name + Default>(&self) -> Option<M> {
-        if self.request.type_url != M::type_url() {
-            return None;
-        }
-        M::decode(self.request.value.as_slice()).ok()
-    }
-}
 
 pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 

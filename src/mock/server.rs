@@ -18,7 +18,8 @@ use tonic::transport::{Channel, Server};
 
 use super::clock::Clock;
 use super::faults::{Fault, Faults, Latency};
-use super::insights::{InsightsService, Start};
+use super::insights::InsightsService;
+use super::start::Start;
 use super::names;
 use super::operations::OperationsService;
 use super::record::{RecordedRequest, Recorder};

@@ -12,7 +12,7 @@ use tonic::{Request, Status};
 
 use super::clock::Clock;
 use super::faults::{to_tonic, Fault, Faults};
-use super::insights::Start;
+use super::start::Start;
 use super::record::{headers, RecordedRequest, Recorder};
 use super::script::{pack, Script};
 use super::store::Store;
