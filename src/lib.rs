@@ -50,6 +50,7 @@ pub mod proto;
 pub mod registry;
 pub mod retry;
 pub mod status;
+mod sync;
 
 #[cfg(feature = "mock")]
 pub mod mock;

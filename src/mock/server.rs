@@ -24,11 +24,12 @@ use super::names;
 use super::operations::OperationsService;
 use super::record::{RecordedRequest, Recorder};
 use super::script::Script;
-use super::shared::{lock, ScriptFn, Shared};
+use super::shared::{ScriptFn, Shared};
 use super::transport::{in_memory_channel, MockIo};
 use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
 use crate::proto::google::longrunning::operations_server::OperationsServer;
 use crate::proto::google::longrunning::Operation;
+use crate::sync::lock;
 
 /// The seed of the fault PRNG unless [`MockServerBuilder::seed`] sets one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cca1;
