@@ -11,13 +11,14 @@ use tokio::time::Instant;
 use tonic::{Request, Status};
 
 use super::clock::Clock;
-use super::faults::{to_tonic, Fault, Faults};
+use super::faults::{Fault, Faults};
 use super::start::Start;
 use super::record::{headers, RecordedRequest, Recorder};
 use super::script::{pack, Script};
 use super::store::Store;
 use super::transport::ConnHandle;
 use crate::proto::google::rpc::{Code, ErrorInfo};
+use crate::status::to_tonic;
 use crate::sync::lock;
 
 /// A per-method script function, see [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for).
