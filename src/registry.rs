@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, Value as Reflected};
 use prost_types::Any;
 
-const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
+pub(crate) const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 /// The domain part of every type URL this crate writes.
 pub(crate) const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
 /// The type URL of `google.protobuf.Empty`, the response of operations that return nothing
