@@ -17,7 +17,8 @@ use std::sync::OnceLock;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, Value as Reflected};
 use prost_types::Any;
 
-pub(crate) const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
+pub(crate) const INSIGHTS_SERVICE: &str =
+    "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 /// The domain part of every type URL this crate writes.
 pub(crate) const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
 /// The type URL of `google.protobuf.Empty`, the response of operations that return nothing
@@ -95,6 +96,9 @@ mod tests {
     fn empty_type_url_names_the_well_known_type() {
         let desc = lookup(EMPTY_TYPE_URL).expect("Empty is in the descriptor pool");
         assert_eq!(desc.full_name(), "google.protobuf.Empty");
-        assert_eq!(EMPTY_TYPE_URL.strip_prefix(TYPE_URL_PREFIX), Some(desc.full_name()));
+        assert_eq!(
+            EMPTY_TYPE_URL.strip_prefix(TYPE_URL_PREFIX),
+            Some(desc.full_name())
+        );
     }
 }

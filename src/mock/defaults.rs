@@ -14,8 +14,8 @@ use prost::{Message, Name};
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
 use prost_types::{Any, Timestamp};
 
-use super::start::Start;
 use super::script::{pack, Script};
+use super::start::Start;
 use crate::proto::google::cloud::contactcenterinsights::v1::{
     conversation, issue_model, issue_model_label_stats::IssueStats, Analysis,
     BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,

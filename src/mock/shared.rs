@@ -12,9 +12,9 @@ use tonic::{Request, Status};
 
 use super::clock::Clock;
 use super::faults::{Fault, Faults};
-use super::start::Start;
 use super::record::{headers, RecordedRequest, Recorder};
 use super::script::{pack, Script};
+use super::start::Start;
 use super::store::Store;
 use super::transport::ConnHandle;
 use crate::proto::google::rpc::{Code, ErrorInfo};
