@@ -22,19 +22,14 @@
 
 use crate::{
     client::{call::Kind, headers::routing},
-    name::{walk, LOCATION_PATTERN},
-    operation::{Empty, Operation},
+    name::walk,
+    operation::Operation,
     proto::google::cloud::contactcenterinsights::v1::{
         contact_center_insights_client::ContactCenterInsightsClient as Generated, *,
     },
+    rpcs::insights_lro_rpcs,
     Client, Error, Transport,
 };
-
-const CONVERSATION: &str = "projects/{project}/locations/{location}/conversations/{conversation}";
-const ISSUE_MODEL: &str = "projects/{project}/locations/{location}/issueModels/{issue_model}";
-const ENCRYPTION_SPEC: &str = "projects/{project}/locations/{location}/encryptionSpec";
-const QA_REVISION: &str =
-    "projects/{project}/locations/{location}/qaScorecards/{qa_scorecard}/revisions/{revision}";
 
 /// The client of the Insights service's long-running RPCs.
 #[derive(Clone, Debug)]
@@ -42,6 +37,7 @@ pub struct InsightsClient {
     client: Client,
 }
 
+/// One starter and one `Operation` alias per row of the RPC table (`crate::rpcs`).
 macro_rules! starters {
     ($(
         $(#[$doc:meta])*
@@ -102,73 +98,4 @@ impl InsightsClient {
     }
 }
 
-starters! {
-    /// Starts UploadConversation under a location.
-    upload_conversation, "UploadConversation", UploadConversationRequest
-        => UploadConversationOperation<Conversation, UploadConversationMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts CreateAnalysis of a conversation.
-    create_analysis, "CreateAnalysis", CreateAnalysisRequest
-        => CreateAnalysisOperation<Analysis, CreateAnalysisOperationMetadata>,
-        route "parent" = |r| &r.parent, CONVERSATION;
-    /// Starts BulkAnalyzeConversations under a location.
-    bulk_analyze_conversations, "BulkAnalyzeConversations", BulkAnalyzeConversationsRequest
-        => BulkAnalyzeConversationsOperation<BulkAnalyzeConversationsResponse, BulkAnalyzeConversationsMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts BulkDeleteConversations under a location.
-    bulk_delete_conversations, "BulkDeleteConversations", BulkDeleteConversationsRequest
-        => BulkDeleteConversationsOperation<BulkDeleteConversationsResponse, BulkDeleteConversationsMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts IngestConversations under a location.
-    ingest_conversations, "IngestConversations", IngestConversationsRequest
-        => IngestConversationsOperation<IngestConversationsResponse, IngestConversationsMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts ExportInsightsData under a location.
-    export_insights_data, "ExportInsightsData", ExportInsightsDataRequest
-        => ExportInsightsDataOperation<ExportInsightsDataResponse, ExportInsightsDataMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts CreateIssueModel under a location.
-    create_issue_model, "CreateIssueModel", CreateIssueModelRequest
-        => CreateIssueModelOperation<IssueModel, CreateIssueModelMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts DeleteIssueModel; the response is `google.protobuf.Empty`.
-    delete_issue_model, "DeleteIssueModel", DeleteIssueModelRequest
-        => DeleteIssueModelOperation<Empty, DeleteIssueModelMetadata>,
-        route "name" = |r| &r.name, ISSUE_MODEL;
-    /// Starts DeployIssueModel.
-    deploy_issue_model, "DeployIssueModel", DeployIssueModelRequest
-        => DeployIssueModelOperation<DeployIssueModelResponse, DeployIssueModelMetadata>,
-        route "name" = |r| &r.name, ISSUE_MODEL;
-    /// Starts UndeployIssueModel.
-    undeploy_issue_model, "UndeployIssueModel", UndeployIssueModelRequest
-        => UndeployIssueModelOperation<UndeployIssueModelResponse, UndeployIssueModelMetadata>,
-        route "name" = |r| &r.name, ISSUE_MODEL;
-    /// Starts ExportIssueModel.
-    export_issue_model, "ExportIssueModel", ExportIssueModelRequest
-        => ExportIssueModelOperation<ExportIssueModelResponse, ExportIssueModelMetadata>,
-        route "name" = |r| &r.name, ISSUE_MODEL;
-    /// Starts ImportIssueModel under a location.
-    import_issue_model, "ImportIssueModel", ImportIssueModelRequest
-        => ImportIssueModelOperation<ImportIssueModelResponse, ImportIssueModelMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts InitializeEncryptionSpec.
-    initialize_encryption_spec, "InitializeEncryptionSpec", InitializeEncryptionSpecRequest
-        => InitializeEncryptionSpecOperation<InitializeEncryptionSpecResponse, InitializeEncryptionSpecMetadata>,
-        route "encryption_spec.name" = |r| r.encryption_spec.as_ref().map_or("", |s| s.name.as_str()), ENCRYPTION_SPEC;
-    /// Starts QueryMetrics for a location.
-    query_metrics, "QueryMetrics", QueryMetricsRequest
-        => QueryMetricsOperation<QueryMetricsResponse, QueryMetricsMetadata>,
-        route "location" = |r| &r.location, LOCATION_PATTERN;
-    /// Starts TuneQaScorecardRevision.
-    tune_qa_scorecard_revision, "TuneQaScorecardRevision", TuneQaScorecardRevisionRequest
-        => TuneQaScorecardRevisionOperation<TuneQaScorecardRevisionResponse, TuneQaScorecardRevisionMetadata>,
-        route "parent" = |r| &r.parent, QA_REVISION;
-    /// Starts BulkUploadFeedbackLabels under a location.
-    bulk_upload_feedback_labels, "BulkUploadFeedbackLabels", BulkUploadFeedbackLabelsRequest
-        => BulkUploadFeedbackLabelsOperation<BulkUploadFeedbackLabelsResponse, BulkUploadFeedbackLabelsMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-    /// Starts BulkDownloadFeedbackLabels under a location.
-    bulk_download_feedback_labels, "BulkDownloadFeedbackLabels", BulkDownloadFeedbackLabelsRequest
-        => BulkDownloadFeedbackLabelsOperation<BulkDownloadFeedbackLabelsResponse, BulkDownloadFeedbackLabelsMetadata>,
-        route "parent" = |r| &r.parent, LOCATION_PATTERN;
-}
+insights_lro_rpcs!(starters);

@@ -51,6 +51,7 @@ pub mod poll;
 pub mod proto;
 pub mod registry;
 pub mod retry;
+mod rpcs;
 pub mod status;
 mod sync;
 

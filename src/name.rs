@@ -56,6 +56,18 @@ pub fn check_any(name: &str) -> Result<(), Error> {
 pub(crate) fn segment_ok(seg: &str) -> bool {
     !seg.is_empty() && !seg.chars().any(|c| c.is_control() || c.is_whitespace())
 }
+/// The pattern of a conversation, the parent of CreateAnalysis.
+pub const CONVERSATION_PATTERN: &str =
+    "projects/{project}/locations/{location}/conversations/{conversation}";
+/// The pattern of an issue model, named by DeleteIssueModel, DeployIssueModel,
+/// UndeployIssueModel and ExportIssueModel.
+pub const ISSUE_MODEL_PATTERN: &str =
+    "projects/{project}/locations/{location}/issueModels/{issue_model}";
+/// The pattern of a location's encryption spec (a singleton), named by InitializeEncryptionSpec.
+pub const ENCRYPTION_SPEC_PATTERN: &str = "projects/{project}/locations/{location}/encryptionSpec";
+/// The pattern of a QA scorecard revision, the parent of TuneQaScorecardRevision.
+pub const QA_REVISION_PATTERN: &str =
+    "projects/{project}/locations/{location}/qaScorecards/{qa_scorecard}/revisions/{revision}";
 
 /// Checks `name` against a pattern of literal segments and `{variables}`; returns the variables.
 ///

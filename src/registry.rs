@@ -17,9 +17,13 @@ use std::sync::OnceLock;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, Value as Reflected};
 use prost_types::Any;
 
-const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
+pub(crate) const INSIGHTS_SERVICE: &str =
+    "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 /// The domain part of every type URL this crate writes.
 pub(crate) const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
+/// The type URL of `google.protobuf.Empty`, the response of operations that return nothing
+/// (DeleteIssueModel) and of a mock `Script` given no outcome.
+pub const EMPTY_TYPE_URL: &str = "type.googleapis.com/google.protobuf.Empty";
 
 /// The descriptor pool of every message this crate compiles.
 pub fn pool() -> &'static DescriptorPool {
@@ -82,4 +86,19 @@ pub fn insights_lro_methods() -> Vec<String> {
 /// Decodes an `Any` into a dynamic message, if its type is known and its bytes are valid.
 pub fn decode(any: &Any) -> Option<Result<DynamicMessage, prost::DecodeError>> {
     lookup(&any.type_url).map(|desc| DynamicMessage::decode(desc, any.value.as_slice()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_type_url_names_the_well_known_type() {
+        let desc = lookup(EMPTY_TYPE_URL).expect("Empty is in the descriptor pool");
+        assert_eq!(desc.full_name(), "google.protobuf.Empty");
+        assert_eq!(
+            EMPTY_TYPE_URL.strip_prefix(TYPE_URL_PREFIX),
+            Some(desc.full_name())
+        );
+    }
 }

@@ -7,7 +7,8 @@
 //! We decode with the crate's own generated `google.rpc` types rather than tonic-types' decoder:
 //! that one skips unknown detail types and fails the whole list on one bad detail, while we must
 //! keep both visible. [`Status`] converts to a [`tonic::Status`] (details in
-//! `grpc-status-details-bin`) for code that uses tonic-types' `StatusExt`.
+//! `grpc-status-details-bin`) for code that uses tonic-types' `StatusExt`, through [`to_tonic`],
+//! the one encoder of a `google.rpc.Status` for the wire (the mock answers with it too).
 
 use std::{borrow::Cow, fmt, time::Duration};
 
@@ -289,12 +290,22 @@ impl From<pb::Status> for Status {
 
 impl From<&Status> for tonic::Status {
     fn from(s: &Status) -> tonic::Status {
-        tonic::Status::with_details(
-            tonic::Code::from_i32(s.code),
-            s.message.clone(),
-            s.to_proto().encode_to_vec().into(),
-        )
+        to_tonic(&s.to_proto())
     }
+}
+
+/// A `google.rpc.Status` as the tonic status that carries it on the wire: code and message in
+/// `grpc-status`/`grpc-message`, the whole message (details included) in
+/// `grpc-status-details-bin`, where [`Status::from_tonic`] and tonic-types read it back.
+///
+/// A code outside `google.rpc.Code` becomes `UNKNOWN` in `grpc-status`; the encoded message
+/// keeps the number as given.
+pub fn to_tonic(proto: &pb::Status) -> tonic::Status {
+    tonic::Status::with_details(
+        tonic::Code::from_i32(proto.code),
+        proto.message.clone(),
+        proto.encode_to_vec().into(),
+    )
 }
 
 fn decode_details(details: Vec<Any>) -> Vec<Detail> {

@@ -1,5 +1,5 @@
 //! Arbitrary text as an operation name and a location: never panics; whatever is accepted
-//! splits back into the parts it was made of. Mirrors `names_*` in tests/proptests.rs.
+//! splits back into the parts it was made of. Mirrors `names::*` in tests/proptests/.
 #![no_main]
 
 use ccai_lro::name::{check, OperationName, LOCATION_PATTERN, OPERATION_PATTERN};

@@ -1,6 +1,6 @@
 //! Random bytes as a `google.longrunning.Operation`, then everything a caller does with it
 //! without a call: typed and untyped payloads, the result, errors' Display, REST JSON.
-//! Mirrors `operation_*` in tests/proptests.rs.
+//! Mirrors `operation::*` in tests/proptests/.
 #![no_main]
 
 #[path = "../../tests/common/offline.rs"]

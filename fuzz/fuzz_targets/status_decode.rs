@@ -1,6 +1,6 @@
 //! Random bytes as `grpc-status-details-bin` (and as each standard detail type), read into a
 //! `ccai_lro::Status`: never panics, keeps every detail, always displays.
-//! Mirrors `status_*` and `known_detail_*` in tests/proptests.rs.
+//! Mirrors `status::*` in tests/proptests/.
 #![no_main]
 
 use ccai_lro::{

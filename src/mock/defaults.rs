@@ -14,8 +14,8 @@ use prost::{Message, Name};
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
 use prost_types::{Any, Timestamp};
 
-use super::insights::Start;
 use super::script::{pack, Script};
+use super::start::Start;
 use crate::proto::google::cloud::contactcenterinsights::v1::{
     conversation, issue_model, issue_model_label_stats::IssueStats, Analysis,
     BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,
@@ -28,7 +28,7 @@ pub const STEP: Duration = Duration::from_millis(500);
 pub const STEPS: u32 = 4;
 
 pub use crate::registry::operation_info;
-use crate::registry::TYPE_URL_PREFIX;
+use crate::registry::{EMPTY_TYPE_URL, TYPE_URL_PREFIX};
 
 fn set_message(message: &mut DynamicMessage, field: &str, type_name: &str, bytes: &[u8]) {
     let Some(f) = message.descriptor().get_field_by_name(field) else {
@@ -193,10 +193,9 @@ pub fn script(start: &Start) -> Script {
         .and_then(|(_, m)| crate::registry::pool().get_message_by_name(m));
     let response = typed_response(start, &end).unwrap_or_else(|| Any {
         // Every declared response type accepts the empty encoding (its default value).
-        type_url: format!(
-            "{TYPE_URL_PREFIX}{}",
-            info.as_ref()
-                .map_or("google.protobuf.Empty", |(r, _)| r.as_str())
+        type_url: info.as_ref().map_or_else(
+            || EMPTY_TYPE_URL.to_owned(),
+            |(r, _)| format!("{TYPE_URL_PREFIX}{r}"),
         ),
         value: Vec::new(),
     });

@@ -8,8 +8,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use prost::Message;
-
 use super::method::ALL;
 use super::script::pack;
 use crate::proto::google::rpc::{Code, ErrorInfo, RetryInfo, Status};
@@ -98,16 +96,6 @@ impl Fault {
             Fault::Status(s) => s.clone(),
         })
     }
-}
-
-/// Turns a `google.rpc.Status` into the tonic status the wire carries: code and message in
-/// `grpc-status`/`grpc-message`, the whole Status (details included) in `grpc-status-details-bin`.
-pub(crate) fn to_tonic(status: &Status) -> tonic::Status {
-    tonic::Status::with_details(
-        tonic::Code::from_i32(status.code),
-        status.message.clone(),
-        status.encode_to_vec().into(),
-    )
 }
 
 #[derive(Default)]

@@ -8,46 +8,17 @@
 use std::sync::Arc;
 
 use prost::{Message, Name};
-use prost_types::{Any, Timestamp};
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
 use super::script::pack;
 use super::shared::Shared;
+use super::start::Start;
 use super::{defaults, names};
 use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
 use crate::proto::google::cloud::contactcenterinsights::v1::*;
 use crate::proto::google::longrunning::Operation;
-
-/// What a starter RPC asked for, handed to script functions.
-#[derive(Clone, Debug)]
-pub struct Start {
-    /// The RPC, e.g. `"CreateIssueModel"`.
-    pub method: &'static str,
-    /// The request, packed.
-    pub request: Any,
-    /// The resource the request names: its `parent`, `name`, `location` or
-    /// `encryption_spec.name`.
-    pub resource: String,
-    /// `projects/{p}/locations/{l}`, the parent of the new operation.
-    pub location: String,
-    /// The new operation's id (its last name segment).
-    pub id: String,
-    /// The new operation's full name.
-    pub operation: String,
-    /// When the operation was created (wall clock derived from tokio time).
-    pub created: Timestamp,
-}
-
-impl Start {
-    /// Decodes the request as `M`; `None` if it is another type.
-    pub fn request_as<M: Message + Name + Default>(&self) -> Option<M> {
-        if self.request.type_url != M::type_url() {
-            return None;
-        }
-        M::decode(self.request.value.as_slice()).ok()
-    }
-}
+use crate::rpcs::insights_lro_rpcs;
 
 pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 
@@ -90,9 +61,14 @@ impl InsightsService {
     }
 }
 
-/// One trait method per starter: `fn_name(RequestType) => "Method", "field", |r| resource`.
+/// One trait method per row of the RPC table (`crate::rpcs`); the row's resource is what the
+/// starter records and derives the operation's location from.
 macro_rules! starters {
-    ($( $fn:ident($req:ty) => $method:literal, $field:literal, |$r:ident| $resource:expr; )*) => {
+    ($(
+        $(#[$doc:meta])*
+        $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
+        route $key:literal = |$r:ident| $value:expr, $pattern:expr;
+    )*) => {
         #[tonic::async_trait]
         impl ContactCenterInsights for InsightsService {
             $(
@@ -100,34 +76,18 @@ macro_rules! starters {
                     &self,
                     request: Request<$req>,
                 ) -> Result<Response<Operation>, Status> {
-                    let resource: String = {
+                    // Bound as `&str` first: async_trait re-parses `$value` and would
+                    // otherwise apply `.to_owned()` inside its leading `&`.
+                    let resource = {
                         let $r = request.get_ref();
-                        $resource
+                        let resource: &str = $value;
+                        resource.to_owned()
                     };
-                    self.start($method, $field, resource, request).await
+                    self.start($rpc, $key, resource, request).await
                 }
             )*
         }
     };
 }
 
-starters! {
-    upload_conversation(UploadConversationRequest) => "UploadConversation", "parent", |r| r.parent.clone();
-    create_analysis(CreateAnalysisRequest) => "CreateAnalysis", "parent", |r| r.parent.clone();
-    bulk_analyze_conversations(BulkAnalyzeConversationsRequest) => "BulkAnalyzeConversations", "parent", |r| r.parent.clone();
-    bulk_delete_conversations(BulkDeleteConversationsRequest) => "BulkDeleteConversations", "parent", |r| r.parent.clone();
-    ingest_conversations(IngestConversationsRequest) => "IngestConversations", "parent", |r| r.parent.clone();
-    export_insights_data(ExportInsightsDataRequest) => "ExportInsightsData", "parent", |r| r.parent.clone();
-    create_issue_model(CreateIssueModelRequest) => "CreateIssueModel", "parent", |r| r.parent.clone();
-    delete_issue_model(DeleteIssueModelRequest) => "DeleteIssueModel", "name", |r| r.name.clone();
-    deploy_issue_model(DeployIssueModelRequest) => "DeployIssueModel", "name", |r| r.name.clone();
-    undeploy_issue_model(UndeployIssueModelRequest) => "UndeployIssueModel", "name", |r| r.name.clone();
-    export_issue_model(ExportIssueModelRequest) => "ExportIssueModel", "name", |r| r.name.clone();
-    import_issue_model(ImportIssueModelRequest) => "ImportIssueModel", "parent", |r| r.parent.clone();
-    initialize_encryption_spec(InitializeEncryptionSpecRequest) => "InitializeEncryptionSpec", "encryption_spec.name",
-        |r| r.encryption_spec.as_ref().map(|s| s.name.clone()).unwrap_or_default();
-    query_metrics(QueryMetricsRequest) => "QueryMetrics", "location", |r| r.location.clone();
-    tune_qa_scorecard_revision(TuneQaScorecardRevisionRequest) => "TuneQaScorecardRevision", "parent", |r| r.parent.clone();
-    bulk_upload_feedback_labels(BulkUploadFeedbackLabelsRequest) => "BulkUploadFeedbackLabels", "parent", |r| r.parent.clone();
-    bulk_download_feedback_labels(BulkDownloadFeedbackLabelsRequest) => "BulkDownloadFeedbackLabels", "parent", |r| r.parent.clone();
-}
+insights_lro_rpcs!(starters);

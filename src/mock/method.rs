@@ -14,23 +14,16 @@ pub const DELETE_OPERATION: &str = "DeleteOperation";
 /// `google.longrunning.Operations/WaitOperation`.
 pub const WAIT_OPERATION: &str = "WaitOperation";
 
-/// The 17 `ContactCenterInsights` RPCs that start a long-running operation.
-pub const INSIGHTS: [&str; 17] = [
-    "UploadConversation",
-    "CreateAnalysis",
-    "BulkAnalyzeConversations",
-    "BulkDeleteConversations",
-    "IngestConversations",
-    "ExportInsightsData",
-    "CreateIssueModel",
-    "DeleteIssueModel",
-    "DeployIssueModel",
-    "UndeployIssueModel",
-    "ExportIssueModel",
-    "ImportIssueModel",
-    "InitializeEncryptionSpec",
-    "QueryMetrics",
-    "TuneQaScorecardRevision",
-    "BulkUploadFeedbackLabels",
-    "BulkDownloadFeedbackLabels",
-];
+/// The RPC names of the table's rows, in its order.
+macro_rules! rpc_names {
+    ($(
+        $(#[$doc:meta])*
+        $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
+        route $key:literal = |$r:ident| $value:expr, $pattern:expr;
+    )*) => {
+        /// The 17 `ContactCenterInsights` RPCs that start a long-running operation.
+        pub const INSIGHTS: [&str; 17] = [$($rpc),*];
+    };
+}
+
+crate::rpcs::insights_lro_rpcs!(rpc_names);

@@ -75,6 +75,7 @@ mod record;
 mod script;
 mod server;
 mod shared;
+mod start;
 mod store;
 mod transport;
 
@@ -82,7 +83,7 @@ pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };
 pub use faults::{Fault, Latency};
-pub use insights::Start;
 pub use record::RecordedRequest;
 pub use script::{Advance, Outcome, Script};
 pub use server::{serve, MockServer, MockServerBuilder, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
+pub use start::Start;

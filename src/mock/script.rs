@@ -18,6 +18,7 @@ use prost_types::Any;
 
 use crate::proto::google::longrunning::{operation, Operation};
 use crate::proto::google::rpc::{Code, Status};
+use crate::registry::EMPTY_TYPE_URL;
 
 /// How a [`Script`] moves from one step to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +92,7 @@ pub(crate) struct View {
 
 fn empty_any() -> Any {
     Any {
-        type_url: "type.googleapis.com/google.protobuf.Empty".into(),
+        type_url: EMPTY_TYPE_URL.into(),
         value: Vec::new(),
     }
 }

@@ -18,16 +18,18 @@ use tonic::transport::{Channel, Server};
 
 use super::clock::Clock;
 use super::faults::{Fault, Faults, Latency};
-use super::insights::{InsightsService, Start};
+use super::insights::InsightsService;
 use super::names;
 use super::operations::OperationsService;
 use super::record::{RecordedRequest, Recorder};
 use super::script::Script;
-use super::shared::{lock, ScriptFn, Shared};
+use super::shared::{ScriptFn, Shared};
+use super::start::Start;
 use super::transport::{in_memory_channel, MockIo};
 use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
 use crate::proto::google::longrunning::operations_server::OperationsServer;
 use crate::proto::google::longrunning::Operation;
+use crate::sync::lock;
 
 /// The seed of the fault PRNG unless [`MockServerBuilder::seed`] sets one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cca1;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -11,24 +11,21 @@ use tokio::time::Instant;
 use tonic::{Request, Status};
 
 use super::clock::Clock;
-use super::faults::{to_tonic, Fault, Faults};
-use super::insights::Start;
+use super::faults::{Fault, Faults};
 use super::record::{headers, RecordedRequest, Recorder};
 use super::script::{pack, Script};
+use super::start::Start;
 use super::store::Store;
 use super::transport::ConnHandle;
 use crate::proto::google::rpc::{Code, ErrorInfo};
+use crate::status::to_tonic;
+use crate::sync::lock;
 
 /// A per-method script function, see [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for).
 pub(crate) type ScriptFn = Arc<dyn Fn(&Start) -> Script + Send + Sync>;
 
 /// Operation ids look like the service's: 19 decimal digits.
 const FIRST_ID: u64 = 4_000_000_000_000_000_000;
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panicking test thread must not take the whole server down with it.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 pub(crate) struct Shared {
     pub(crate) clock: Clock,

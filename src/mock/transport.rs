@@ -9,7 +9,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use hyper_util::rt::TokioIo;
@@ -17,6 +17,8 @@ use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 use tokio::sync::mpsc;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
+
+use crate::sync::lock;
 
 /// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
 /// without stalling on a reader.
@@ -36,12 +38,7 @@ impl ConnHandle {
     /// Fails the connection's IO from now on and wakes a pending read so hyper notices.
     pub(crate) fn kill(&self) {
         self.0.killed.store(true, Ordering::SeqCst);
-        let waker = self
-            .0
-            .reader
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let waker = lock(&self.0.reader).take();
         if let Some(w) = waker {
             w.wake();
         }
@@ -91,12 +88,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));
         }
-        *self
-            .conn
-            .0
-            .reader
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        *lock(&self.conn.0.reader) = Some(cx.waker().clone());
         // Re-check after registering so a kill between the check and the store is not lost.
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));

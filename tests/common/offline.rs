@@ -1,5 +1,5 @@
 //! A client whose channel never connects, for code that needs a handle but never calls the
-//! server (decoding, errors, JSON). Shared by `tests/proptests.rs` and the fuzz targets.
+//! server (decoding, errors, JSON). Shared by `tests/proptests/` and the fuzz targets.
 
 use std::sync::OnceLock;
 

@@ -1,0 +1,54 @@
+//! The client against the in-process mock: error classes, typed metadata, resume, deadlines,
+//! retries, RetryInfo, credentials, headers and paging. Time is tokio's paused clock.
+
+use std::time::Duration;
+
+use ccai_lro::{
+    backoff::Backoff,
+    mock::MockServer,
+    proto::google::cloud::contactcenterinsights::v1::{
+        CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
+    },
+    Client, PollPolicy,
+};
+
+mod credentials;
+mod errors;
+mod listing;
+mod retries;
+mod typed;
+mod waiting;
+
+const PARENT: &str = "projects/p/locations/us-central1";
+
+fn op_name(id: &str) -> String {
+    format!("{PARENT}/operations/{id}")
+}
+
+fn meta(display: &str) -> CreateIssueModelMetadata {
+    CreateIssueModelMetadata {
+        request: Some(CreateIssueModelRequest {
+            parent: PARENT.into(),
+            issue_model: Some(IssueModel {
+                display_name: display.into(),
+                ..Default::default()
+            }),
+        }),
+        ..Default::default()
+    }
+}
+
+fn fast() -> PollPolicy {
+    PollPolicy::default().with_backoff(Backoff {
+        initial: Duration::from_secs(1),
+        multiplier: 2.0,
+        max: Duration::from_secs(8),
+        jitter: 0.0,
+    })
+}
+
+async fn setup() -> (MockServer, Client) {
+    let server = MockServer::start().await;
+    let client = Client::from_channel(server.channel());
+    (server, client)
+}

@@ -1,0 +1,96 @@
+//! Typed handles: metadata at each poll, the starter's result, resuming by name.
+
+use ccai_lro::{
+    insights::{CreateIssueModelOperation, InsightsClient},
+    mock::Script,
+    proto::google::cloud::contactcenterinsights::v1::{
+        CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
+    },
+    Client,
+};
+use futures_util::StreamExt;
+
+use crate::{fast, meta, op_name, setup, PARENT};
+
+#[tokio::test(start_paused = true)]
+async fn metadata_is_typed_at_each_poll_and_the_result_unpacks() {
+    let (server, client) = setup().await;
+    let name = op_name("typed");
+    let done = IssueModel {
+        display_name: "done".into(),
+        ..Default::default()
+    };
+    let script = Script::new()
+        .metadata(&meta("one"))
+        .metadata(&meta("two"))
+        .metadata(&meta("three"))
+        .final_metadata(&meta("four"))
+        .respond(&done)
+        .every_polls(1);
+    server.insert(&name, script);
+    let mut op = CreateIssueModelOperation::resume(&client, &name)
+        .await
+        .unwrap();
+    let display =
+        |m: CreateIssueModelMetadata| m.request.unwrap().issue_model.unwrap().display_name;
+    let mut seen = vec![display(op.metadata().unwrap().unwrap())];
+    let rest: Vec<String> = op
+        .progress(fast())
+        .map(|m| display(m.unwrap().unwrap()))
+        .collect()
+        .await;
+    seen.extend(rest);
+    // One typed snapshot per poll, in script order, ending with the final metadata.
+    // The mock advances a step on every poll, so the first poll already sees "two".
+    assert_eq!(seen, ["two", "three", "four"]);
+    assert_eq!(op.result().unwrap().unwrap().display_name, "done");
+}
+
+#[tokio::test(start_paused = true)]
+async fn starter_and_wait_give_the_default_issue_model() {
+    let (server, client) = setup().await;
+    let insights = InsightsClient::new(client);
+    let op = insights
+        .create_issue_model(CreateIssueModelRequest {
+            parent: PARENT.into(),
+            issue_model: Some(IssueModel {
+                display_name: "chat topics".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    let name = op.name().to_owned();
+    assert!(name.starts_with(&format!("{PARENT}/operations/")), "{name}");
+    let model = op.wait_with(fast()).await.unwrap();
+    assert_eq!(model.display_name, "chat topics");
+    assert!(model
+        .training_stats
+        .is_some_and(|s| !s.issue_stats.is_empty()));
+    let start = &server.requests()[0];
+    assert_eq!(start.method, "CreateIssueModel");
+    assert_eq!(
+        start.header("x-goog-request-params"),
+        Some("parent=projects%2Fp%2Flocations%2Fus-central1")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn resume_by_name_from_a_new_client() {
+    let (server, client) = setup().await;
+    let name = op_name("resume");
+    server.insert(
+        &name,
+        Script::new()
+            .metadata(&meta("a"))
+            .respond(&IssueModel::default()),
+    );
+    drop(client);
+    let other = Client::from_channel(server.channel());
+    let op = CreateIssueModelOperation::resume(&other, &name)
+        .await
+        .unwrap();
+    assert_eq!(op.name(), name);
+    assert_eq!(op.metadata().unwrap().unwrap(), meta("a"));
+    op.wait_with(fast()).await.unwrap();
+}

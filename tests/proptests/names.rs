@@ -1,0 +1,160 @@
+//! Resource names: no input panics, valid names round-trip, broken ones are rejected.
+
+use ccai_lro::{
+    name::{check, OperationName, LOCATION_PATTERN, OPERATION_PATTERN},
+    Error,
+};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+use crate::fixed;
+
+/// A valid variable segment: non-empty, no `/`, no control character.
+fn segment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[a-z0-9-]{1,12}",
+        1 => "[^/\\p{Cc}]{1,12}",
+    ]
+}
+
+fn assert_invalid(name: &str) -> Result<(), TestCaseError> {
+    match name.parse::<OperationName>() {
+        Err(Error::InvalidName { name: n, expected }) => {
+            prop_assert_eq!(n, name);
+            prop_assert_eq!(expected, OPERATION_PATTERN);
+        }
+        other => prop_assert!(false, "{name:?} was accepted: {other:?}"),
+    }
+    prop_assert!(check(name, OPERATION_PATTERN).is_err());
+    Ok(())
+}
+
+/// Ways to break a valid name: which of its 6 segments, and how.
+#[derive(Clone, Debug)]
+enum Break {
+    Empty(usize),
+    Replace(usize, String),
+    Extra(String),
+    Drop(usize),
+    Control(usize, char),
+}
+
+fn breakage() -> impl Strategy<Value = Break> {
+    prop_oneof![
+        (0usize..6).prop_map(Break::Empty),
+        (0usize..6, "[a-zA-Z]{0,10}").prop_map(|(i, s)| Break::Replace(i, s)),
+        "[^/]{0,8}".prop_map(Break::Extra),
+        (0usize..6).prop_map(Break::Drop),
+        // C0, DEL and C1: the one-pass check must catch the multi-byte C1 controls too.
+        (
+            0usize..3,
+            prop_oneof![
+                prop::char::range('\0', '\u{1f}'),
+                Just('\u{7f}'),
+                prop::char::range('\u{80}', '\u{9f}'),
+            ]
+        )
+            .prop_map(|(i, c)| Break::Control(i, c)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(fixed())]
+
+    #[test]
+    fn names_never_panic(s in any::<String>()) {
+        if let Ok(n) = s.parse::<OperationName>() {
+            prop_assert_eq!(n.as_str(), s.as_str());
+            prop_assert_eq!(
+                format!("projects/{}/locations/{}/operations/{}", n.project(), n.location(), n.operation()),
+                s.clone()
+            );
+        }
+        let _ = check(&s, OPERATION_PATTERN);
+        let _ = check(&s, LOCATION_PATTERN);
+    }
+
+    #[test]
+    fn slashy_names_never_panic(parts in vec(prop_oneof![
+        Just("projects".to_owned()),
+        Just("locations".to_owned()),
+        Just("operations".to_owned()),
+        Just(String::new()),
+        "\\PC{0,4}",
+    ], 0..9)) {
+        let s = parts.join("/");
+        match s.parse::<OperationName>() {
+            Ok(n) => {
+                prop_assert_eq!(parts.len(), 6);
+                prop_assert_eq!(n.project(), parts[1].as_str());
+                prop_assert_eq!(n.location(), parts[3].as_str());
+                prop_assert_eq!(n.operation(), parts[5].as_str());
+            }
+            Err(e) => prop_assert!(matches!(e, Error::InvalidName { .. }), "{e:?}"),
+        }
+        let _ = check(&s, LOCATION_PATTERN);
+    }
+
+    #[test]
+    fn valid_names_round_trip(project in segment(), location in segment(), operation in segment()) {
+        let s = format!("projects/{project}/locations/{location}/operations/{operation}");
+        let n: OperationName = s.parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(n.project(), project.as_str());
+        prop_assert_eq!(n.location(), location.as_str());
+        prop_assert_eq!(n.operation(), operation.as_str());
+        prop_assert_eq!(n.as_str(), s.as_str());
+        prop_assert_eq!(n.to_string(), s.clone());
+        prop_assert_eq!(n.parent(), format!("projects/{project}/locations/{location}"));
+        prop_assert_eq!(
+            check(n.parent(), LOCATION_PATTERN).ok(),
+            Some(vec![project.as_str(), location.as_str()])
+        );
+        prop_assert_eq!(
+            check(&s, OPERATION_PATTERN).ok(),
+            Some(vec![project.as_str(), location.as_str(), operation.as_str()])
+        );
+        // An operation name is not a location, and a location is not an operation name.
+        prop_assert!(check(&s, LOCATION_PATTERN).is_err());
+        assert_invalid(n.parent())?;
+    }
+
+    #[test]
+    fn broken_names_are_rejected(
+        project in segment(),
+        location in segment(),
+        operation in segment(),
+        how in breakage(),
+    ) {
+        let mut segs = vec![
+            "projects".to_owned(), project, "locations".to_owned(), location,
+            "operations".to_owned(), operation,
+        ];
+        match how {
+            Break::Empty(i) => segs[i].clear(),
+            Break::Replace(i, s) => {
+                // Only literals are wrong when replaced; a variable takes any segment.
+                prop_assume!(i % 2 == 0 && s != segs[i]);
+                segs[i] = s;
+            }
+            Break::Extra(s) => segs.push(s),
+            Break::Drop(i) => { segs.remove(i); }
+            Break::Control(i, c) => segs[2 * i + 1].push(c),
+        }
+        assert_invalid(&segs.join("/"))?;
+    }
+}
+
+#[test]
+fn names_from_the_brief_are_rejected() {
+    for bad in [
+        "projects/p/locations/l/operations/o/",
+        "/projects/p/locations/l/operations/o",
+        "projects/p/locations//operations/o",
+        "projects/p/Locations/l/operations/o",
+        "projects/p/locations/l/operation/o",
+        "projects/p/locations/l/operations",
+        "projects/p/locations/l/operations/o/x/y",
+    ] {
+        assert!(bad.parse::<OperationName>().is_err(), "{bad}");
+    }
+}
