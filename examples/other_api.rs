@@ -21,6 +21,10 @@ struct ExportAgentResponse {
 impl prost::Name for ExportAgentResponse {
     const NAME: &'static str = "ExportAgentResponse";
     const PACKAGE: &'static str = "google.cloud.dialogflow.cx.v3";
+    // Generated code names the domain; prost's default would be "/package.Name".
+    fn type_url() -> String {
+        format!("type.googleapis.com/{}", Self::full_name())
+    }
 }
 
 /// The metadata.
@@ -33,6 +37,10 @@ struct ExportAgentMetadata {
 impl prost::Name for ExportAgentMetadata {
     const NAME: &'static str = "ExportAgentMetadata";
     const PACKAGE: &'static str = "google.cloud.dialogflow.cx.v3";
+    // Generated code names the domain; prost's default would be "/package.Name".
+    fn type_url() -> String {
+        format!("type.googleapis.com/{}", Self::full_name())
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -189,7 +189,7 @@ impl fmt::Display for Error {
             Error::Rpc { method, status } => write!(f, "{method}: {}", status.summary()),
             Error::Unsupported { method, status } => write!(
                 f,
-                "the service does not implement {method}: {}",
+                "the service does not support {method}: {}",
                 status.summary()
             ),
             Error::Auth {

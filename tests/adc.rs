@@ -13,6 +13,7 @@ async fn a_missing_credentials_file_is_a_clear_auth_error() {
     let Error::Auth {
         message,
         status: None,
+        ..
     } = &err
     else {
         panic!("expected Auth, got {err:?}")

@@ -174,12 +174,13 @@ impl io::Write for Seen {
         self.bump(kind);
         // The error field, not the span's `code` (a transport error also reads UNAVAILABLE).
         let error = line.split_once(" error=").map_or("", |(_, e)| e);
-        if error.starts_with("GetOperation: UNAVAILABLE") {
-            self.bump("unavailable");
-        } else if error.starts_with("GetOperation: RESOURCE_EXHAUSTED") {
-            self.bump("resource_exhausted");
-        } else if error.starts_with("GetOperation: transport error") {
+        // Each error's line starts with its code's name, then the method.
+        if error.starts_with("UNAVAILABLE: GetOperation: no answer from the server") {
             self.bump("transport");
+        } else if error.starts_with("UNAVAILABLE: GetOperation: ") {
+            self.bump("unavailable");
+        } else if error.starts_with("RESOURCE_EXHAUSTED: GetOperation: ") {
+            self.bump("resource_exhausted");
         } else {
             self.bump("other");
         }
@@ -237,12 +238,8 @@ async fn fault_storm() {
                 .unwrap()
         })
         .collect();
-    let backoff = Backoff {
-        initial: Duration::from_millis(500),
-        multiplier: 1.5,
-        max: Duration::from_secs(5),
-        jitter: 0.2,
-    };
+    let backoff =
+        Backoff::new(Duration::from_millis(500), 1.5, Duration::from_secs(5)).with_jitter(0.2);
 
     let mut waits = Vec::with_capacity(OPERATIONS);
     let mut expected = Vec::with_capacity(OPERATIONS);

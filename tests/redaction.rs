@@ -56,12 +56,11 @@ async fn tokens_never_reach_debug_display_or_traces() {
         .credentials(creds.clone())
         .build_with_channel(server.channel())
         .unwrap();
-    let policy = PollPolicy::default().with_backoff(Backoff {
-        initial: Duration::from_secs(1),
-        multiplier: 1.0,
-        max: Duration::from_secs(1),
-        jitter: 0.0,
-    });
+    let policy = PollPolicy::new(Backoff::new(
+        Duration::from_secs(1),
+        1.0,
+        Duration::from_secs(1),
+    ));
     let raw = client.get_operation(NAME).await.unwrap();
     let op = ccai_lro::UntypedOperation::new(client.clone(), raw);
     op.wait_with(policy).await.unwrap();

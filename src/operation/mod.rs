@@ -101,18 +101,15 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// this handle's types. One GetOperation, retried like any one-shot call; like a poll, it
     /// waits for a slot if the client's
     /// [`max_concurrent_polls`](crate::ClientBuilder::max_concurrent_polls) are all in flight.
-    /// An operation that finished with an error resumes fine: [`Operation::result`] says so.
+    /// An operation that finished with an error is that error ([`Error::OperationFailed`]);
+    /// to hold a handle on it whatever its outcome, use [`Operation::from_name`] and poll.
     pub async fn resume(client: &Client, name: &str) -> Result<Self, Error> {
         let target = Target::new(name, Self::rule())?;
         let raw = client.poll_target(&target, Kind::Operations).await?;
         let mut op = Operation::new(client.clone(), raw);
         op.routing = Some(target.routing);
         op.metadata()?;
-        if let Err(e) = op.result() {
-            if !matches!(e, Error::OperationFailed { .. }) {
-                return Err(e);
-            }
-        }
+        op.result()?;
         Ok(op)
     }
 

@@ -53,6 +53,9 @@ pub struct Empty {}
 impl Name for Empty {
     const NAME: &'static str = "Empty";
     const PACKAGE: &'static str = "google.protobuf";
+    fn type_url() -> String {
+        crate::registry::EMPTY_TYPE_URL.to_owned()
+    }
 }
 
 /// A payload of any type, kept as the `Any` the server sent: the response and metadata of an

@@ -27,7 +27,7 @@ impl CredentialsProvider for FakeProvider {
 struct BrokenProvider;
 impl CredentialsProvider for BrokenProvider {
     fn headers(&self) -> BoxFuture<'_, Result<http::HeaderMap, AuthError>> {
-        Box::pin(async { Err(AuthError("metadata server unreachable".into())) })
+        Box::pin(async { Err(AuthError::new("metadata server unreachable")) })
     }
 }
 
@@ -78,7 +78,7 @@ async fn credentials_reach_the_server_and_failures_are_auth_errors() {
         .unwrap();
     let err = broken.get_operation(&name).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Auth { status: None, message } if message.contains("metadata server")),
+        matches!(&err, Error::Auth { status: None, message, .. } if message.contains("metadata server")),
         "{err:?}"
     );
     assert!(!format!("{good:?}").contains("s3cret-token"));

@@ -8,7 +8,7 @@ use ccai_lro::{
         CreateIssueModelMetadata, CreateIssueModelRequest, DeployIssueModelMetadata, IssueModel,
     },
     proto::google::rpc::{self as pb, BadRequest, ErrorInfo},
-    Client, Code, Detail, Error, ListOptions, RetryPolicy, UntypedOperation,
+    Client, Code, Detail, Error, ListOptions, RetryPolicy, UntypedOperation, Violation,
 };
 use futures_util::TryStreamExt;
 use prost::Name;
@@ -65,7 +65,10 @@ async fn error_with_ok_code_and_done_without_result() {
     let name = op_name("ok-error");
     server.insert(&name, Script::new().fail(pb::Code::Ok, "odd"));
     let err = UntypedOperation::resume(&client, &name).await.unwrap_err();
-    assert!(matches!(err, Error::ErrorWithOkCode { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Protocol(Violation::ErrorWithOkCode { .. })),
+        "{err:?}"
+    );
 
     let raw = ccai_lro::proto::google::longrunning::Operation {
         name: op_name("empty"),
@@ -73,7 +76,10 @@ async fn error_with_ok_code_and_done_without_result() {
         ..Default::default()
     };
     let op = UntypedOperation::new(client, raw);
-    assert!(matches!(op.result(), Err(Error::DoneWithoutResult { .. })));
+    assert!(matches!(
+        op.result(),
+        Err(Error::Protocol(Violation::DoneWithoutResult { .. }))
+    ));
 }
 
 #[tokio::test(start_paused = true)]

@@ -21,13 +21,7 @@ async fn list_follows_every_page() {
         Script::new().never_done(),
     );
     let ops: Vec<_> = client
-        .list_operations(
-            PARENT,
-            ListOptions {
-                page_size: 10,
-                ..Default::default()
-            },
-        )
+        .list_operations(PARENT, ListOptions::new().page_size(10))
         .try_collect()
         .await
         .unwrap();

@@ -12,9 +12,12 @@ use ccai_lro::{
     Client, PollPolicy,
 };
 
+mod any_api;
 mod credentials;
 mod errors;
 mod listing;
+mod polling;
+mod protocol;
 mod retries;
 mod typed;
 mod waiting;
@@ -39,12 +42,11 @@ fn meta(display: &str) -> CreateIssueModelMetadata {
 }
 
 fn fast() -> PollPolicy {
-    PollPolicy::default().with_backoff(Backoff {
-        initial: Duration::from_secs(1),
-        multiplier: 2.0,
-        max: Duration::from_secs(8),
-        jitter: 0.0,
-    })
+    PollPolicy::new(Backoff::new(
+        Duration::from_secs(1),
+        2.0,
+        Duration::from_secs(8),
+    ))
 }
 
 async fn setup() -> (MockServer, Client) {

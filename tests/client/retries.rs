@@ -8,7 +8,7 @@ use ccai_lro::{
     mock::{Fault, MockServer, Script},
     proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelRequest, IssueModel},
     proto::google::rpc as pb,
-    Client, Code, Error, RetryPolicy,
+    Client, Code, Error,
 };
 
 use crate::{op_name, setup, PARENT};
@@ -45,18 +45,22 @@ async fn unavailable_is_retried_invalid_argument_is_not() {
 #[tokio::test(start_paused = true)]
 async fn retry_info_is_honoured() {
     let server = MockServer::start().await;
-    let client = Client::builder()
-        .retry(RetryPolicy::default().retry_resource_exhausted(true))
-        .build_with_channel(server.channel())
-        .unwrap();
+    let client = Client::from_channel(server.channel());
     let name = op_name("quota");
     server.insert(&name, Script::new().respond(&IssueModel::default()));
-    server.fail_sequence(
-        "GetOperation",
-        [Fault::ResourceExhausted {
-            retry_delay: Duration::from_secs(7),
-        }],
-    );
+    // UNAVAILABLE (retried, AIP-194) asking for 7 s: the retry waits that long.
+    let retry = pb::RetryInfo {
+        retry_delay: Some(prost_types::Duration {
+            seconds: 7,
+            nanos: 0,
+        }),
+    };
+    let unavailable = pb::Status {
+        code: pb::Code::Unavailable as i32,
+        message: "busy".into(),
+        details: vec![prost_types::Any::from_msg(&retry).unwrap()],
+    };
+    server.fail_sequence("GetOperation", [Fault::Status(unavailable)]);
     client.get_operation(&name).await.unwrap();
     let at: Vec<_> = server.requests().iter().map(|r| r.at).collect();
     assert_eq!(at.len(), 2);
@@ -66,7 +70,8 @@ async fn retry_info_is_honoured() {
         at[1] - at[0]
     );
 
-    // Without the opt-in, RESOURCE_EXHAUSTED surfaces with its RetryInfo.
+    // A one-shot call does not retry RESOURCE_EXHAUSTED: it surfaces with its RetryInfo (a
+    // wait's polls ride it out, see polling.rs).
     let plain = Client::from_channel(server.channel());
     server.fail_sequence(
         "GetOperation",

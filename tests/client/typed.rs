@@ -6,7 +6,7 @@ use ccai_lro::{
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
     },
-    Client,
+    Client, Progress,
 };
 use futures_util::StreamExt;
 
@@ -34,15 +34,21 @@ async fn metadata_is_typed_at_each_poll_and_the_result_unpacks() {
     let display =
         |m: CreateIssueModelMetadata| m.request.unwrap().issue_model.unwrap().display_name;
     let mut seen = vec![display(op.metadata().unwrap().unwrap())];
-    let rest: Vec<String> = op
-        .progress(fast())
-        .map(|m| display(m.unwrap().unwrap()))
-        .collect()
-        .await;
-    seen.extend(rest);
-    // One typed snapshot per poll, in script order, ending with the final metadata.
-    // The mock advances a step on every poll, so the first poll already sees "two".
-    assert_eq!(seen, ["two", "three", "four"]);
+    let items: Vec<_> = op.progress_with(fast()).collect().await;
+    let mut done = None;
+    for item in items {
+        match item.unwrap() {
+            Progress::Running(m) => seen.push(display(m.unwrap())),
+            Progress::Done(model) => done = Some(model.display_name),
+            other => panic!("{other:?}"),
+        }
+    }
+    // One typed snapshot per poll, in script order; the stream ends with the typed result.
+    // The mock advances a step on every poll, so the first poll already sees "two", and the
+    // poll that sees "four" (the final metadata) sees the operation done.
+    assert_eq!(seen, ["two", "three"]);
+    assert_eq!(done.as_deref(), Some("done"));
+    assert_eq!(op.metadata().unwrap().map(display).as_deref(), Some("four"));
     assert_eq!(op.result().unwrap().unwrap().display_name, "done");
 }
 

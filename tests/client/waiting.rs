@@ -53,16 +53,12 @@ async fn polls_follow_the_jittered_backoff() {
         .await
         .unwrap();
     server.clear_requests();
-    let backoff = Backoff {
-        initial: Duration::from_secs(2),
-        multiplier: 2.0,
-        max: Duration::from_secs(16),
-        jitter: 0.5,
-    };
+    let backoff =
+        Backoff::new(Duration::from_secs(2), 2.0, Duration::from_secs(16)).with_jitter(0.5);
     let policy = PollPolicy::default()
         .with_backoff(backoff)
         .with_deadline(Duration::from_secs(200));
-    let _ = op.progress(policy).collect::<Vec<_>>().await;
+    let _ = op.progress_with(policy).collect::<Vec<_>>().await;
     let at: Vec<_> = server.requests().iter().map(|r| r.at).collect();
     assert!(at.len() >= 8, "{} polls", at.len());
     let mut prev = at[0];

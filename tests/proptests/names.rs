@@ -9,11 +9,11 @@ use proptest::prelude::*;
 
 use crate::fixed;
 
-/// A valid variable segment: non-empty, no `/`, no control character.
+/// A valid variable segment: non-empty, no `/`, no control character, no whitespace.
 fn segment() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => "[a-z0-9-]{1,12}",
-        1 => "[^/\\p{Cc}]{1,12}",
+        1 => "[^/\\p{Cc}\\s]{1,12}",
     ]
 }
 
@@ -45,13 +45,15 @@ fn breakage() -> impl Strategy<Value = Break> {
         (0usize..6, "[a-zA-Z]{0,10}").prop_map(|(i, s)| Break::Replace(i, s)),
         "[^/]{0,8}".prop_map(Break::Extra),
         (0usize..6).prop_map(Break::Drop),
-        // C0, DEL and C1: the one-pass check must catch the multi-byte C1 controls too.
+        // C0, DEL and C1: the one-pass check must catch the multi-byte C1 controls too; and
+        // whitespace, ASCII or multi-byte, which the service refuses as well.
         (
             0usize..3,
             prop_oneof![
                 prop::char::range('\0', '\u{1f}'),
                 Just('\u{7f}'),
                 prop::char::range('\u{80}', '\u{9f}'),
+                prop::sample::select(vec![' ', '\u{a0}', '\u{1680}', '\u{2003}', '\u{3000}']),
             ]
         )
             .prop_map(|(i, c)| Break::Control(i, c)),

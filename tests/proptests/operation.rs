@@ -5,7 +5,7 @@ use ccai_lro::{
     json,
     proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelMetadata, IssueModel},
     proto::google::longrunning::{operation::Result as OpResult, Operation as RawOperation},
-    Code, Error, UntypedOperation,
+    Code, Error, Untyped, UntypedOperation, Violation,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -79,14 +79,20 @@ fn check_operation(raw: &RawOperation) -> Result<(), TestCaseError> {
     match (&raw.result, raw.done) {
         (_, false) => prop_assert!(matches!(result, Ok(None)), "{result:?}"),
         (None, true) => prop_assert!(
-            matches!(result, Err(Error::DoneWithoutResult { .. })),
+            matches!(
+                result,
+                Err(Error::Protocol(Violation::DoneWithoutResult { .. }))
+            ),
             "{result:?}"
         ),
         (Some(OpResult::Response(any)), true) => {
             check_unpacked(any, "response", result.map(Option::unwrap))?
         }
         (Some(OpResult::Error(e)), true) if e.code == 0 => prop_assert!(
-            matches!(result, Err(Error::ErrorWithOkCode { .. })),
+            matches!(
+                result,
+                Err(Error::Protocol(Violation::ErrorWithOkCode { .. }))
+            ),
             "{result:?}"
         ),
         (Some(OpResult::Error(e)), true) => match result {
@@ -101,15 +107,21 @@ fn check_operation(raw: &RawOperation) -> Result<(), TestCaseError> {
         },
     }
 
-    // `()` for google.protobuf.Empty: DeleteIssueModel.
+    // `Empty` for google.protobuf.Empty: DeleteIssueModel.
     let delete = DeleteIssueModelOperation::new(client.clone(), raw.clone());
     let _ = (delete.metadata(), delete.result());
 
     // Untyped: the payloads come back as sent.
     let untyped = UntypedOperation::new(client, raw.clone());
-    prop_assert_eq!(untyped.metadata().ok(), Some(raw.metadata.clone()));
+    prop_assert_eq!(
+        untyped.metadata().ok().map(|m| m.map(Untyped::into_any)),
+        Some(raw.metadata.clone())
+    );
     if let (true, Some(OpResult::Response(any))) = (raw.done, &raw.result) {
-        prop_assert_eq!(untyped.result().ok(), Some(Some(any.clone())));
+        prop_assert_eq!(
+            untyped.result().ok().map(|r| r.map(Untyped::into_any)),
+            Some(Some(any.clone()))
+        );
     }
 
     // REST JSON: always an object, payload type URLs kept.

@@ -83,7 +83,9 @@ fn cancel_then_get_and_wait_report_cancelled() {
     let err = stderr(&out);
     // After the "waiting for" line, the one error line.
     assert!(
-        err.lines().last().is_some_and(|l| l.starts_with("error: CANCELLED")),
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("error: CANCELLED")),
         "{err}"
     );
     assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1);

@@ -1,0 +1,201 @@
+//! The polling policy: progress items, failed polls judged by the poll-error policy, and a
+//! deadline that bounds everything a wait does, its first request included.
+
+use std::time::Duration;
+
+use ccai_lro::{
+    backoff::Backoff,
+    insights::CreateIssueModelOperation,
+    mock::{method, Fault, Latency, MockServer, Script},
+    poll::{Aip194Strict, PollErrorPolicyExt},
+    proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelMetadata, IssueModel},
+    Code, Error, PollPolicy, Progress,
+};
+use futures_util::StreamExt;
+use tokio::time::Instant;
+
+const NAME: &str = "projects/p/locations/l/operations/1";
+
+fn steady() -> PollPolicy {
+    PollPolicy::new(Backoff::new(
+        Duration::from_secs(1),
+        1.0,
+        Duration::from_secs(1),
+    ))
+}
+
+fn two_steps() -> Script {
+    let m = CreateIssueModelMetadata::default();
+    Script::new()
+        .metadata(&m)
+        .metadata(&m)
+        .respond(&IssueModel {
+            display_name: "ok".into(),
+            ..Default::default()
+        })
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_polls_are_items_and_polling_goes_on() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.fail_sequence(
+        method::GET_OPERATION,
+        [
+            Fault::Unavailable,
+            Fault::Ok,
+            Fault::ResourceExhausted {
+                retry_delay: Duration::from_secs(3),
+            },
+        ],
+    );
+    let mut op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let items: Vec<_> = op.progress_with(steady()).collect().await;
+    let kinds: Vec<&str> = items
+        .iter()
+        .map(|i| match i {
+            Ok(Progress::Running(_)) => "running",
+            Ok(Progress::Retrying(_)) => "retrying",
+            Ok(Progress::Done(_)) => "done",
+            Ok(_) => "other",
+            Err(_) => "err",
+        })
+        .collect();
+    // A failed call does not advance the script; each answered poll does, so the second
+    // answered poll finds it done.
+    assert_eq!(kinds, ["retrying", "running", "retrying", "done"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_strict_policy_ends_on_quota_errors() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.fail_sequence(
+        method::GET_OPERATION,
+        [Fault::ResourceExhausted {
+            retry_delay: Duration::from_secs(1),
+        }],
+    );
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let err = op
+        .wait_with(steady().with_errors(Aip194Strict))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_limit_bounds_the_failures_in_a_row() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.fail_rate(method::GET_OPERATION, 1.0, [Fault::Unavailable]);
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let policy = steady().with_errors(ccai_lro::poll::Lenient.with_attempt_limit(4));
+    let err = op.wait_with(policy).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert_eq!(
+        server.requests().len(),
+        4,
+        "one attempt per poll, four polls"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_bounds_a_first_request_that_never_answers() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.latency(
+        method::GET_OPERATION,
+        Latency::Fixed(Duration::from_secs(3600)),
+    );
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let started = Instant::now();
+    let err = op
+        .wait_with(steady().with_deadline(Duration::from_secs(1)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_poll_that_fails_is_retried_within_the_deadline() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.fail_sequence(
+        method::GET_OPERATION,
+        [Fault::Unavailable, Fault::Unavailable],
+    );
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let model = op
+        .wait_with(steady().with_deadline(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    assert_eq!(model.display_name, "ok");
+    // Always failing: the deadline, not the failures, ends it.
+    server.fail_rate(method::GET_OPERATION, 1.0, [Fault::Unavailable]);
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let started = Instant::now();
+    let err = op
+        .wait_with(steady().with_deadline(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_info_past_the_deadline_does_not_outlast_it() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.fail_sequence(
+        method::GET_OPERATION,
+        [Fault::ResourceExhausted {
+            retry_delay: Duration::from_secs(36_000),
+        }],
+    );
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let started = Instant::now();
+    let err = op
+        .wait_with(steady().with_deadline(Duration::from_secs(10)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_one_shot_call_stays_within_its_budget() {
+    use ccai_lro::proto::google::rpc::{RetryInfo, Status};
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    // UNAVAILABLE is retried, but the server asks for ten hours: past the call's budget
+    // (30 s), so the call gives up at once instead of sleeping.
+    let retry = RetryInfo {
+        retry_delay: Some(prost_types::Duration {
+            seconds: 36_000,
+            nanos: 0,
+        }),
+    };
+    let unavailable = Status {
+        code: Code::Unavailable as i32,
+        message: "come back tomorrow".into(),
+        details: vec![prost_types::Any::from_msg(&retry).unwrap()],
+    };
+    server.fail_sequence(method::GET_OPERATION, [Fault::Status(unavailable)]);
+    let started = Instant::now();
+    let err = server.client().get_operation(NAME).await.unwrap_err();
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert_eq!(err.retry_delay(), Some(Duration::from_secs(36_000)));
+    assert_eq!(server.requests().len(), 1);
+
+    // Plain UNAVAILABLE: retried with backoff, all within the budget.
+    server.clear_requests();
+    server.fail_sequence(method::GET_OPERATION, [const { Fault::Unavailable }; 10]);
+    let started = Instant::now();
+    let err = server.client().get_operation(NAME).await.unwrap_err();
+    assert!(started.elapsed() <= ccai_lro::retry::DEFAULT_BUDGET);
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert_eq!(server.requests().len(), 5, "the policy's five attempts");
+}
