@@ -24,6 +24,19 @@ fn steady() -> PollPolicy {
     ))
 }
 
+/// Waits on `NAME` with `policy` and checks that the wait ends with a timeout exactly at
+/// `deadline` (tokio's paused clock).
+async fn times_out_at(server: &MockServer, policy: PollPolicy, deadline: Duration) {
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let started = Instant::now();
+    let err = op
+        .wait_with(policy.with_deadline(deadline))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(started.elapsed(), deadline);
+}
+
 fn two_steps() -> Script {
     let m = CreateIssueModelMetadata::default();
     Script::new()
@@ -108,14 +121,7 @@ async fn the_deadline_bounds_a_first_request_that_never_answers() {
         method::GET_OPERATION,
         Latency::Fixed(Duration::from_secs(3600)),
     );
-    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
-    let started = Instant::now();
-    let err = op
-        .wait_with(steady().with_deadline(Duration::from_secs(1)))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    times_out_at(&server, steady(), Duration::from_secs(1)).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -134,14 +140,7 @@ async fn a_first_poll_that_fails_is_retried_within_the_deadline() {
     assert_eq!(model.display_name, "ok");
     // Always failing: the deadline, not the failures, ends it.
     server.fail_rate(method::GET_OPERATION, 1.0, [Fault::Unavailable]);
-    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
-    let started = Instant::now();
-    let err = op
-        .wait_with(steady().with_deadline(Duration::from_secs(5)))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    times_out_at(&server, steady(), Duration::from_secs(5)).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -154,14 +153,7 @@ async fn a_retry_info_past_the_deadline_does_not_outlast_it() {
             retry_delay: Duration::from_secs(36_000),
         }],
     );
-    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
-    let started = Instant::now();
-    let err = op
-        .wait_with(steady().with_deadline(Duration::from_secs(10)))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert_eq!(started.elapsed(), Duration::from_secs(10));
+    times_out_at(&server, steady(), Duration::from_secs(10)).await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -15,15 +15,17 @@ fn signal(child: &Child, sig: &str) {
     assert!(status.success());
 }
 
-/// Starts `wait` and returns once it has polled once (its first progress line on stderr).
-fn waiting(
-    emu: &Emulator,
+/// Starts `wait NAME EXTRA` against `endpoint` and returns once it has said it is waiting
+/// (its signal handlers are in place and the first GetOperation is on its way).
+fn spawn_wait(
+    endpoint: &str,
     name: &str,
     extra: &[&str],
 ) -> (Child, BufReader<std::process::ChildStderr>) {
     let mut child = Command::new(BIN)
-        .args(["--endpoint", &emu.endpoint, "wait", name])
+        .args(["--endpoint", endpoint, "wait", name])
         .args(extra)
+        .env_remove("CONTACT_CENTER_INSIGHTS_EMULATOR_HOST")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -32,7 +34,17 @@ fn waiting(
     let mut line = String::new();
     err.read_line(&mut line).expect("first line");
     assert!(line.starts_with("waiting for"), "{line}");
-    line.clear();
+    (child, err)
+}
+
+/// Starts `wait` and returns once it has polled once (its first progress line on stderr).
+fn waiting(
+    emu: &Emulator,
+    name: &str,
+    extra: &[&str],
+) -> (Child, BufReader<std::process::ChildStderr>) {
+    let (child, mut err) = spawn_wait(&emu.endpoint, name, extra);
+    let mut line = String::new();
     err.read_line(&mut line).expect("progress line");
     assert!(line.starts_with("poll 1"), "{line}");
     (child, err)
@@ -90,18 +102,7 @@ fn emulator_stops_cleanly_on_sigterm() {
 fn ctrl_c_during_the_first_request_says_the_same() {
     let hole = black_hole();
     let name = "projects/p/locations/l/operations/1";
-    let mut child = Command::new(BIN)
-        .args(["--endpoint", &format!("http://{hole}"), "wait", name])
-        .env_remove("CONTACT_CENTER_INSIGHTS_EMULATOR_HOST")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn wait");
-    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    // Printed once the handlers are in place and the first GetOperation is on its way.
-    err.read_line(&mut line).expect("first line");
-    assert!(line.starts_with("waiting for"), "{line}");
+    let (mut child, err) = spawn_wait(&format!("http://{hole}"), name, &[]);
     signal(&child, "-INT");
     assert_eq!(child.wait().expect("exits").code(), Some(130));
     let err = rest(err);
