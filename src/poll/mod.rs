@@ -24,7 +24,11 @@
 
 mod error_policy;
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 pub use error_policy::{
     Aip194Strict, AttemptLimit, Lenient, PollErrorPolicy, PollErrorPolicyExt, PollFailures,
@@ -75,9 +79,16 @@ impl Default for PollPolicy {
             backoff: Backoff::new(Duration::from_secs(1), 2.0, Duration::from_secs(35))
                 .with_jitter(0.1),
             deadline: None,
-            errors: Arc::new(Lenient),
+            errors: lenient(),
         }
     }
+}
+
+/// The default poll-error policy, shared: thousands of waits made with default policies
+/// allocate nothing for it.
+fn lenient() -> Arc<dyn PollErrorPolicy> {
+    static LENIENT: LazyLock<Arc<dyn PollErrorPolicy>> = LazyLock::new(|| Arc::new(Lenient));
+    Arc::clone(&LENIENT)
 }
 
 impl PollPolicy {
