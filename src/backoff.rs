@@ -52,7 +52,12 @@ impl Backoff {
     /// The delay before attempt `step`, with jitter applied.
     pub fn delay(&self, step: u32) -> Duration {
         let nominal = self.nominal(step);
-        let jitter = self.jitter.clamp(0.0, 1.0);
+        // NaN passes through `clamp`; a jitter that is not a number means none.
+        let jitter = if self.jitter.is_nan() {
+            0.0
+        } else {
+            self.jitter.clamp(0.0, 1.0)
+        };
         nominal.mul_f64(1.0 - jitter * fastrand::f64())
     }
 }
@@ -60,6 +65,13 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jitter_that_is_not_a_number_is_none() {
+        let b =
+            Backoff::new(Duration::from_secs(2), 1.0, Duration::from_secs(2)).with_jitter(f64::NAN);
+        assert_eq!(b.delay(0), Duration::from_secs(2));
+    }
 
     #[test]
     fn grows_and_caps() {

@@ -139,7 +139,8 @@ impl Error {
         }
     }
 
-    /// The server's status, for errors that carry one.
+    /// The status of a call or operation, for errors that carry one: the server's, or for a
+    /// call that outran its deadline on our side, DEADLINE_EXCEEDED made by the client.
     pub fn status(&self) -> Option<&Status> {
         match self {
             Error::Rpc { status, .. }
@@ -194,9 +195,13 @@ impl fmt::Display for Error {
             ),
             Error::Auth {
                 message,
-                status: Some(_),
+                status: Some(status),
                 ..
-            } => write!(f, "{message}: check the credentials' project and roles"),
+            } => write!(
+                f,
+                "{message}: {}: the credentials are missing, invalid or expired",
+                status.summary()
+            ),
             Error::Auth { message, .. } => write!(f, "no credentials: {message}"),
             Error::Transport {
                 method, message, ..

@@ -22,11 +22,13 @@
 
 use crate::{
     client::{call::Kind, headers::routing},
-    name::walk,
-    operation::Operation,
+    error::Violation,
+    name::{walk, OPERATION_PATTERN},
+    operation::{Operation, Payload},
     proto::google::cloud::contactcenterinsights::v1::{
         contact_center_insights_client::ContactCenterInsightsClient as Generated, *,
     },
+    proto::google::longrunning::Operation as RawOperation,
     rpcs::insights_lro_rpcs,
     Client, Error, Transport,
 };
@@ -73,11 +75,26 @@ macro_rules! starters {
                             }
                         })
                         .await?;
-                    Ok(Operation::new(self.client.clone(), raw))
+                    started(self.client.clone(), raw)
                 }
             )*
         }
     };
+}
+
+/// The handle on a just-started operation, whose name must have Insights' shape: the server
+/// made it, so a malformed one is the server's fault, not the caller's.
+fn started<R: Payload, M: Payload>(
+    client: Client,
+    raw: RawOperation,
+) -> Result<Operation<R, M>, Error> {
+    if walk(&raw.name, OPERATION_PATTERN, |_| ()).is_err() {
+        return Err(Error::Protocol(Violation::MalformedName {
+            name: raw.name,
+            expected: OPERATION_PATTERN,
+        }));
+    }
+    Ok(Operation::new(client, raw))
 }
 
 impl InsightsClient {

@@ -329,12 +329,28 @@ impl fmt::Display for Status {
 pub struct Summary<'a>(&'a Status);
 
 impl fmt::Display for Summary<'_> {
+    /// One line: the server's text has its control characters (newlines, ESC, ...) escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)?;
+        escaped(f, &self.0.message)?;
         if !self.0.details.is_empty() {
             let parts: Vec<String> = self.0.details.iter().map(ToString::to_string).collect();
-            write!(f, " [{}]", parts.join("; "))?;
+            f.write_str(" [")?;
+            escaped(f, &parts.join("; "))?;
+            f.write_str("]")?;
         }
         Ok(())
     }
+}
+
+/// `text` with control characters written as escapes (`\n`, `\u{1b}`), so that server text
+/// cannot break a line or drive a terminal.
+fn escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    for c in text.chars() {
+        if c.is_control() {
+            write!(f, "{}", c.escape_default())?;
+        } else {
+            fmt::Write::write_char(f, c)?;
+        }
+    }
+    Ok(())
 }

@@ -45,7 +45,7 @@ impl Failure {
             Failure::Error(e) => {
                 // The error's line names its code once. Server text may hold newlines; a report
                 // is one line.
-                let mut line = e.to_string().replace(['\n', '\r'], " ");
+                let mut line = one_line(&e.to_string());
                 match e {
                     Error::Auth { status: None, .. } => line.push_str(NO_CREDENTIALS_HINT),
                     Error::Timeout { name, .. } => {
@@ -88,32 +88,44 @@ fn code_of(e: &Error) -> u8 {
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed by this call, not at the first
 /// poll, so a signal that arrives right after (say, once the emulator printed its address) is
-/// not lost to the default action. Call inside the runtime.
-pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+/// not lost to the default action; handlers that cannot be installed are an I/O failure, not a
+/// Ctrl-C that silently does nothing. Call inside the runtime.
+pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    let io = |cause| Failure::Io {
+        doing: "cannot install the signal handlers".into(),
+        cause,
+    };
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let interrupt = signal(SignalKind::interrupt()).ok();
-        let terminate = signal(SignalKind::terminate()).ok();
-        async move {
-            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
-                match s {
-                    Some(mut s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(io)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(io)?;
+        Ok(async move {
             tokio::select! {
-                _ = wait(interrupt) => {}
-                _ = wait(terminate) => {}
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        async {
+        let _ = io;
+        Ok(async {
             let _ = tokio::signal::ctrl_c().await;
-        }
+        })
     }
+}
+
+/// `text` on one line: control characters (newlines, ESC, ...) escaped, so that no server text
+/// can break the line or drive the terminal.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -13,7 +13,7 @@ use ccai_lro::{
     auth::Credentials,
     insights::InsightsClient,
     json,
-    name::{check, OPERATION_PATTERN},
+    name::{check, ISSUE_MODEL_PATTERN, LOCATION_PATTERN, OPERATION_PATTERN},
     proto::google::cloud::contactcenterinsights::v1,
     Client, Error, ListOptions, UntypedOperation,
 };
@@ -38,6 +38,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Emulator { listen } => emulator(listen).await,
         Command::Demo => demo::run(&cli).await,
         Command::Get { name } => {
+            // Names first: a malformed one is the user's input (exit 2) whatever the credentials.
+            check(name, OPERATION_PATTERN)?;
             let op = connect(&cli)?.get_operation(name).await?;
             cli.print(&json::operation_to_json(&op));
             Ok(())
@@ -47,6 +49,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             page_size,
         } => {
+            check(parent, LOCATION_PATTERN)?;
             let options = ListOptions::new().filter(filter).page_size(*page_size);
             let pages: Vec<_> = connect(&cli)?
                 .list_pages(parent, options)
@@ -66,6 +69,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Cancel { name } => {
+            check(name, OPERATION_PATTERN)?;
             connect(&cli)?.cancel_operation(name).await?;
             cli.print(&json!({}));
             Ok(())
@@ -88,6 +92,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             watch::wait(&cli, op, how).await
         }
         Command::IssueModels(cmd) => {
+            match cmd {
+                IssueModels::Create { parent, .. } => check(parent, LOCATION_PATTERN)?,
+                IssueModels::Deploy { name, .. }
+                | IssueModels::Undeploy { name, .. }
+                | IssueModels::Delete { name, .. } => check(name, ISSUE_MODEL_PATTERN)?,
+            };
             issue_models(&cli, InsightsClient::new(connect(&cli)?), cmd).await
         }
     }
@@ -121,7 +131,7 @@ async fn emulator(listen: &str) -> Result<(), Failure> {
         .local_addr()
         .map_err(io("cannot read the bound address".into()))?;
     // Handlers first: a script may signal us as soon as it reads the address.
-    let shutdown = exit::shutdown_signal();
+    let shutdown = exit::shutdown_signal()?;
     // The first stdout line names the bound address, for scripts that started us on port 0.
     println!("{addr}");
     eprintln!(

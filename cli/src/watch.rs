@@ -9,6 +9,9 @@ use tokio::time::Instant;
 
 use crate::{exit::Failure, Cli};
 
+/// How long `--cancel-on-interrupt` tries to cancel before exiting.
+const CANCEL_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How to wait.
 pub struct Watch {
     /// Delays, failed polls, deadline.
@@ -32,7 +35,7 @@ pub async fn wait(cli: &Cli, mut op: UntypedOperation, how: Watch) -> Result<(),
     let started = Instant::now();
     let name = op.name().to_owned();
     // Handlers first, so a Ctrl-C during the first request is caught too.
-    let interrupt = crate::exit::shutdown_signal();
+    let interrupt = crate::exit::shutdown_signal()?;
     eprintln!("waiting for {name}; Ctrl-C stops waiting");
     let (interrupted, ended) = {
         let mut progress = op.progress_with(how.policy);
@@ -51,7 +54,7 @@ pub async fn wait(cli: &Cli, mut op: UntypedOperation, how: Watch) -> Result<(),
                         Some(Ok(_)) => continue,
                     };
                     polls += 1;
-                    let line = line.replace(['\n', '\r'], " ");
+                    let line = crate::exit::one_line(&line);
                     match &bar {
                         Some(bar) => {
                             bar.set_prefix(format!("polls {polls}"));
@@ -68,7 +71,10 @@ pub async fn wait(cli: &Cli, mut op: UntypedOperation, how: Watch) -> Result<(),
         bar.finish_and_clear();
     }
     if interrupted {
-        let cancelled = how.cancel_on_interrupt && op.cancel().await.is_ok();
+        // Bounded: a second Ctrl-C finds the handlers still installed, so a dead server must
+        // not hold the exit for a whole call budget.
+        let cancel = tokio::time::timeout(CANCEL_WITHIN, op.cancel());
+        let cancelled = how.cancel_on_interrupt && matches!(cancel.await, Ok(Ok(())));
         return Err(Failure::Interrupted { name, cancelled });
     }
     if op.done() {

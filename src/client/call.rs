@@ -42,6 +42,11 @@ impl Client {
             Kind::Start | Kind::Poll => RetryPolicy::never(),
             Kind::Operations | Kind::Wait(_) => self.settings.retry,
         };
+        // WaitOperation holds the call for its own timeout: the budget must at least cover it.
+        let budget = match kind {
+            Kind::Wait(_) => policy.budget.max(self.attempt_deadline(kind)),
+            _ => policy.budget,
+        };
         let started = Instant::now();
         let mut attempt = 1;
         loop {
@@ -54,8 +59,8 @@ impl Client {
             );
             // The first attempt needs no clock: the budget is never below one attempt's
             // deadline unless the policy says so.
-            let left = (attempt > 1 || policy.budget < self.attempt_deadline(kind))
-                .then(|| policy.budget.saturating_sub(started.elapsed()));
+            let left = (attempt > 1 || budget < self.attempt_deadline(kind))
+                .then(|| budget.saturating_sub(started.elapsed()));
             let error = match attempt_fn(left).instrument(span.clone()).await {
                 Ok(r) => {
                     span.record("code", "OK");
@@ -64,7 +69,7 @@ impl Client {
                 Err(status) => Error::from_call(method, status),
             };
             span.record("code", error.code().as_str_name());
-            let left = policy.budget.saturating_sub(started.elapsed());
+            let left = budget.saturating_sub(started.elapsed());
             match policy.next_delay(&error, attempt) {
                 // A retry that could not start before the budget ends is not worth waiting for.
                 Some(delay) if delay < left => {

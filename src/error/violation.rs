@@ -26,6 +26,13 @@ pub enum Violation {
         /// The name in the answer.
         answered: String,
     },
+    /// A new operation's name does not have the shape its API gives operation names.
+    MalformedName {
+        /// The name as sent.
+        name: String,
+        /// The expected pattern.
+        expected: &'static str,
+    },
     /// ListOperations handed out a page token it had handed out before in the same listing,
     /// which would loop forever.
     RepeatedPageToken {
@@ -52,6 +59,10 @@ impl fmt::Display for Violation {
             Violation::WrongOperation { asked, answered } => write!(
                 f,
                 "asked for operation {asked}, the server answered with {answered:?}"
+            ),
+            Violation::MalformedName { name, expected } => write!(
+                f,
+                "the server named a new operation {name:?}, which is not {expected}"
             ),
             Violation::RepeatedPageToken { parent, token } => write!(
                 f,

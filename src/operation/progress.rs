@@ -36,6 +36,9 @@ pub(super) struct Poller {
     started: Instant,
     step: u32,
     asked: Option<Duration>,
+    // 1 when the first poll came at once (a handle made from a name): the backoff then starts
+    // from its first step at the second poll.
+    skipped: u32,
     failures: u32,
     failing_since: Option<Instant>,
 }
@@ -47,6 +50,7 @@ impl Poller {
             started: Instant::now(),
             step: 0,
             asked: None,
+            skipped: 0,
             failures: 0,
             failing_since: None,
         }
@@ -138,10 +142,13 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         }
         // A handle made from a name alone has never been seen: ask at once.
         let delay = if !self.fetched && p.step == 0 {
+            p.skipped = 1;
             Duration::ZERO
         } else {
-            let backoff = p.policy.backoff.delay(p.step);
-            backoff.max(p.asked.take().unwrap_or_default())
+            let backoff = p.policy.backoff.delay(p.step - p.skipped);
+            // The server may ask for longer (RetryInfo), up to the policy's longest delay.
+            let asked = p.asked.take().unwrap_or_default();
+            backoff.max(asked.min(p.policy.backoff.max))
         };
         // One timer serves both the pause and the deadline, so a parked waiter holds one.
         let timer = tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r)));

@@ -213,3 +213,28 @@ async fn a_dropped_connection_is_a_transport_error() {
         "{err:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn causes_are_kept_as_sources() {
+    use std::error::Error as _;
+    let (server, client) = setup().await;
+    let name = op_name("dropped");
+    server.insert(&name, Script::new().respond(&IssueModel::default()));
+    server.fail_rate("GetOperation", 1.0, [Fault::DropConnection]);
+    let err = client.get_operation(&name).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.source().is_some(), "{err:?}");
+
+    // `?` turns a credentials error into an `Error`, cause kept.
+    fn bad_key() -> Result<(), Error> {
+        ccai_lro::auth::Credentials::api_key("not\na header value")?;
+        Ok(())
+    }
+    let err = bad_key().unwrap_err();
+    assert!(matches!(err, Error::Auth { status: None, .. }), "{err:?}");
+    assert!(
+        err.source()
+            .is_some_and(|s| s.to_string().contains("API key")),
+        "{err:?}"
+    );
+}

@@ -153,7 +153,14 @@ async fn a_retry_info_past_the_deadline_does_not_outlast_it() {
             retry_delay: Duration::from_secs(36_000),
         }],
     );
-    times_out_at(&server, steady(), Duration::from_secs(10)).await;
+    // Delays of 1 s that may grow to an hour: the server's ten hours are capped at one, and the
+    // deadline cuts that.
+    let patient = PollPolicy::new(Backoff::new(
+        Duration::from_secs(1),
+        1.0,
+        Duration::from_secs(3600),
+    ));
+    times_out_at(&server, patient, Duration::from_secs(10)).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -190,4 +197,126 @@ async fn a_one_shot_call_stays_within_its_budget() {
     assert!(started.elapsed() <= ccai_lro::retry::DEFAULT_BUDGET);
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
     assert_eq!(server.requests().len(), 5, "the policy's five attempts");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handle_from_a_name_polls_at_once_then_backs_off_from_the_first_step() {
+    let server = MockServer::start().await;
+    server.insert(
+        NAME,
+        Script::new()
+            .metadata(&CreateIssueModelMetadata::default())
+            .never_done(),
+    );
+    let mut op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let doubling = PollPolicy::new(Backoff::new(
+        Duration::from_secs(1),
+        2.0,
+        Duration::from_secs(60),
+    ))
+    .with_deadline(Duration::from_secs(20));
+    let started = Instant::now();
+    let _ = op.progress_with(doubling).collect::<Vec<_>>().await;
+    let at: Vec<u64> = server
+        .requests()
+        .iter()
+        .map(|r| (r.at - started).as_secs())
+        .collect();
+    // At once, then 1, 2, 4, 8 s apart: the immediate poll is not a backoff step.
+    assert_eq!(at, [0, 1, 3, 7, 15]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_asked_delay_is_capped_by_the_policys_longest() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.fail_sequence(
+        method::GET_OPERATION,
+        [Fault::ResourceExhausted {
+            retry_delay: Duration::from_secs(36_000),
+        }],
+    );
+    let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let capped = PollPolicy::new(Backoff::new(
+        Duration::from_secs(1),
+        2.0,
+        Duration::from_secs(8),
+    ));
+    let started = Instant::now();
+    // No deadline: only the cap keeps the wait from sleeping ten hours.
+    op.wait_with(capped).await.unwrap();
+    assert!(
+        started.elapsed() <= Duration::from_secs(8 + 2 + 4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn unreadable_metadata_is_an_item_and_polling_goes_on() {
+    let server = MockServer::start().await;
+    let corrupt = prost_types::Any {
+        type_url:
+            "type.googleapis.com/google.cloud.contactcenterinsights.v1.CreateIssueModelMetadata"
+                .into(),
+        value: vec![0xff, 0xff, 0xff],
+    };
+    let script = Script::new()
+        .metadata_any(corrupt.clone())
+        .metadata_any(corrupt)
+        .metadata(&CreateIssueModelMetadata::default())
+        .respond(&IssueModel::default());
+    server.insert(NAME, script);
+    let mut op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
+    let items: Vec<_> = op.progress_with(steady()).collect().await;
+    assert!(
+        matches!(
+            &items[0],
+            Ok(Progress::MetadataUnreadable(Error::Corrupt { .. }))
+        ),
+        "{items:?}"
+    );
+    assert!(
+        matches!(items.last(), Some(Ok(Progress::Done(_)))),
+        "{items:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_budget_cuts_a_slow_attempt() {
+    let server = MockServer::start().await;
+    server.insert(NAME, two_steps());
+    server.latency(
+        method::GET_OPERATION,
+        Latency::Fixed(Duration::from_secs(5)),
+    );
+    let client = ccai_lro::Client::builder()
+        .retry(ccai_lro::RetryPolicy::default().with_budget(Duration::from_secs(3)))
+        .build_with_channel(server.channel())
+        .unwrap();
+    let started = Instant::now();
+    let err = client.get_operation(NAME).await.unwrap_err();
+    // The attempt's deadline was shortened to the budget: no 10 s attempt, no retry after it.
+    assert_eq!(started.elapsed(), Duration::from_secs(3));
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_wait_operation_is_not_cut_by_the_call_budget() {
+    let server = MockServer::builder().delete_and_wait(true).start().await;
+    server.insert(
+        NAME,
+        Script::new()
+            .metadata(&CreateIssueModelMetadata::default())
+            .never_done(),
+    );
+    let started = Instant::now();
+    // The server holds the call for 60 s, past the default 30 s budget of one-shot calls.
+    let op = server
+        .client()
+        .wait_operation(NAME, Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(!op.done);
+    assert_eq!(started.elapsed(), Duration::from_secs(60));
 }
