@@ -10,6 +10,8 @@
 //! - [`Operation<R, M>`] ([`operation`]): a typed handle on an operation of any API (any
 //!   [`Payload`]: generated messages, [`Empty`], [`Untyped`]) — poll, wait with a [`PollPolicy`]
 //!   ([`poll`]), watch a [`Progress`] stream that ends with the result, cancel, resume by name.
+//! - [`watch`]: thousands of operations on one poll budget, by ListOperations sweeps where they
+//!   cost fewer calls than polling each.
 //! - [`insights`]: typed starters for the 17 Insights RPCs that return operations.
 //! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on,
 //!   [`Violation`] for a server that breaks the protocol.
@@ -54,6 +56,7 @@ pub mod retry;
 mod rpcs;
 pub mod status;
 mod sync;
+pub mod watch;
 
 #[cfg(feature = "mock")]
 pub mod mock;

@@ -27,6 +27,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     poll: Option<PollPolicy>,
     max_concurrent_polls: Option<usize>,
+    max_polls_per_second: Option<f64>,
 }
 
 impl ClientBuilder {
@@ -75,6 +76,15 @@ impl ClientBuilder {
     /// of operations are awaited together. Explicit calls (get, list, cancel) are not limited.
     pub fn max_concurrent_polls(mut self, n: usize) -> Self {
         self.max_concurrent_polls = Some(n);
+        self
+    }
+
+    /// The poll budget: at most `n` polling RPCs a second on this client (GetOperation polls of
+    /// every wait and progress stream, and a [`Watcher`](crate::watch::Watcher)'s GetOperation
+    /// and ListOperations calls together; one-shot calls are not counted). RESOURCE_EXHAUSTED
+    /// slows the whole budget and it recovers afterwards. Default: no limit.
+    pub fn max_polls_per_second(mut self, n: f64) -> Self {
+        self.max_polls_per_second = Some(n);
         self
     }
 
@@ -203,6 +213,10 @@ impl ClientBuilder {
                 start_timeout: grpc_timeout(self.timeout.unwrap_or(START_DEADLINE)),
                 user_project,
                 polls: Arc::new(Semaphore::new(polls)),
+                budget: self
+                    .max_polls_per_second
+                    .filter(|n| *n > 0.0)
+                    .map(super::budget::Budget::new),
                 timeout: self.timeout,
                 retry: self.retry.unwrap_or_default(),
                 poll: self.poll.unwrap_or_default(),

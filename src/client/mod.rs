@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod budget;
 mod builder;
 pub(crate) mod call;
 pub(crate) mod headers;
@@ -80,6 +81,7 @@ struct Settings {
     /// `grpc-timeout` of starters.
     start_timeout: HeaderValue,
     polls: Arc<Semaphore>,
+    budget: Option<budget::Budget>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
     poll: PollPolicy,
@@ -171,9 +173,9 @@ impl Client {
         Ok(op)
     }
 
-    /// [`Client::get_target`] once a slot among the client's concurrent polls is free. The
-    /// call's (large) future is boxed and made only after the slot is won, so thousands of
-    /// waiters queued for a slot each hold a few bytes.
+    /// [`Client::get_target`] once a slot among the client's concurrent polls is free and the
+    /// poll budget allows. The call's (large) future is boxed and made only after the slot is
+    /// won, so thousands of waiters queued for a slot each hold a few bytes.
     pub(crate) async fn poll_target(
         &self,
         target: &Target<'_>,
@@ -181,7 +183,23 @@ impl Client {
     ) -> Result<RawOperation, Error> {
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.settings.polls.acquire().await.ok();
-        Box::pin(self.get_target(target, kind)).await
+        self.budgeted(Box::pin(self.get_target(target, kind))).await
+    }
+
+    /// Runs a polling RPC within the client's poll budget (if one is set), and tells the budget
+    /// how it went. The budget's slot is taken after any concurrency permit, so calls held
+    /// back by the permit cannot bunch up past the rate.
+    pub(crate) async fn budgeted<T>(
+        &self,
+        call: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let Some(budget) = &self.settings.budget else {
+            return call.await;
+        };
+        budget.acquire().await;
+        let result = call.await;
+        budget.observe(&result);
+        result
     }
 
     /// GetOperation: the operation's current state.

@@ -66,6 +66,7 @@
 mod clock;
 mod defaults;
 mod faults;
+mod history;
 mod insights;
 pub mod method;
 mod names;

@@ -21,7 +21,7 @@ use crate::proto::google::longrunning::{
 };
 
 const DEFAULT_PAGE_SIZE: usize = 100;
-const MAX_PAGE_SIZE: usize = 1000;
+pub(crate) const MAX_PAGE_SIZE: usize = 1000;
 /// How long WaitOperation waits when the request sets no timeout.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -76,8 +76,12 @@ impl Operations for OperationsService {
         let r = request.get_ref();
         self.0.admit(LIST_OPERATIONS, &r.name, &request).await?;
         let parent = names::parent(&r.name)?;
-        let done = parse_filter(&r.filter)?;
-        let size = page_size(r.page_size)?;
+        let done = if self.0.ignore_filters {
+            None
+        } else {
+            parse_filter(&r.filter)?
+        };
+        let size = page_size(r.page_size)?.min(self.0.max_page_size);
         let position = if r.page_token.is_empty() {
             0
         } else {

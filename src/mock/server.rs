@@ -59,6 +59,8 @@ pub struct MockServerBuilder {
     seed: u64,
     bearer: Option<String>,
     delete_and_wait: bool,
+    ignore_filters: bool,
+    max_page_size: usize,
     epoch: Option<SystemTime>,
     record_limit: usize,
     scripts: HashMap<String, ScriptFn>,
@@ -71,6 +73,8 @@ impl Default for MockServerBuilder {
             seed: DEFAULT_SEED,
             bearer: None,
             delete_and_wait: false,
+            ignore_filters: false,
+            max_page_size: super::operations::MAX_PAGE_SIZE,
             epoch: None,
             record_limit: DEFAULT_RECORD_LIMIT,
             scripts: HashMap::new(),
@@ -85,6 +89,8 @@ impl std::fmt::Debug for MockServerBuilder {
             .field("seed", &self.seed)
             .field("require_bearer", &self.bearer.is_some())
             .field("delete_and_wait", &self.delete_and_wait)
+            .field("ignore_filters", &self.ignore_filters)
+            .field("max_page_size", &self.max_page_size)
             .field("scripts", &self.scripts.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -109,6 +115,20 @@ impl MockServerBuilder {
     /// answering `UNIMPLEMENTED` as Insights does.
     pub fn delete_and_wait(mut self, enabled: bool) -> Self {
         self.delete_and_wait = enabled;
+        self
+    }
+
+    /// Makes ListOperations ignore its `filter` (every operation is listed), as some servers
+    /// do; clients must match results by name rather than trust the filter.
+    pub fn ignore_filters(mut self, ignore: bool) -> Self {
+        self.ignore_filters = ignore;
+        self
+    }
+
+    /// Caps ListOperations pages at `size` operations (default 1,000, as Insights), so pages
+    /// end before the client's `page_size`.
+    pub fn max_page_size(mut self, size: usize) -> Self {
+        self.max_page_size = size.max(1);
         self
     }
 
@@ -168,6 +188,7 @@ impl MockServerBuilder {
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
             self.bearer,
             self.delete_and_wait,
+            (self.ignore_filters, self.max_page_size),
             self.faults,
             Recorder::new(self.record_limit),
             self.scripts,

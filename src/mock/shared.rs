@@ -31,6 +31,10 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) bearer: Option<String>,
     pub(crate) delete_and_wait: bool,
+    /// ListOperations answers as if no filter had been sent, as some servers do.
+    pub(crate) ignore_filters: bool,
+    /// The largest ListOperations page, whatever the client asks for.
+    pub(crate) max_page_size: usize,
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) recorder: Mutex<Recorder>,
@@ -45,6 +49,7 @@ impl Shared {
         clock: Clock,
         bearer: Option<String>,
         delete_and_wait: bool,
+        (ignore_filters, max_page_size): (bool, usize),
         faults: Faults,
         recorder: Recorder,
         scripts: HashMap<String, ScriptFn>,
@@ -53,6 +58,8 @@ impl Shared {
             clock,
             bearer,
             delete_and_wait,
+            ignore_filters,
+            max_page_size,
             store: Mutex::new(Store::default()),
             faults: Mutex::new(faults),
             recorder: Mutex::new(recorder),

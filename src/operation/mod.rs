@@ -169,7 +169,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     }
 
     /// The outcome of a finished operation.
-    fn outcome(&self) -> Result<R, Error> {
+    pub(crate) fn outcome(&self) -> Result<R, Error> {
         let name = || self.raw.name.clone();
         match &self.raw.result {
             Some(OpResult::Response(any)) => self.unpack(any, "response"),
