@@ -12,6 +12,14 @@
 //! small grid of candidates, and the pick for `PollPolicy::default()`: a candidate that no
 //! anchor beats on all of calls, p50 lag and p95 lag; that beats as many anchors as any
 //! candidate does on all three; and, among those, makes the fewest calls.
+//!
+//! Then the [`Watcher`](ccai_lro::watch::Watcher) on the same 1,000 operations, in two
+//! scenarios: (a) the location holds only them; (b) it also holds 2,000 finished operations
+//! from earlier days and the server ignores filters. For each: calls (GetOperation and
+//! ListOperations pages), bytes received, lag, and the floor: the calls needed to look at the
+//! location often enough for the best anchor's p95 lag (one look per `p95 / 0.95` until the
+//! last operation finishes, each look one sweep of the location's pages).
+//! `cargo run --release --example poll_study -- --watch` runs the anchors and the watcher only.
 
 use std::time::Duration;
 
@@ -22,6 +30,7 @@ use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
 };
 use ccai_lro::proto::google::longrunning::Operation as RawOperation;
+use ccai_lro::watch::Watcher;
 use ccai_lro::{Client, PollPolicy};
 use tokio::time::Instant;
 
@@ -161,6 +170,110 @@ fn row(label: &str, b: &Backoff, o: &Outcome, note: &str) {
     );
 }
 
+/// The watcher on the same operations, with `history` finished operations listed before them.
+/// Returns the outcome and the bytes the watcher received.
+fn watch_study(finish: &[Duration], history: usize, ignore_filters: bool) -> (Outcome, u64) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        fastrand::seed(SEED);
+        let server = MockServer::builder()
+            .ignore_filters(ignore_filters)
+            .record_limit(usize::MAX)
+            .start()
+            .await;
+        let location = "projects/study/locations/us-central1";
+        server.add_history(location, history);
+        server.clear_requests();
+        let mut watcher: Watcher<IssueModel, CreateIssueModelMetadata> =
+            Watcher::new(Client::from_channel(server.channel()));
+        let created = Instant::now();
+        for (i, &at) in finish.iter().enumerate() {
+            let name = format!("{location}/operations/{i}");
+            let model = IssueModel {
+                display_name: format!("model {i}"),
+                ..Default::default()
+            };
+            let script = Script::new()
+                .metadata(&CreateIssueModelMetadata::default())
+                .respond(&model)
+                .every(at);
+            server.insert(&name, script);
+            watcher.add(&name).expect("a valid name");
+        }
+        let mut lags = Vec::with_capacity(OPERATIONS);
+        while let Some(done) = watcher.next().await {
+            let i: usize = done
+                .name
+                .rsplit('/')
+                .next()
+                .and_then(|id| id.parse().ok())
+                .expect("our id");
+            let model = done.outcome.expect("a model");
+            assert_eq!(model.display_name, format!("model {i}"));
+            lags.push(
+                Instant::now()
+                    .duration_since(created + finish[i])
+                    .as_secs_f64(),
+            );
+        }
+        lags.sort_by(f64::total_cmp);
+        let calls = server.requests().len();
+        let outcome = Outcome {
+            calls,
+            p50: percentile(&lags, 0.50),
+            p95: percentile(&lags, 0.95),
+            max: percentile(&lags, 1.0),
+        };
+        (outcome, watcher.stats().bytes)
+    })
+}
+
+/// The watcher's two scenarios against the anchor with the lowest p95 lag.
+fn watcher_rows(finish: &[Duration], anchors: &[(&str, Backoff, Outcome)]) {
+    let Some((best_name, _, best)) = anchors.iter().min_by(|a, b| a.2.p95.total_cmp(&b.2.p95))
+    else {
+        return;
+    };
+    let last = finish
+        .iter()
+        .max()
+        .copied()
+        .unwrap_or(LONGEST)
+        .as_secs_f64();
+    for (scenario, history, ignore) in [
+        ("a: only them", 0, false),
+        ("b: 2,000 earlier, filters ignored", 2_000, true),
+    ] {
+        let (o, bytes) = watch_study(finish, history, ignore);
+        let pages = (OPERATIONS + history).div_ceil(1_000);
+        let floor = (last / (best.p95 / 0.95)).ceil() as usize * pages;
+        println!(
+            "| watcher ({scenario}) | lag 15 s, pages of 1,000 | {:>6} | {:>5.1} | {:>5.1} | {:>5.1} | {} bytes |",
+            o.calls, o.p50, o.p95, o.max, bytes
+        );
+        println!(
+            "watcher ({scenario}): calls {}, p50 {:.1} s, p95 {:.1} s",
+            o.calls, o.p50, o.p95
+        );
+        println!(
+            "best anchor: {best_name} calls {}, p50 {:.1} s, p95 {:.1} s",
+            best.calls, best.p50, best.p95
+        );
+        let met = o.p95 <= best.p95 && (o.calls as f64) <= 1.5 * floor as f64;
+        println!(
+            "floor ({scenario}): calls {floor}; watcher/floor {:.2}, anchor/watcher {:.0}x; goal (p95 <= {:.1} s, calls <= 1.5 x floor) {}",
+            o.calls as f64 / floor as f64,
+            best.calls as f64 / o.calls as f64,
+            best.p95,
+            if met { "met" } else { "NOT met" }
+        );
+    }
+}
+
 fn main() {
     let finish = finish_times();
     println!(
@@ -174,6 +287,10 @@ fn main() {
         .collect();
     for (name, b, o) in &anchors {
         row(name, b, o, "anchor");
+    }
+    watcher_rows(&finish, &anchors);
+    if std::env::args().any(|a| a == "--watch") {
+        return;
     }
     let current = PollPolicy::default().backoff;
     let ours = study(current, &finish);
