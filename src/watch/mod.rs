@@ -72,7 +72,8 @@ pub struct WatchOptions {
     /// The longest time between two looks at an operation: a finished operation is reported at
     /// most this long after it finished (a little more when the poll budget is tight).
     pub lag: Duration,
-    /// Delays between GetOperation polls of one operation, capped at `lag`.
+    /// Delays between two GetOperation polls of one operation, and between two sweeps of one
+    /// location, capped at `lag`.
     pub backoff: Backoff,
     /// Operations per ListOperations page asked for (the server may send fewer).
     pub page_size: u32,
@@ -301,7 +302,9 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
         let Some(location) = registry.locations.get_mut(parent) else {
             return;
         };
-        location.next_sweep = now + self.options.lag;
+        location.next_sweep =
+            now + next_get_delay(&self.options.backoff, location.step, self.options.lag);
+        location.step += 1;
         match outcome {
             Ok(()) => {
                 location.pages = Some(count);

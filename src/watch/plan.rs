@@ -34,6 +34,9 @@ pub(super) struct Location {
     /// Pages the last complete sweep took.
     pub(super) pages: Option<u32>,
     pub(super) next_sweep: Instant,
+    /// Sweeps so far: like polls, sweeps start quick and back off to the lag target, so short
+    /// operations are seen soon and long ones cost one sweep per lag.
+    pub(super) step: u32,
     /// A sweep failed for good (the server refuses to list it): get mode from now on.
     pub(super) unlistable: bool,
 }
@@ -83,6 +86,7 @@ impl Registry {
                 watched: 0,
                 pages: None,
                 next_sweep: now,
+                step: 0,
                 unlistable: false,
             });
             location.watched += 1;
