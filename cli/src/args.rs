@@ -80,9 +80,13 @@ pub enum Command {
         /// projects/{project}/locations/{location}/operations/{operation}
         name: String,
     },
-    /// Wait for an operation and print it; the exit code follows its outcome.
+    /// Wait for operations and print each as it finishes; the exit code follows the outcomes.
     #[command(
-        after_help = "Example:\n  ccai-lro wait projects/p/locations/us-central1/operations/123 --timeout 30m"
+        after_help = "One name: progress on stderr, the operation as JSON at the end. Several (or --names-from): \
+one compact JSON line per operation as each finishes, a done/total bar on a terminal; exit 0 if \
+all succeeded, 4 if any failed, 5 if --timeout came first (the names still running go to stderr).\n\n\
+Examples:\n  ccai-lro wait projects/p/locations/us-central1/operations/123 --timeout 30m\n  \
+ccai-lro wait --names-from started.txt --max-rps 5"
     )]
     Wait(Wait),
     /// Serve the mock service on a TCP address (first stdout line: the bound host:port).
@@ -102,8 +106,16 @@ pub enum Command {
 /// `wait` options.
 #[derive(Debug, Args)]
 pub struct Wait {
-    /// projects/{project}/locations/{location}/operations/{operation}
-    pub name: String,
+    /// projects/{project}/locations/{location}/operations/{operation}, one or more.
+    #[arg(required_unless_present = "names_from")]
+    pub names: Vec<String>,
+    /// Also wait on the names in FILE, one a line (`-`: standard input; blank lines and lines
+    /// starting with `#` are skipped).
+    #[arg(long, value_name = "FILE")]
+    pub names_from: Option<String>,
+    /// The poll budget: at most N polling RPCs a second, all operations together.
+    #[arg(long, value_name = "N", value_parser = max_rps)]
+    pub max_rps: Option<f64>,
     /// Stop waiting after this long, e.g. 90s, 10m, 2h (the operation goes on).
     #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     pub timeout: Option<Duration>,
@@ -174,6 +186,16 @@ fn page_size(text: &str) -> Result<i32, String> {
     }
 }
 
+/// `--max-rps`: a positive number of calls a second.
+fn max_rps(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a positive number of calls a second, like 5 or 0.5"
+        )),
+    }
+}
+
 /// `--timeout`: a positive duration like 90s, 10m or 2h.
 fn duration(text: &str) -> Result<Duration, String> {
     if text.starts_with('-') {
@@ -196,5 +218,9 @@ mod tests {
         assert!(duration("-1s").unwrap_err().contains("negative"));
         assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
         assert!(duration("soon").unwrap_err().contains("90s"));
+        assert_eq!(max_rps("2.5"), Ok(2.5));
+        for bad in ["0", "-1", "NaN", "inf", "x"] {
+            assert!(max_rps(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -25,6 +25,8 @@ pub enum Failure {
     Error(Error),
     /// Ctrl-C during a wait; the name to resume with.
     Interrupted { name: String, cancelled: bool },
+    /// The command has reported on stderr already; only the exit code is left.
+    Reported(u8),
     /// A local I/O failure: what was being done, and the cause.
     Io {
         doing: String,
@@ -56,6 +58,7 @@ impl Failure {
                 eprintln!("error: {line}");
                 ExitCode::from(code_of(e))
             }
+            Failure::Reported(code) => ExitCode::from(*code),
             Failure::Io { doing, cause } => {
                 eprintln!("error: {doing}: {cause}");
                 ExitCode::from(IO)

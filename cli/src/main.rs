@@ -5,6 +5,7 @@ mod args;
 mod demo;
 mod exit;
 mod output;
+mod wait_many;
 mod watch;
 
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use ccai_lro::{
     json,
     name::{check, ISSUE_MODEL_PATTERN, LOCATION_PATTERN, OPERATION_PATTERN},
     proto::google::cloud::contactcenterinsights::v1,
-    Client, Error, ListOptions, UntypedOperation,
+    Client, ClientBuilder, Error, ListOptions, UntypedOperation,
 };
 use clap::Parser;
 use futures_util::TryStreamExt;
@@ -75,16 +76,29 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Wait(w) => {
-            // This is the Insights CLI: its names have Insights' shape, checked before any RPC.
-            check(&w.name, OPERATION_PATTERN)?;
-            let client = connect(&cli)?;
+            let names = wait_many::names(w)?;
+            let mut builder = builder(&cli)?;
+            if let Some(rps) = w.max_rps {
+                builder = builder.max_polls_per_second(rps);
+            }
+            let client = builder.build()?;
+            let [name] = names.as_slice() else {
+                if w.cancel_on_interrupt {
+                    return Err(Error::InvalidArgument(
+                        "--cancel-on-interrupt takes one operation; cancel many with `cancel`"
+                            .into(),
+                    )
+                    .into());
+                }
+                return wait_many::wait(&cli, client, names, w.timeout).await;
+            };
             let policy = match w.timeout {
                 Some(t) => client.poll_policy().with_deadline(t),
                 None => client.poll_policy(),
             };
             // Not fetched here: the first GetOperation is the wait's first poll, within its
             // deadline and under its Ctrl-C handling.
-            let op = UntypedOperation::from_name(client, &w.name)?;
+            let op = UntypedOperation::from_name(client, name)?;
             let how = watch::Watch {
                 policy,
                 cancel_on_interrupt: w.cancel_on_interrupt,
@@ -105,6 +119,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// Builds the client from the global options.
 fn connect(cli: &Cli) -> Result<Client, Failure> {
+    Ok(builder(cli)?.build()?)
+}
+
+/// A client builder from the global options.
+fn builder(cli: &Cli) -> Result<ClientBuilder, Failure> {
     let mut builder = Client::builder();
     if let Some(endpoint) = &cli.endpoint {
         builder = builder.endpoint(endpoint);
@@ -119,7 +138,7 @@ fn connect(cli: &Cli) -> Result<Client, Failure> {
     } else if let Some(key) = &cli.api_key {
         builder = builder.credentials(Credentials::api_key(key).map_err(bad)?);
     }
-    Ok(builder.build()?)
+    Ok(builder)
 }
 
 async fn emulator(listen: &str) -> Result<(), Failure> {

@@ -32,6 +32,17 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// Prints one operation on one stdout line: compact JSON, or the `--text` line.
+    pub fn print_line(&self, op: &Value) {
+        if self.text {
+            println!("{}", text_line(op));
+        } else {
+            println!("{op}");
+        }
+    }
+}
+
 /// `NAME<TAB>STATE<TAB>DETAIL` for one operation's JSON.
 fn text_line(op: &Value) -> String {
     let name = op["name"].as_str().unwrap_or("?");

@@ -3,6 +3,7 @@
 
 mod commands;
 mod errors;
+mod many;
 mod signals;
 
 use std::{
