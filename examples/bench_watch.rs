@@ -29,7 +29,10 @@ fn name(i: usize) -> String {
 
 fn model(i: usize) -> IssueModel {
     IssueModel {
-        name: format!("projects/bench/locations/l{}/issueModels/{i}", i % LOCATIONS),
+        name: format!(
+            "projects/bench/locations/l{}/issueModels/{i}",
+            i % LOCATIONS
+        ),
         display_name: format!("model {i}"),
         issue_count: i as i64,
         ..Default::default()
