@@ -11,6 +11,10 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "support/rss.rs"]
+mod rss;
+use rss::peak_rss_mib;
+
 use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
@@ -37,17 +41,6 @@ fn model(i: usize) -> IssueModel {
         issue_count: i as i64,
         ..Default::default()
     }
-}
-
-/// The process's peak resident set (`VmHWM`), in MiB.
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(f64::NAN);
-    kib / 1024.0
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

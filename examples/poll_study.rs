@@ -91,6 +91,19 @@ fn finish_times() -> Vec<Duration> {
         .collect()
 }
 
+/// Operation `i`: one metadata step lasting `at`, so done exactly `at` after creation, with
+/// model `i`.
+fn finishing(i: usize, at: Duration) -> Script {
+    let model = IssueModel {
+        display_name: format!("model {i}"),
+        ..Default::default()
+    };
+    Script::new()
+        .metadata(&CreateIssueModelMetadata::default())
+        .respond(&model)
+        .every(at)
+}
+
 /// Waits on every operation with `backoff` (no deadline) in paused time.
 fn study(backoff: Backoff, finish: &[Duration]) -> Outcome {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -107,16 +120,7 @@ fn study(backoff: Backoff, finish: &[Duration]) -> Outcome {
         let mut waits = tokio::task::JoinSet::new();
         for (i, &at) in finish.iter().enumerate() {
             let name = format!("projects/study/locations/us-central1/operations/{i}");
-            let model = IssueModel {
-                display_name: format!("model {i}"),
-                ..Default::default()
-            };
-            // One metadata step lasting `at`: done exactly `at` after creation.
-            let script = Script::new()
-                .metadata(&CreateIssueModelMetadata::default())
-                .respond(&model)
-                .every(at);
-            server.insert(&name, script);
+            server.insert(&name, finishing(i, at));
             let raw = RawOperation {
                 name,
                 ..Default::default()
@@ -193,15 +197,7 @@ fn watch_study(finish: &[Duration], history: usize, ignore_filters: bool) -> (Ou
         let created = Instant::now();
         for (i, &at) in finish.iter().enumerate() {
             let name = format!("{location}/operations/{i}");
-            let model = IssueModel {
-                display_name: format!("model {i}"),
-                ..Default::default()
-            };
-            let script = Script::new()
-                .metadata(&CreateIssueModelMetadata::default())
-                .respond(&model)
-                .every(at);
-            server.insert(&name, script);
+            server.insert(&name, finishing(i, at));
             watcher.add(&name).expect("a valid name");
         }
         let mut lags = Vec::with_capacity(OPERATIONS);

@@ -37,6 +37,16 @@ async fn times_out_at(server: &MockServer, policy: PollPolicy, deadline: Duratio
     assert_eq!(started.elapsed(), deadline);
 }
 
+/// The next GetOperation answers RESOURCE_EXHAUSTED, asking for `secs` seconds.
+fn quota_once(server: &MockServer, secs: u64) {
+    server.fail_sequence(
+        method::GET_OPERATION,
+        [Fault::ResourceExhausted {
+            retry_delay: Duration::from_secs(secs),
+        }],
+    );
+}
+
 fn two_steps() -> Script {
     let m = CreateIssueModelMetadata::default();
     Script::new()
@@ -83,12 +93,7 @@ async fn failed_polls_are_items_and_polling_goes_on() {
 async fn a_strict_policy_ends_on_quota_errors() {
     let server = MockServer::start().await;
     server.insert(NAME, two_steps());
-    server.fail_sequence(
-        method::GET_OPERATION,
-        [Fault::ResourceExhausted {
-            retry_delay: Duration::from_secs(1),
-        }],
-    );
+    quota_once(&server, 1);
     let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
     let err = op
         .wait_with(steady().with_errors(Aip194Strict))
@@ -147,12 +152,7 @@ async fn a_first_poll_that_fails_is_retried_within_the_deadline() {
 async fn a_retry_info_past_the_deadline_does_not_outlast_it() {
     let server = MockServer::start().await;
     server.insert(NAME, two_steps());
-    server.fail_sequence(
-        method::GET_OPERATION,
-        [Fault::ResourceExhausted {
-            retry_delay: Duration::from_secs(36_000),
-        }],
-    );
+    quota_once(&server, 36_000);
     // Delays of 1 s that may grow to an hour: the server's ten hours are capped at one, and the
     // deadline cuts that.
     let patient = PollPolicy::new(Backoff::new(
@@ -230,12 +230,7 @@ async fn a_handle_from_a_name_polls_at_once_then_backs_off_from_the_first_step()
 async fn a_server_asked_delay_is_capped_by_the_policys_longest() {
     let server = MockServer::start().await;
     server.insert(NAME, two_steps());
-    server.fail_sequence(
-        method::GET_OPERATION,
-        [Fault::ResourceExhausted {
-            retry_delay: Duration::from_secs(36_000),
-        }],
-    );
+    quota_once(&server, 36_000);
     let op = CreateIssueModelOperation::from_name(server.client(), NAME).unwrap();
     let capped = PollPolicy::new(Backoff::new(
         Duration::from_secs(1),
