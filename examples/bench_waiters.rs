@@ -18,11 +18,11 @@ use rss::peak_rss_mib;
 
 use ccai_lro::backoff::Backoff;
 use ccai_lro::insights::CreateIssueModelOperation;
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
 };
 use ccai_lro::{Client, PollPolicy};
+use ccai_lro_mock::{MockServer, Script};
 use tokio::task::JoinSet;
 
 const WAITERS: usize = 10_000;

@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 mod rss;
 use rss::peak_rss_mib;
 
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
 };
 use ccai_lro::watch::Watcher;
 use ccai_lro::Client;
+use ccai_lro_mock::{MockServer, Script};
 
 const OPERATIONS: usize = 10_000;
 const LOCATIONS: usize = 10;

@@ -8,8 +8,8 @@
 //! here two messages written by hand in the shape of a Dialogflow export, as your own generated
 //! code would define them. The mock plays the other API's server.
 
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::{Error, Operation};
+use ccai_lro_mock::{MockServer, Script};
 
 /// The response, as another API's generated code would define it.
 #[derive(Clone, PartialEq, prost::Message)]

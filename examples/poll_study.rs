@@ -25,13 +25,13 @@ use std::time::Duration;
 
 use ccai_lro::backoff::Backoff;
 use ccai_lro::insights::CreateIssueModelOperation;
-use ccai_lro::mock::{method, MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
 };
 use ccai_lro::proto::google::longrunning::Operation as RawOperation;
 use ccai_lro::watch::Watcher;
 use ccai_lro::{Client, PollPolicy};
+use ccai_lro_mock::{method, MockServer, Script};
 use tokio::time::Instant;
 
 const OPERATIONS: usize = 1_000;

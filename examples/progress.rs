@@ -8,11 +8,11 @@
 //! point the same code at a real endpoint with `Client::builder()`.
 
 use ccai_lro::insights::InsightsClient;
-use ccai_lro::mock::MockServer;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelRequest, IssueModel,
 };
 use ccai_lro::{Error, Progress};
+use ccai_lro_mock::MockServer;
 use futures_util::StreamExt;
 
 #[tokio::main(flavor = "current_thread")]

@@ -11,9 +11,9 @@
 use std::time::Duration;
 
 use ccai_lro::insights::{CreateIssueModelOperation, InsightsClient};
-use ccai_lro::mock::MockServer;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::CreateIssueModelRequest;
 use ccai_lro::{Error, PollPolicy};
+use ccai_lro_mock::MockServer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

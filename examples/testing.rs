@@ -10,11 +10,11 @@
 //! makes the polling instant and deterministic.
 
 use ccai_lro::insights::DeployIssueModelOperation;
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     DeployIssueModelMetadata, DeployIssueModelResponse,
 };
 use ccai_lro::{Client, Code, Error};
+use ccai_lro_mock::{MockServer, Script};
 
 /// The code under test: waits for a deployment, and says what happened in a word.
 async fn deployment_outcome(client: Client, name: &str) -> Result<&'static str, Error> {

@@ -29,7 +29,6 @@ use crate::{
         contact_center_insights_client::ContactCenterInsightsClient as Generated, *,
     },
     proto::google::longrunning::Operation as RawOperation,
-    rpcs::insights_lro_rpcs,
     Client, Error, Transport,
 };
 
@@ -115,4 +114,4 @@ impl InsightsClient {
     }
 }
 
-insights_lro_rpcs!(starters);
+crate::insights_lro_rpcs!(starters);

@@ -18,7 +18,9 @@
 //! - [`registry`]: type URL → message; `json` (feature `json`): the REST JSON of operations.
 //! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema, encoded
 //!   with the [`codec`] (tonic-prost with smaller buffers).
-//! - `mock` (feature `mock`): the in-process server and the emulator.
+//! - The in-process mock server and the emulator are a crate of their own, `ccai-lro-mock`
+//!   (add it as a dev-dependency); this one carries no server code unless its `server` feature
+//!   asks for the generated server traits.
 //!
 //! ```no_run
 //! use ccai_lro::{insights::InsightsClient, Client};
@@ -57,9 +59,6 @@ mod rpcs;
 pub mod status;
 mod sync;
 pub mod watch;
-
-#[cfg(feature = "mock")]
-pub mod mock;
 
 pub use client::{Client, ClientBuilder, ListOptions, Transport};
 pub use error::{Error, Violation};

@@ -41,7 +41,7 @@ pub const INSIGHTS_PACKAGE: &str = "google.cloud.contactcenterinsights.v1";
 /// assert!(check_any("projects/p/operations/o o").is_err());
 /// ```
 pub fn check_any(name: &str) -> Result<(), Error> {
-    let ok = !name.is_empty() && name.split('/').all(segment_ok);
+    let ok = !name.is_empty() && name.split('/').all(is_valid_segment);
     if ok {
         Ok(())
     } else {
@@ -52,8 +52,9 @@ pub fn check_any(name: &str) -> Result<(), Error> {
     }
 }
 
-/// A segment the service accepts: non-empty, no whitespace or control characters.
-pub(crate) fn segment_ok(seg: &str) -> bool {
+/// Whether the service accepts `seg` as one segment of a name: non-empty, no whitespace or
+/// control characters (`/` is the caller's to split on).
+pub fn is_valid_segment(seg: &str) -> bool {
     !seg.is_empty() && !seg.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 /// The pattern of a conversation, the parent of CreateAnalysis.
@@ -78,9 +79,17 @@ pub fn check<'a>(name: &'a str, pattern: &'static str) -> Result<Vec<&'a str>, E
     Ok(vars)
 }
 
-/// Matches `name` against `pattern` in one pass, handing each variable's segment to `var`.
-/// Every RPC by name runs this, so it walks both strings once, in step, and allocates nothing.
-pub(crate) fn walk<'a>(
+/// Matches `name` against `pattern` in one pass, handing each variable's segment to `var`:
+/// [`check`] without allocating. Every RPC by name runs this (the client's and the mock's
+/// checks are this one function), so it walks both strings once, in step.
+///
+/// ```
+/// use ccai_lro::name::{walk, LOCATION_PATTERN};
+/// let mut location = "";
+/// walk("projects/p/locations/eu", LOCATION_PATTERN, |v| location = v).unwrap();
+/// assert_eq!(location, "eu");
+/// ```
+pub fn walk<'a>(
     name: &'a str,
     pattern: &'static str,
     mut var: impl FnMut(&'a str),
@@ -117,7 +126,7 @@ pub(crate) fn walk<'a>(
             i += 1;
         }
         match name.get(start..i) {
-            Some(seg) if !seg.is_empty() && (!suspect || segment_ok(seg)) => var(seg),
+            Some(seg) if !seg.is_empty() && (!suspect || is_valid_segment(seg)) => var(seg),
             _ => return Err(invalid()),
         }
     }

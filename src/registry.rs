@@ -20,7 +20,7 @@ use prost_types::Any;
 pub(crate) const INSIGHTS_SERVICE: &str =
     "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 /// The domain part of every type URL this crate writes.
-pub(crate) const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
+pub const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
 /// The type URL of `google.protobuf.Empty`, the response of operations that return nothing
 /// (DeleteIssueModel) and of a mock `Script` given no outcome.
 pub const EMPTY_TYPE_URL: &str = "type.googleapis.com/google.protobuf.Empty";

@@ -18,7 +18,9 @@
 ///
 /// Type names are bare: the expansion site glob-imports
 /// `proto::google::cloud::contactcenterinsights::v1`.
-// When the mock moves to its own crate this becomes `#[macro_export] #[doc(hidden)]`.
+// Exported (hidden) for `ccai-lro-mock`, whose service expands from the same table.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! insights_lro_rpcs {
     ($callback:ident) => {
         $callback! {
@@ -93,7 +95,6 @@ macro_rules! insights_lro_rpcs {
         }
     };
 }
-pub(crate) use insights_lro_rpcs;
 
 #[cfg(test)]
 mod tests {
@@ -128,7 +129,7 @@ mod tests {
     }
 
     fn table() -> Vec<Row> {
-        insights_lro_rpcs!(rows)
+        crate::insights_lro_rpcs!(rows)
     }
 
     #[test]

@@ -17,13 +17,13 @@ use std::time::Duration;
 use ccai_lro::{
     backoff::Backoff,
     insights::CreateIssueModelOperation,
-    mock::{method, Fault, Latency, MockServer, Script},
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
     },
     proto::google::rpc::{self as pb, bad_request::FieldViolation, BadRequest, ErrorInfo},
     Client, Code, Error, PollPolicy, RetryPolicy, Status,
 };
+use ccai_lro_mock::{method, Fault, Latency, MockServer, Script};
 use prost::{Message, Name};
 use prost_types::Any;
 use tokio::time::Instant;

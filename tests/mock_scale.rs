@@ -10,7 +10,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ccai_lro::mock::{default_script, MockServer, Script, Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     issue_model, CreateIssueModelRequest, DeployIssueModelMetadata, DeployIssueModelResponse,
     IssueModel,
@@ -18,6 +17,7 @@ use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
 use ccai_lro::proto::google::longrunning::{
     operations_client::OperationsClient, GetOperationRequest, ListOperationsRequest,
 };
+use ccai_lro_mock::{default_script, MockServer, Script, Start};
 
 struct Counting;
 

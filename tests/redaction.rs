@@ -9,12 +9,10 @@ use std::{
 };
 
 use ccai_lro::{
-    auth::Credentials,
-    backoff::Backoff,
-    mock::{MockServer, Script},
-    proto::google::cloud::contactcenterinsights::v1::IssueModel,
-    Client, PollPolicy,
+    auth::Credentials, backoff::Backoff,
+    proto::google::cloud::contactcenterinsights::v1::IssueModel, Client, PollPolicy,
 };
+use ccai_lro_mock::{MockServer, Script};
 
 const TOKEN: &str = "ya29.SECRET-TOKEN-do-not-log";
 const KEY: &str = "AIzaSECRET-API-KEY";

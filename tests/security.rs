@@ -2,12 +2,10 @@
 //! to remote hosts. (Tracing output: tests/redaction.rs.)
 
 use ccai_lro::{
-    auth::Credentials,
-    insights::CreateIssueModelOperation,
-    mock::{MockServer, Script},
-    proto::google::cloud::contactcenterinsights::v1::IssueModel,
-    Client, Code, Error,
+    auth::Credentials, insights::CreateIssueModelOperation,
+    proto::google::cloud::contactcenterinsights::v1::IssueModel, Client, Code, Error,
 };
+use ccai_lro_mock::{MockServer, Script};
 
 const TOKEN: &str = "ya29.SECRET-TOKEN-do-not-log";
 const KEY: &str = "AIzaSECRET-API-KEY";

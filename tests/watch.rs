@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use ccai_lro::{
-    mock::{method, Fault, MockServer, Script},
     proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelMetadata, IssueModel},
     proto::google::rpc::Code as PbCode,
     watch::{WatchOptions, Watcher},
     Client, Code, Error,
 };
+use ccai_lro_mock::{method, Fault, MockServer, Script};
 use tokio::time::Instant;
 
 fn name(location: usize, i: usize) -> String {

@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime};
 
 use ccai_lro::auth::Credentials;
 use ccai_lro::insights::CreateIssueModelOperation;
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     issue_model, issue_model_label_stats::IssueStats, CreateIssueModelMetadata,
     CreateIssueModelRequest, IssueModel, IssueModelLabelStats,
@@ -15,6 +14,7 @@ use ccai_lro::proto::google::longrunning::{
     operations_client::OperationsClient, GetOperationRequest,
 };
 use ccai_lro::Client;
+use ccai_lro_mock::{MockServer, Script};
 use tonic::metadata::MetadataMap;
 use tonic::transport::Channel;
 

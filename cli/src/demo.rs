@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use ccai_lro::{
-    backoff::Backoff, insights::InsightsClient, mock::MockServer,
-    proto::google::cloud::contactcenterinsights::v1, Client, PollPolicy,
+    backoff::Backoff, insights::InsightsClient, proto::google::cloud::contactcenterinsights::v1,
+    Client, PollPolicy,
 };
+use ccai_lro_mock::MockServer;
 
 use crate::{exit::Failure, watch, Cli};
 

@@ -156,7 +156,7 @@ async fn emulator(listen: &str) -> Result<(), Failure> {
     eprintln!(
         "emulator: serving google.longrunning.Operations and Insights on {addr}; Ctrl-C stops"
     );
-    ccai_lro::mock::serve(listener, shutdown)
+    ccai_lro_mock::serve(listener, shutdown)
         .await
         .map_err(|e| io("emulator".into())(std::io::Error::other(e)))?;
     eprintln!("emulator: stopped");

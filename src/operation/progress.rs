@@ -72,7 +72,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// ([`Operation::raw`]).
     ///
     /// ```
-    /// use ccai_lro::mock::{MockServer, Script};
+    /// use ccai_lro_mock::{MockServer, Script};
     /// use ccai_lro::insights::CreateIssueModelOperation;
     /// use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelMetadata, IssueModel};
     /// use ccai_lro::Progress;

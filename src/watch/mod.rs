@@ -15,7 +15,7 @@
 //! [`Watcher::import`], feature `json`), so a process that restarts resumes where it was.
 //!
 //! ```
-//! use ccai_lro::mock::{MockServer, Script};
+//! use ccai_lro_mock::{MockServer, Script};
 //! use ccai_lro::proto::google::cloud::contactcenterinsights::v1::IssueModel;
 //! use ccai_lro::watch::Watcher;
 //!

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use ccai_lro::{
-    insights::CreateIssueModelOperation,
-    mock::{MockServer, Script},
-    Empty, Error, Operation, PollPolicy, Progress, Untyped, UntypedOperation,
+    insights::CreateIssueModelOperation, Empty, Error, Operation, PollPolicy, Progress, Untyped,
+    UntypedOperation,
 };
+use ccai_lro_mock::{MockServer, Script};
 use futures_util::StreamExt;
 
 /// A message of "another API", known only to this test.

@@ -3,10 +3,10 @@
 
 use ccai_lro::{
     auth::{AuthError, BoxFuture, Credentials, CredentialsProvider},
-    mock::{MockServer, Script},
     proto::google::cloud::contactcenterinsights::v1::IssueModel,
     Client, Code, Error,
 };
+use ccai_lro_mock::{MockServer, Script};
 
 use crate::op_name;
 

@@ -3,13 +3,13 @@
 
 use ccai_lro::{
     insights::{CreateIssueModelOperation, DeployIssueModelOperation, InsightsClient},
-    mock::{Fault, MockServer, Script},
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, DeployIssueModelMetadata, IssueModel,
     },
     proto::google::rpc::{self as pb, BadRequest, ErrorInfo},
     Client, Code, Detail, Error, ListOptions, RetryPolicy, UntypedOperation, Violation,
 };
+use ccai_lro_mock::{Fault, MockServer, Script};
 use futures_util::TryStreamExt;
 use prost::Name;
 use prost_types::Any;

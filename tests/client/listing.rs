@@ -1,8 +1,7 @@
 //! ListOperations through the client: every page followed, routing header included.
 
-use ccai_lro::{
-    mock::Script, proto::google::cloud::contactcenterinsights::v1::IssueModel, ListOptions,
-};
+use ccai_lro::{proto::google::cloud::contactcenterinsights::v1::IssueModel, ListOptions};
+use ccai_lro_mock::Script;
 use futures_util::TryStreamExt;
 
 use crate::{op_name, setup, PARENT};

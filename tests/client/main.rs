@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use ccai_lro::{
     backoff::Backoff,
-    mock::MockServer,
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
     },
     Client, PollPolicy,
 };
+use ccai_lro_mock::MockServer;
 
 mod any_api;
 mod credentials;

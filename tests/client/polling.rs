@@ -6,11 +6,11 @@ use std::time::Duration;
 use ccai_lro::{
     backoff::Backoff,
     insights::CreateIssueModelOperation,
-    mock::{method, Fault, Latency, MockServer, Script},
     poll::{Aip194Strict, PollErrorPolicyExt},
     proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelMetadata, IssueModel},
     Code, Error, PollPolicy, Progress,
 };
+use ccai_lro_mock::{method, Fault, Latency, MockServer, Script};
 use futures_util::StreamExt;
 use tokio::time::Instant;
 

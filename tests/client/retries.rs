@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use ccai_lro::{
     insights::InsightsClient,
-    mock::{Fault, MockServer, Script},
     proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelRequest, IssueModel},
     proto::google::rpc as pb,
     Client, Code, Error,
 };
+use ccai_lro_mock::{Fault, MockServer, Script};
 
 use crate::{op_name, setup, PARENT};
 
@@ -133,7 +133,7 @@ async fn deadlines_follow_the_published_service_configs() {
     // A server slower than the deadline: the client gives up on its own, once (not retryable).
     server.latency(
         "GetOperation",
-        ccai_lro::mock::Latency::Fixed(Duration::from_secs(30)),
+        ccai_lro_mock::Latency::Fixed(Duration::from_secs(30)),
     );
     let started = tokio::time::Instant::now();
     let err = client.get_operation(op.name()).await.unwrap_err();

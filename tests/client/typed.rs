@@ -2,12 +2,12 @@
 
 use ccai_lro::{
     insights::{CreateIssueModelOperation, InsightsClient},
-    mock::Script,
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
     },
     Client, Progress,
 };
+use ccai_lro_mock::Script;
 use futures_util::StreamExt;
 
 use crate::{fast, meta, op_name, setup, PARENT};

@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use ccai_lro::{
-    backoff::Backoff,
-    insights::CreateIssueModelOperation,
-    mock::{Fault, MockServer, Script},
-    proto::google::cloud::contactcenterinsights::v1::IssueModel,
-    Client, Error, PollPolicy,
+    backoff::Backoff, insights::CreateIssueModelOperation,
+    proto::google::cloud::contactcenterinsights::v1::IssueModel, Client, Error, PollPolicy,
 };
+use ccai_lro_mock::{Fault, MockServer, Script};
 use futures_util::StreamExt;
 
 use crate::{fast, meta, op_name, setup};
@@ -109,7 +107,7 @@ async fn polls_in_flight_are_bounded_per_client() {
         .unwrap();
     server.latency(
         "GetOperation",
-        ccai_lro::mock::Latency::Fixed(Duration::from_secs(1)),
+        ccai_lro_mock::Latency::Fixed(Duration::from_secs(1)),
     );
     let t0 = tokio::time::Instant::now();
     let mut waits = Vec::new();

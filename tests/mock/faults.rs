@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use ccai_lro::mock::{method, Fault, Latency, MockServer, Script};
 use ccai_lro::proto::google::rpc::{self, RetryInfo};
+use ccai_lro_mock::{method, Fault, Latency, MockServer, Script};
 use tonic::Code;
 
 use crate::{get, name, ops, rpc_status};

@@ -1,12 +1,12 @@
 //! The mock server's semantics, exercised through the raw generated clients.
 
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1 as insights;
 use ccai_lro::proto::google::longrunning::{
     operation, operations_client::OperationsClient, GetOperationRequest, ListOperationsRequest,
     Operation,
 };
 use ccai_lro::proto::google::rpc;
+use ccai_lro_mock::{MockServer, Script};
 use prost::Message;
 use tonic::transport::Channel;
 

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1 as insights;
 use ccai_lro::proto::google::longrunning::{
     CancelOperationRequest, DeleteOperationRequest, WaitOperationRequest,
 };
+use ccai_lro_mock::{MockServer, Script};
 use tonic::Code;
 
 use crate::{error_of, get, list, name, ops, response_of, two_step, LOC};

@@ -1,8 +1,8 @@
 //! What the server records of each request, and the bearer token it may require.
 
-use ccai_lro::mock::{method, MockServer, Script};
 use ccai_lro::proto::google::longrunning::GetOperationRequest;
 use ccai_lro::proto::google::rpc;
+use ccai_lro_mock::{method, MockServer, Script};
 use tonic::Code;
 
 use crate::{list, name, ops, rpc_status, LOC};

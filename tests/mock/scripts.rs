@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use ccai_lro::mock::{MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1 as insights;
 use ccai_lro::proto::google::rpc;
+use ccai_lro_mock::{MockServer, Script};
 
 use crate::{error_of, get, name, ops, response_of, two_step};
 

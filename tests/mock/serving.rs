@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use ccai_lro::mock::{method, Fault, MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1 as insights;
 use ccai_lro::proto::google::longrunning::operations_client::OperationsClient;
+use ccai_lro_mock::{method, Fault, MockServer, Script};
 use insights::contact_center_insights_client::ContactCenterInsightsClient;
 
 use crate::{get, name, ops, LOC};
@@ -34,7 +34,7 @@ async fn serve_runs_the_emulator_until_shutdown() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let emulator = tokio::spawn(ccai_lro::mock::serve(listener, async {
+    let emulator = tokio::spawn(ccai_lro_mock::serve(listener, async {
         let _ = stopped.await;
     }));
     let mut s = ContactCenterInsightsClient::connect(format!("http://{addr}"))

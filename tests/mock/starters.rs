@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use ccai_lro::mock::{method, operation_info, MockServer, Script};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1 as insights;
 use ccai_lro::proto::google::rpc;
+use ccai_lro_mock::{method, operation_info, MockServer, Script};
 use insights::contact_center_insights_client::ContactCenterInsightsClient;
 use tonic::Code;
 

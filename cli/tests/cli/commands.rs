@@ -137,7 +137,7 @@ fn text_output_is_one_line_per_operation() {
 /// server here is the library's mock on a loopback socket, so the test can plant such an `Any`.
 #[test]
 fn unknown_any_prints_as_base64() {
-    use ccai_lro::mock::{MockServer, Script};
+    use ccai_lro_mock::{MockServer, Script};
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let server = rt
         .block_on(MockServer::start_tcp())

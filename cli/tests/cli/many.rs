@@ -95,8 +95,8 @@ fn names_are_checked_before_any_rpc() {
 /// A thousand finished operations on the mock (served on loopback), their names on stdin.
 #[test]
 fn a_thousand_names_from_stdin() {
-    use ccai_lro::mock::{MockServer, Script};
     use ccai_lro::proto::google::cloud::contactcenterinsights::v1::IssueModel;
+    use ccai_lro_mock::{MockServer, Script};
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let server = rt
         .block_on(

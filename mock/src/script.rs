@@ -16,9 +16,9 @@ use std::time::Duration;
 use prost::{Message, Name};
 use prost_types::Any;
 
-use crate::proto::google::longrunning::{operation, Operation};
-use crate::proto::google::rpc::{Code, Status};
-use crate::registry::EMPTY_TYPE_URL;
+use ccai_lro::proto::google::longrunning::{operation, Operation};
+use ccai_lro::proto::google::rpc::{Code, Status};
+use ccai_lro::registry::EMPTY_TYPE_URL;
 
 /// How a [`Script`] moves from one step to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +56,7 @@ struct Inner {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ccai_lro::mock::Script;
+/// use ccai_lro_mock::Script;
 /// use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
 ///     CreateIssueModelMetadata, IssueModel,
 /// };

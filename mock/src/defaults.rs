@@ -16,7 +16,7 @@ use prost_types::{Any, Timestamp};
 
 use super::script::{pack, Script};
 use super::start::Start;
-use crate::proto::google::cloud::contactcenterinsights::v1::{
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     conversation, issue_model, issue_model_label_stats::IssueStats, Analysis,
     BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,
     IssueModel, IssueModelLabelStats, QueryMetricsResponse, UploadConversationRequest,
@@ -27,8 +27,8 @@ pub const STEP: Duration = Duration::from_millis(500);
 /// Metadata snapshots in a default script; done after `STEPS * STEP` = 2 s.
 pub const STEPS: u32 = 4;
 
-pub use crate::registry::operation_info;
-use crate::registry::{EMPTY_TYPE_URL, TYPE_URL_PREFIX};
+pub use ccai_lro::registry::operation_info;
+use ccai_lro::registry::{EMPTY_TYPE_URL, TYPE_URL_PREFIX};
 
 fn set_message(message: &mut DynamicMessage, field: &str, type_name: &str, bytes: &[u8]) {
     let Some(f) = message.descriptor().get_field_by_name(field) else {
@@ -190,7 +190,7 @@ pub fn script(start: &Start) -> Script {
     let info = operation_info(start.method);
     let meta_desc = info
         .as_ref()
-        .and_then(|(_, m)| crate::registry::pool().get_message_by_name(m));
+        .and_then(|(_, m)| ccai_lro::registry::pool().get_message_by_name(m));
     let response = typed_response(start, &end).unwrap_or_else(|| Any {
         // Every declared response type accepts the empty encoding (its default value).
         type_url: info.as_ref().map_or_else(

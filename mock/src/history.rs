@@ -1,7 +1,7 @@
 //! A location's history: finished operations from earlier days that a listing wades through.
 
 use super::{MockServer, Script};
-use crate::proto::google::cloud::contactcenterinsights::v1::{
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
 };
 

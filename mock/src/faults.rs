@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::method::ALL;
 use super::script::pack;
-use crate::proto::google::rpc::{Code, ErrorInfo, RetryInfo, Status};
+use ccai_lro::proto::google::rpc::{Code, ErrorInfo, RetryInfo, Status};
 
 /// One injected answer to a call.
 #[derive(Clone, Debug, PartialEq)]

@@ -26,10 +26,10 @@ use super::script::Script;
 use super::shared::{ScriptFn, Shared};
 use super::start::Start;
 use super::transport::{in_memory_channel, MockIo};
-use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
-use crate::proto::google::longrunning::operations_server::OperationsServer;
-use crate::proto::google::longrunning::Operation;
-use crate::sync::lock;
+use crate::lock::lock;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
+use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
+use ccai_lro::proto::google::longrunning::Operation;
 
 /// The seed of the fault PRNG unless [`MockServerBuilder::seed`] sets one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cca1;
@@ -41,7 +41,7 @@ pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
 ///
 /// ```
 /// use std::time::Duration;
-/// use ccai_lro::mock::{method, Fault, Latency, MockServer};
+/// use ccai_lro_mock::{method, Fault, Latency, MockServer};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -230,7 +230,7 @@ impl MockServerBuilder {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 /// let addr = listener.local_addr()?; // the emulator prints this
 /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-/// let emulator = tokio::spawn(ccai_lro::mock::serve(listener, async {
+/// let emulator = tokio::spawn(ccai_lro_mock::serve(listener, async {
 ///     let _ = stopped.await; // the CLI waits for Ctrl-C here
 /// }));
 ///
@@ -342,10 +342,10 @@ impl MockServer {
         in_memory_channel(self.connections.clone())
     }
 
-    /// A [`Client`](crate::client::Client) over [`channel`](Self::channel), without
+    /// A [`Client`](ccai_lro::Client) over [`channel`](Self::channel), without
     /// credentials.
-    pub fn client(&self) -> crate::client::Client {
-        crate::client::Client::from_channel(self.channel())
+    pub fn client(&self) -> ccai_lro::Client {
+        ccai_lro::Client::from_channel(self.channel())
     }
 
     /// The TCP address the server listens on, if started with a socket.

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::sync::lock;
+use crate::lock::lock;
 
 /// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
 /// without stalling on a reader.

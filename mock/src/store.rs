@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 use super::script::{Script, View};
-use crate::proto::google::longrunning::Operation;
+use ccai_lro::proto::google::longrunning::Operation;
 
 type Key = (u32, u64);
 

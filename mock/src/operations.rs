@@ -14,8 +14,8 @@ use super::method::{
 };
 use super::shared::Shared;
 use super::{names, page_token};
-use crate::proto::google::longrunning::operations_server::Operations;
-use crate::proto::google::longrunning::{
+use ccai_lro::proto::google::longrunning::operations_server::Operations;
+use ccai_lro::proto::google::longrunning::{
     CancelOperationRequest, DeleteOperationRequest, GetOperationRequest, ListOperationsRequest,
     ListOperationsResponse, Operation, WaitOperationRequest,
 };

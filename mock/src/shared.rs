@@ -17,9 +17,9 @@ use super::script::{pack, Script};
 use super::start::Start;
 use super::store::Store;
 use super::transport::ConnHandle;
-use crate::proto::google::rpc::{Code, ErrorInfo};
-use crate::status::to_tonic;
-use crate::sync::lock;
+use crate::lock::lock;
+use ccai_lro::proto::google::rpc::{Code, ErrorInfo};
+use ccai_lro::status::to_tonic;
 
 /// A per-method script function, see [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for).
 pub(crate) type ScriptFn = Arc<dyn Fn(&Start) -> Script + Send + Sync>;
@@ -130,7 +130,7 @@ impl Shared {
             Some(v) if v.strip_prefix("Bearer ") == Some(token) => return Ok(()),
             Some(_) => "ACCESS_TOKEN_TYPE_UNSUPPORTED",
         };
-        Err(to_tonic(&crate::proto::google::rpc::Status {
+        Err(to_tonic(&ccai_lro::proto::google::rpc::Status {
             code: Code::Unauthenticated as i32,
             message: "Request had invalid authentication credentials. Expected OAuth 2 access \
                       token, login cookie or other valid authentication credential."

@@ -1,4 +1,6 @@
-//! A scripted, in-process Contact Center AI Insights server for tests, and the emulator.
+//! A scripted, in-process Contact Center AI Insights server for tests, and the emulator: the
+//! server side of [`ccai_lro`], in a crate of its own so that the client library carries no
+//! server code. Add it under `[dev-dependencies]` to test code that uses Insights.
 //!
 //! The mock implements `google.longrunning.Operations` and the 17 Insights RPCs that start
 //! operations, with the service's semantics: unknown operations are `NOT_FOUND`, malformed
@@ -12,7 +14,7 @@
 //! [`MockServer::channel`] (an in-memory transport: no ports, no network):
 //!
 //! ```
-//! use ccai_lro::mock::{MockServer, Script};
+//! use ccai_lro_mock::{MockServer, Script};
 //! use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
 //!     CreateIssueModelMetadata, IssueModel,
 //! };
@@ -63,11 +65,14 @@
 //! - [`serve`] / [`MockServerBuilder::serve`] — the same server on a TCP listener, for the
 //!   `ccai-lro emulator` command.
 
+#![warn(missing_docs)]
+
 mod clock;
 mod defaults;
 mod faults;
 mod history;
 mod insights;
+mod lock;
 pub mod method;
 mod names;
 mod operations;

@@ -15,10 +15,10 @@ use super::script::pack;
 use super::shared::Shared;
 use super::start::Start;
 use super::{defaults, names};
-use crate::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
-use crate::proto::google::cloud::contactcenterinsights::v1::*;
-use crate::proto::google::longrunning::Operation;
-use crate::rpcs::insights_lro_rpcs;
+use ccai_lro::insights_lro_rpcs;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
+use ccai_lro::proto::google::longrunning::Operation;
 
 pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 

@@ -2,9 +2,11 @@
 
 use tonic::Status;
 
-use crate::name::{segment_ok, walk, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN};
+use ccai_lro::name::{
+    is_valid_segment, walk, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN,
+};
 
-/// The client's own pattern check (`crate::name::walk`), answered as the service does: what
+/// The client's own pattern check (`ccai_lro::name::walk`), answered as the service does: what
 /// the client refuses locally, the server refuses too. Returns the last variable.
 fn checked<'a>(name: &'a str, pattern: &'static str) -> Result<&'a str, Status> {
     let mut last = "";
@@ -35,7 +37,7 @@ pub(crate) fn location_of<'a>(field: &str, resource: &'a str) -> Result<&'a str,
     let mut parts = resource.splitn(5, '/');
     let ok = matches!(
         (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some("projects"), Some(p), Some("locations"), Some(l)) if segment_ok(p) && segment_ok(l)
+        (Some("projects"), Some(p), Some("locations"), Some(l)) if is_valid_segment(p) && is_valid_segment(l)
     );
     if !ok {
         return Err(Status::invalid_argument(format!(
@@ -43,7 +45,7 @@ pub(crate) fn location_of<'a>(field: &str, resource: &'a str) -> Result<&'a str,
         )));
     }
     let rest = parts.next();
-    if rest.is_some_and(|r| r.split('/').any(|s| !segment_ok(s))) {
+    if rest.is_some_and(|r| r.split('/').any(|s| !is_valid_segment(s))) {
         return Err(Status::invalid_argument(format!(
             "invalid {field} {resource:?}: empty or malformed segment"
         )));

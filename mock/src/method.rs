@@ -26,4 +26,4 @@ macro_rules! rpc_names {
     };
 }
 
-crate::rpcs::insights_lro_rpcs!(rpc_names);
+ccai_lro::insights_lro_rpcs!(rpc_names);
