@@ -24,24 +24,51 @@ use serde_json::{json, Map, Value};
 use crate::proto::google::{
     longrunning::operation::Result as OpResult, longrunning::Operation as RawOperation, rpc,
 };
-use crate::registry::decode;
+use crate::registry::{decode, EMPTY_TYPE_URL};
 
-fn message_json(msg: &DynamicMessage) -> Result<Value, serde_json::Error> {
-    msg.serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
+/// How JSON is written; the default is what the REST API prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JsonOptions {
+    /// Enum values as numbers instead of names (what `$alt=json;enum-encoding=int` asks for).
+    pub enums_as_numbers: bool,
+}
+
+impl JsonOptions {
+    /// Enum values as numbers.
+    pub fn enums_as_numbers(mut self, yes: bool) -> Self {
+        self.enums_as_numbers = yes;
+        self
+    }
+}
+
+fn message_json(msg: &DynamicMessage, options: JsonOptions) -> Result<Value, serde_json::Error> {
+    let options = SerializeOptions::new().use_enum_numbers(options.enums_as_numbers);
+    msg.serialize_with_options(serde_json::value::Serializer, &options)
 }
 
 /// An `Any` as REST JSON: the message's fields plus `"@type"`; an unknown or undecodable type
 /// as `{"@type", "value": base64}`.
 pub fn any_to_json(any: &Any) -> Value {
+    any_to_json_with(any, JsonOptions::default())
+}
+
+/// [`any_to_json`] with options.
+pub fn any_to_json_with(any: &Any, options: JsonOptions) -> Value {
+    let mut out = Map::new();
+    out.insert("@type".into(), Value::String(any.type_url.clone()));
+    // `google.protobuf.Empty` has no fields and no JSON of its own: just its type. (A "value":
+    // {} member is an unknown field to strict parsers such as Google's Python REST client.)
+    if any.type_url == EMPTY_TYPE_URL && any.value.is_empty() {
+        return Value::Object(out);
+    }
     let known = decode(any).and_then(Result::ok).and_then(|m| {
         // The proto3 JSON mapping puts a well-known type's own JSON (a Duration's "1.5s", an
         // Any's nested object with its own "@type") under "value"; other messages' fields sit
         // beside "@type".
         let wkt = m.descriptor().package_name() == "google.protobuf";
-        message_json(&m).ok().map(|json| (wkt, json))
+        message_json(&m, options).ok().map(|json| (wkt, json))
     });
-    let mut out = Map::new();
-    out.insert("@type".into(), Value::String(any.type_url.clone()));
     match known {
         Some((false, Value::Object(fields))) => out.extend(fields),
         Some((_, json)) => {
@@ -57,6 +84,11 @@ pub fn any_to_json(any: &Any) -> Value {
 
 /// A `google.rpc.Status` as REST JSON.
 pub fn status_to_json(status: &rpc::Status) -> Value {
+    status_to_json_with(status, JsonOptions::default())
+}
+
+/// [`status_to_json`] with options.
+pub fn status_to_json_with(status: &rpc::Status, options: JsonOptions) -> Value {
     let mut out = Map::new();
     if status.code != 0 {
         out.insert("code".into(), json!(status.code));
@@ -67,7 +99,13 @@ pub fn status_to_json(status: &rpc::Status) -> Value {
     if !status.details.is_empty() {
         out.insert(
             "details".into(),
-            Value::Array(status.details.iter().map(any_to_json).collect()),
+            Value::Array(
+                status
+                    .details
+                    .iter()
+                    .map(|d| any_to_json_with(d, options))
+                    .collect(),
+            ),
         );
     }
     Value::Object(out)
@@ -75,22 +113,27 @@ pub fn status_to_json(status: &rpc::Status) -> Value {
 
 /// An operation as REST JSON, payloads decoded through the registry.
 pub fn operation_to_json(op: &RawOperation) -> Value {
+    operation_to_json_with(op, JsonOptions::default())
+}
+
+/// [`operation_to_json`] with options.
+pub fn operation_to_json_with(op: &RawOperation, options: JsonOptions) -> Value {
     let mut out = Map::new();
     if !op.name.is_empty() {
         out.insert("name".into(), json!(op.name));
     }
     if let Some(meta) = &op.metadata {
-        out.insert("metadata".into(), any_to_json(meta));
+        out.insert("metadata".into(), any_to_json_with(meta, options));
     }
     if op.done {
         out.insert("done".into(), json!(true));
     }
     match &op.result {
         Some(OpResult::Error(e)) => {
-            out.insert("error".into(), status_to_json(e));
+            out.insert("error".into(), status_to_json_with(e, options));
         }
         Some(OpResult::Response(r)) => {
-            out.insert("response".into(), any_to_json(r));
+            out.insert("response".into(), any_to_json_with(r, options));
         }
         None => {}
     }

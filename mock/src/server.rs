@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream};
 use tokio_stream::StreamExt;
+use tonic::service::Routes;
 use tonic::transport::server::Router;
 use tonic::transport::{Channel, Server};
 
@@ -248,12 +249,22 @@ pub async fn serve(
     MockServerBuilder::default().serve(listener, shutdown).await
 }
 
+/// gRPC and REST on one router: gRPC requests go by their `/package.Service/Method` paths,
+/// everything else (HTTP/1.1 or HTTP/2 JSON) to the REST surface.
 fn router(shared: &Arc<Shared>) -> Router {
-    Server::builder()
+    let grpc = Routes::builder()
         .add_service(OperationsServer::new(OperationsService(shared.clone())))
         .add_service(ContactCenterInsightsServer::new(InsightsService(
             shared.clone(),
         )))
+        .clone()
+        .routes();
+    let both = grpc
+        .into_axum_router()
+        .fallback_service(crate::rest::service(shared.clone()));
+    Server::builder()
+        .accept_http1(true)
+        .add_routes(Routes::from(both))
 }
 
 fn tcp_incoming(

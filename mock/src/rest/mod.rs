@@ -1,0 +1,235 @@
+//! The REST surface: the published HTTP/JSON bindings of the Operations calls and the 17
+//! Insights RPCs, served next to gRPC on the same port.
+//!
+//! A request is matched against the bindings (`routes.rs`, path templates in `template.rs`),
+//! turned into the RPC's request message by the proto3 JSON mapping (`request.rs`), and handed
+//! to the same service code gRPC calls reach, faults, recording and credentials included.
+//! Answers are the REST API's JSON; errors are Google's REST error body,
+//! `{"error": {"code": <HTTP status>, "message", "status": "<CODE_NAME>", "details"}}`.
+
+mod request;
+mod routes;
+mod template;
+
+use std::{convert::Infallible, sync::Arc};
+
+use axum::body::Body;
+use ccai_lro::json::{self, JsonOptions};
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
+use ccai_lro::proto::google::longrunning::operations_server::Operations;
+use ccai_lro::proto::google::longrunning::{
+    CancelOperationRequest, GetOperationRequest, ListOperationsRequest, Operation,
+};
+use ccai_lro::{registry, Code};
+use http::{header, Response, StatusCode};
+use prost::Message;
+use serde_json::{json, Value};
+use tonic::{metadata::MetadataMap, Request, Status};
+
+use crate::insights::InsightsService;
+use crate::operations::OperationsService;
+use crate::shared::Shared;
+
+/// The largest request body accepted, in bytes; larger ones are refused unread.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The service that answers every request gRPC's routes do not: REST calls and the emulator's
+/// own endpoints.
+pub(crate) fn service(
+    shared: Arc<Shared>,
+) -> impl tower::Service<
+    http::Request<Body>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = impl Send,
+> + Clone
+       + Send
+       + 'static {
+    tower::service_fn(move |req: http::Request<Body>| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(handle(shared, req).await) }
+    })
+}
+
+async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let query = query_pairs(parts.uri.query().unwrap_or_default());
+    let options = JsonOptions::default().enums_as_numbers(query.iter().any(|(k, v)| {
+        k.trim_start_matches('$') == "alt" && v.contains("enum-encoding=int")
+    }));
+    let answer = async {
+        let path = parts.uri.path();
+        let (route, bindings) = routes::find(&parts.method, path).ok_or_else(|| {
+            Status::not_found(format!(
+                "{} {}: no such method or resource path",
+                parts.method,
+                quote(path)
+            ))
+        })?;
+        let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+            Status::invalid_argument(format!("request body over {MAX_BODY} bytes, or unreadable"))
+        })?;
+        let input = registry::pool()
+            .get_service_by_name(&route.service)
+            .and_then(|s| s.methods().find(|m| m.name() == route.rpc))
+            .map(|m| m.input())
+            .ok_or_else(|| Status::internal(format!("no schema for {}", route.rpc)))?;
+        let message = request::build(&input, route.body.as_deref(), &body, &bindings, &query)?;
+        let metadata = MetadataMap::from_headers(parts.headers.clone());
+        dispatch(&shared, &route.rpc, &message, metadata, options).await
+    };
+    match answer.await {
+        Ok(value) => respond(StatusCode::OK, &value),
+        Err(status) => error(&status, options),
+    }
+}
+
+/// A bounded, escaped quote of client text for error messages.
+fn quote(text: &str) -> String {
+    let cut: String = text.chars().take(128).collect();
+    if cut.len() < text.len() {
+        format!("{cut:?}... ({} bytes)", text.len())
+    } else {
+        format!("{cut:?}")
+    }
+}
+
+/// Decoded query pairs; `+` stays a plus (Google's clients percent-encode spaces).
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        // Empty and zero values mean the defaults (Google's Rust SDK sends every parameter).
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+fn request<T>(message: T, metadata: MetadataMap) -> Request<T> {
+    let mut req = Request::new(message);
+    *req.metadata_mut() = metadata;
+    req
+}
+
+fn decode<T: Message + Default>(bytes: &[u8]) -> Result<T, Status> {
+    T::decode(bytes).map_err(|e| Status::internal(format!("request re-encoding: {e}")))
+}
+
+/// One Insights starter per row of the RPC table.
+macro_rules! insights_dispatch {
+    ($(
+        $(#[$doc:meta])*
+        $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
+        route $key:literal = |$r:ident| $value:expr, $pattern:expr;
+    )*) => {
+        async fn start(
+            svc: &InsightsService,
+            rpc: &str,
+            bytes: &[u8],
+            metadata: MetadataMap,
+        ) -> Option<Result<Operation, Status>> {
+            Some(match rpc {
+                $($rpc => match decode::<$req>(bytes) {
+                    Ok(m) => svc.$fn(request(m, metadata)).await.map(tonic::Response::into_inner),
+                    Err(e) => Err(e),
+                },)*
+                _ => return None,
+            })
+        }
+    };
+}
+ccai_lro::insights_lro_rpcs!(insights_dispatch);
+
+async fn dispatch(
+    shared: &Arc<Shared>,
+    rpc: &str,
+    bytes: &[u8],
+    metadata: MetadataMap,
+    options: JsonOptions,
+) -> Result<Value, Status> {
+    let ops = OperationsService(shared.clone());
+    let op_json = |op: Operation| json::operation_to_json_with(&op, options);
+    match rpc {
+        "GetOperation" => {
+            let req = request(decode::<GetOperationRequest>(bytes)?, metadata);
+            Ok(op_json(ops.get_operation(req).await?.into_inner()))
+        }
+        "ListOperations" => {
+            let req = request(decode::<ListOperationsRequest>(bytes)?, metadata);
+            let page = ops.list_operations(req).await?.into_inner();
+            let mut out = serde_json::Map::new();
+            if !page.operations.is_empty() {
+                let list = page.operations.into_iter().map(op_json).collect();
+                out.insert("operations".into(), Value::Array(list));
+            }
+            if !page.next_page_token.is_empty() {
+                out.insert("nextPageToken".into(), json!(page.next_page_token));
+            }
+            if !page.unreachable.is_empty() {
+                out.insert("unreachable".into(), json!(page.unreachable));
+            }
+            Ok(Value::Object(out))
+        }
+        "CancelOperation" => {
+            let req = request(decode::<CancelOperationRequest>(bytes)?, metadata);
+            ops.cancel_operation(req).await?;
+            // `{}`, not an empty body: clients parse the answer as JSON.
+            Ok(json!({}))
+        }
+        _ => match start(&InsightsService(shared.clone()), rpc, bytes, metadata).await {
+            Some(op) => Ok(op_json(op?)),
+            None => Err(Status::unimplemented(format!("{rpc} has no REST binding here"))),
+        },
+    }
+}
+
+fn respond(status: StatusCode, value: &Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(value.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    response
+}
+
+/// Google's REST error body, with the HTTP status of the code (clients read `status` too).
+fn error(status: &Status, options: JsonOptions) -> Response<Body> {
+    let parsed = ccai_lro::Status::from_tonic(status);
+    let proto = parsed.to_proto();
+    let mut body = serde_json::Map::new();
+    let http = http_status(parsed.code());
+    body.insert("code".into(), json!(http.as_u16()));
+    body.insert("message".into(), json!(proto.message));
+    body.insert("status".into(), json!(parsed.code_name()));
+    if !proto.details.is_empty() {
+        let details = proto.details.iter().map(|d| json::any_to_json_with(d, options)).collect();
+        body.insert("details".into(), Value::Array(details));
+    }
+    respond(http, &json!({ "error": body }))
+}
+
+/// The HTTP status of a `google.rpc.Code`, as `google/rpc/code.proto` maps them.
+fn http_status(code: Code) -> StatusCode {
+    match code {
+        Code::Ok => StatusCode::OK,
+        Code::Cancelled => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
+            StatusCode::BAD_REQUEST
+        }
+        Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
+        Code::PermissionDenied => StatusCode::FORBIDDEN,
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+        Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::Unknown | Code::Internal | Code::DataLoss => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
