@@ -55,9 +55,11 @@ pub(crate) fn service(
 async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let query = query_pairs(parts.uri.query().unwrap_or_default());
-    let options = JsonOptions::default().enums_as_numbers(query.iter().any(|(k, v)| {
-        k.trim_start_matches('$') == "alt" && v.contains("enum-encoding=int")
-    }));
+    let options = JsonOptions::default().enums_as_numbers(
+        query
+            .iter()
+            .any(|(k, v)| k.trim_start_matches('$') == "alt" && v.contains("enum-encoding=int")),
+    );
     let answer = async {
         let path = parts.uri.path();
         let (route, bindings) = routes::find(&parts.method, path).ok_or_else(|| {
@@ -97,7 +99,11 @@ fn quote(text: &str) -> String {
 
 /// Decoded query pairs; `+` stays a plus (Google's clients percent-encode spaces).
 fn query_pairs(query: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -183,7 +189,9 @@ async fn dispatch(
         }
         _ => match start(&InsightsService(shared.clone()), rpc, bytes, metadata).await {
             Some(op) => Ok(op_json(op?)),
-            None => Err(Status::unimplemented(format!("{rpc} has no REST binding here"))),
+            None => Err(Status::unimplemented(format!(
+                "{rpc} has no REST binding here"
+            ))),
         },
     }
 }
@@ -208,7 +216,11 @@ fn error(status: &Status, options: JsonOptions) -> Response<Body> {
     body.insert("message".into(), json!(proto.message));
     body.insert("status".into(), json!(parsed.code_name()));
     if !proto.details.is_empty() {
-        let details = proto.details.iter().map(|d| json::any_to_json_with(d, options)).collect();
+        let details = proto
+            .details
+            .iter()
+            .map(|d| json::any_to_json_with(d, options))
+            .collect();
         body.insert("details".into(), Value::Array(details));
     }
     respond(http, &json!({ "error": body }))

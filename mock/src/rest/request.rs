@@ -9,7 +9,14 @@ use prost_reflect::{
 use tonic::Status;
 
 /// Query parameters that steer the response, not fields of the request.
-const SYSTEM_PARAMETERS: &[&str] = &["alt", "prettyPrint", "key", "access_token", "fields", "callback"];
+const SYSTEM_PARAMETERS: &[&str] = &[
+    "alt",
+    "prettyPrint",
+    "key",
+    "access_token",
+    "fields",
+    "callback",
+];
 
 /// The request message of `input` from a JSON body (`body` rule: `"*"`, a field, or none),
 /// path bindings and query parameters; encoded, ready to decode as the generated type.
@@ -27,7 +34,9 @@ pub(crate) fn build(
         Some(field) if has_body => {
             let f = field_by_name(input, field)?;
             let Kind::Message(desc) = f.kind() else {
-                return Err(Status::internal(format!("body field {field} is not a message")));
+                return Err(Status::internal(format!(
+                    "body field {field} is not a message"
+                )));
             };
             msg.set_field(&f, Value::Message(from_json(&desc, body)?));
         }
@@ -50,9 +59,10 @@ pub(crate) fn build(
 
 fn from_json(desc: &MessageDescriptor, body: &[u8]) -> Result<DynamicMessage, Status> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let msg = DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &DeserializeOptions::new())
-        .and_then(|m| de.end().map(|()| m))
-        .map_err(|e| Status::invalid_argument(format!("Invalid JSON payload received. {e}")))?;
+    let msg =
+        DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &DeserializeOptions::new())
+            .and_then(|m| de.end().map(|()| m))
+            .map_err(|e| Status::invalid_argument(format!("Invalid JSON payload received. {e}")))?;
     Ok(msg)
 }
 
@@ -77,7 +87,9 @@ fn set_path(msg: &mut DynamicMessage, path: &str, text: &str) -> Result<(), Stat
     let field = field_by_name(&msg.descriptor(), head)?;
     if let Some(rest) = rest {
         let Value::Message(inner) = msg.get_field_mut(&field) else {
-            return Err(Status::invalid_argument(format!("{head} is not a message field")));
+            return Err(Status::invalid_argument(format!(
+                "{head} is not a message field"
+            )));
         };
         return set_path(inner, rest, text);
     }

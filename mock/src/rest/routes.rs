@@ -61,7 +61,10 @@ fn parse(rules: &str) -> Vec<Route> {
                     verb,
                     template,
                     body: text("body").map(str::to_owned),
-                    has_custom_verb: uri.rsplit('/').next().is_some_and(|last| last.contains(':')),
+                    has_custom_verb: uri
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|last| last.contains(':')),
                 });
             }
         }
@@ -105,9 +108,18 @@ mod tests {
         let path = "/v1/projects/p/locations/l/operations/o:cancel";
         let (route, bindings) = find(&http::Method::POST, path).expect("a route");
         assert_eq!(route.rpc, "CancelOperation");
-        assert_eq!(bindings, [("name".to_owned(), "projects/p/locations/l/operations/o".to_owned())]);
-        let (route, _) = find(&http::Method::GET, "/v1/projects/p/locations/l/operations/o")
-            .expect("a route");
+        assert_eq!(
+            bindings,
+            [(
+                "name".to_owned(),
+                "projects/p/locations/l/operations/o".to_owned()
+            )]
+        );
+        let (route, _) = find(
+            &http::Method::GET,
+            "/v1/projects/p/locations/l/operations/o",
+        )
+        .expect("a route");
         assert_eq!(route.rpc, "GetOperation");
     }
 }

@@ -1,0 +1,283 @@
+//! The REST surface over real HTTP/1.1 on loopback: every published binding routes to its RPC,
+//! Google's error bodies, enum encodings, empty bodies, and gRPC on the same port.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::IssueModel;
+use ccai_lro_mock::{MockServer, Script};
+use serde_json::Value;
+
+/// One HTTP/1.1 request on a fresh connection: (status, JSON body).
+fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let mut conn = TcpStream::connect(addr).expect("connect");
+    let body = body.unwrap_or("");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes())
+        .and_then(|()| conn.write_all(body.as_bytes()))
+        .expect("send");
+    let mut raw = String::new();
+    conn.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    (status, json)
+}
+
+async fn emulator() -> (MockServer, std::net::SocketAddr) {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    (server, addr)
+}
+
+const PARENT: &str = "projects/p/locations/us-central1";
+
+/// Runs blocking HTTP calls off the runtime's threads.
+async fn call(
+    addr: std::net::SocketAddr,
+    method: &'static str,
+    path: String,
+    body: Option<&'static str>,
+) -> (u16, Value) {
+    tokio::task::spawn_blocking(move || http(addr, method, &path, body))
+        .await
+        .expect("call")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_insights_binding_starts_its_operation() {
+    let (server, addr) = emulator().await;
+    // Each published binding with an example path and body; the operation's metadata names the
+    // RPC's request type, so the route reached the right method.
+    let model = format!("{PARENT}/issueModels/m");
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "POST",
+            format!("/v1/{PARENT}/conversations:upload"),
+            "{}",
+            "UploadConversationMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/conversations/c/analyses"),
+            "{}",
+            "CreateAnalysisOperationMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/conversations:bulkAnalyze"),
+            "{}",
+            "BulkAnalyzeConversationsMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/conversations:bulkDelete"),
+            "{}",
+            "BulkDeleteConversationsMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/conversations:ingest"),
+            "{}",
+            "IngestConversationsMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/insightsdata:export"),
+            "{}",
+            "ExportInsightsDataMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/issueModels"),
+            r#"{"displayName":"x"}"#,
+            "CreateIssueModelMetadata",
+        ),
+        (
+            "DELETE",
+            format!("/v1/{model}"),
+            "",
+            "DeleteIssueModelMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{model}:deploy"),
+            "{}",
+            "DeployIssueModelMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{model}:undeploy"),
+            "{}",
+            "UndeployIssueModelMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{model}:export"),
+            "{}",
+            "ExportIssueModelMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/issueModels:import"),
+            "{}",
+            "ImportIssueModelMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/encryptionSpec:initialize"),
+            "{}",
+            "InitializeEncryptionSpecMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}:queryMetrics"),
+            "{}",
+            "QueryMetricsMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/authorizedViewSet/s/authorizedView/v:queryMetrics"),
+            "{}",
+            "QueryMetricsMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}/qaScorecards/q/revisions/r:tuneQaScorecardRevision"),
+            "{}",
+            "TuneQaScorecardRevisionMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}:bulkUploadFeedbackLabels"),
+            "{}",
+            "BulkUploadFeedbackLabelsMetadata",
+        ),
+        (
+            "POST",
+            format!("/v1/{PARENT}:bulkDownloadFeedbackLabels"),
+            "{}",
+            "BulkDownloadFeedbackLabelsMetadata",
+        ),
+    ];
+    for (method, path, body, meta) in cases {
+        let body = if body.is_empty() { None } else { Some(body) };
+        let (status, op) = call(addr, method, path.clone(), body).await;
+        assert_eq!(status, 200, "{method} {path}: {op}");
+        let url = op["metadata"]["@type"].as_str().unwrap_or_default();
+        assert!(url.ends_with(&format!(".{meta}")), "{method} {path}: {op}");
+        assert!(op["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with(&format!("{PARENT}/operations/"))));
+    }
+    // 18 paths, 17 RPCs (QueryMetrics has two bindings): each made one operation.
+    assert_eq!(server.len(), 18);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_get_list_cancel_and_errors() {
+    let (server, addr) = emulator().await;
+    let name = format!("{PARENT}/operations/7");
+    server.insert(
+        &name,
+        Script::new().metadata(&IssueModel::default()).never_done(),
+    );
+
+    let (status, op) = call(addr, "GET", format!("/v1/{name}"), None).await;
+    assert_eq!((status, op["name"].as_str()), (200, Some(name.as_str())));
+    // Every parameter Google's Rust SDK sends, empty and zero meaning the defaults.
+    let (status, page) = call(
+        addr,
+        "GET",
+        format!("/v1/{PARENT}/operations?filter=&pageSize=0&pageToken=&returnPartialSuccess=false"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["operations"][0]["name"], name.as_str());
+    // A `{}` body on a binding without one; `{}` back.
+    let (status, empty) = call(addr, "POST", format!("/v1/{name}:cancel"), Some("{}")).await;
+    assert_eq!((status, empty), (200, serde_json::json!({})));
+    let (_, op) = call(addr, "GET", format!("/v1/{name}"), None).await;
+    assert_eq!(op["error"]["code"], 1);
+
+    let (status, err) = call(
+        addr,
+        "GET",
+        format!("/v1/{PARENT}/operations/missing"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(err["error"]["status"], "NOT_FOUND");
+    assert_eq!(err["error"]["code"], 404);
+    let (status, err) = call(addr, "GET", "/v1/nowhere".into(), None).await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+    let (status, err) = call(
+        addr,
+        "POST",
+        format!("/v1/{PARENT}/issueModels"),
+        Some(r#"{"bogus": 1}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (400, Some("INVALID_ARGUMENT")),
+        "{err}"
+    );
+    let (status, err) = call(
+        addr,
+        "GET",
+        format!("/v1/{PARENT}/operations?pageSize=-1"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (400, Some("INVALID_ARGUMENT")),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enums_as_names_or_numbers_both_ways() {
+    let (_server, addr) = emulator().await;
+    // Numbers and proto field names in, as official clients send them.
+    let body = r#"{"display_name":"t","input_data_config":{"medium":2}}"#;
+    let (status, op) = call(
+        addr,
+        "POST",
+        format!("/v1/{PARENT}/issueModels"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    let request = &op["metadata"]["request"]["issueModel"];
+    assert_eq!(request["inputDataConfig"]["medium"], "CHAT");
+    assert_eq!(request["displayName"], "t");
+    let name = op["name"].as_str().unwrap_or_default().to_owned();
+    // `$alt=json;enum-encoding=int`, percent-encoded or not: numbers out.
+    for query in [
+        "%24alt=json%3Benum-encoding%3Dint",
+        "$alt=json;enum-encoding=int",
+    ] {
+        let (_, op) = call(addr, "GET", format!("/v1/{name}?{query}"), None).await;
+        assert_eq!(
+            op["metadata"]["request"]["issueModel"]["inputDataConfig"]["medium"], 2,
+            "{query}"
+        );
+    }
+}
