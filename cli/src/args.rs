@@ -89,13 +89,14 @@ Examples:\n  ccai-lro wait projects/p/locations/us-central1/operations/123 --tim
 ccai-lro wait --names-from started.txt --max-rps 5"
     )]
     Wait(Wait),
-    /// Serve the mock service on a TCP address (first stdout line: the bound host:port).
-    #[command(after_help = "Example:\n  ccai-lro emulator --listen 127.0.0.1:0")]
-    Emulator {
-        /// The address to listen on; port 0 picks a free one.
-        #[arg(long, default_value = "127.0.0.1:0")]
-        listen: String,
-    },
+    /// Serve the emulator, gRPC and REST on one port (first stdout line: the bound host:port).
+    #[command(
+        after_help = "Point Google's clients at it with CONTACT_CENTER_INSIGHTS_EMULATOR_HOST=host:port \
+(gRPC) or the endpoint http://host:port (REST) and anonymous credentials. POST /reset forgets every \
+operation; POST /shutdown stops the process.\n\nExample:\n  ccai-lro emulator --listen 127.0.0.1:0 \
+--op-duration 30s --fault-rate 0.1 --seed 7"
+    )]
+    Emulator(Emulator),
     /// Create an issue model on the embedded emulator, wait with progress, print the result.
     Demo,
     /// Start issue-model operations.
@@ -122,6 +123,36 @@ pub struct Wait {
     /// On Ctrl-C, cancel the operation instead of just stopping the wait.
     #[arg(long)]
     pub cancel_on_interrupt: bool,
+}
+
+/// `emulator` options.
+#[derive(Debug, Args)]
+pub struct Emulator {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// How long operations run, e.g. 2s, 90s, 10m.
+    #[arg(long, value_parser = duration, default_value = "2s")]
+    pub op_duration: Duration,
+    /// The fraction (0 to 1) of Operations calls answered UNAVAILABLE, drawn with --seed.
+    #[arg(long, value_parser = fraction, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// The seed of the fault draws, so a run can be repeated.
+    #[arg(long, default_value_t = 0x5eed_cca1)]
+    pub seed: u64,
+    /// The most operations held; starting more answers RESOURCE_EXHAUSTED.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_operations: usize,
+}
+
+/// `--fault-rate`: a fraction between 0 and 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "{text:?} is not a fraction between 0 and 1, like 0.1"
+        )),
+    }
 }
 
 /// `issue-models` commands.

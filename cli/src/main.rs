@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Emulator { listen } => emulator(listen).await,
+        Command::Emulator(options) => emulator(options).await,
         Command::Demo => demo::run(&cli).await,
         Command::Get { name } => {
             // Names first: a malformed one is the user's input (exit 2) whatever the credentials.
@@ -141,7 +141,8 @@ fn builder(cli: &Cli) -> Result<ClientBuilder, Failure> {
     Ok(builder)
 }
 
-async fn emulator(listen: &str) -> Result<(), Failure> {
+async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
+    let listen = &options.listen;
     let io = |doing: String| move |cause| Failure::Io { doing, cause };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -154,9 +155,33 @@ async fn emulator(listen: &str) -> Result<(), Failure> {
     // The first stdout line names the bound address, for scripts that started us on port 0.
     println!("{addr}");
     eprintln!(
-        "emulator: serving google.longrunning.Operations and Insights on {addr}; Ctrl-C stops"
+        "emulator: serving google.longrunning.Operations and Insights, gRPC and REST, on {addr}; \
+         Ctrl-C or POST /shutdown stops"
     );
-    ccai_lro_mock::serve(listener, shutdown)
+    eprintln!("export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}");
+    eprintln!(
+        "curl -s http://{addr}/v1/projects/PROJECT_ID/locations/us-central1/operations/OPERATION_ID"
+    );
+    let calls = [
+        ccai_lro_mock::method::GET_OPERATION,
+        ccai_lro_mock::method::LIST_OPERATIONS,
+        ccai_lro_mock::method::CANCEL_OPERATION,
+    ];
+    let mut builder = ccai_lro_mock::MockServer::builder()
+        .op_duration(options.op_duration)
+        .max_operations(options.max_operations)
+        .seed(options.seed);
+    if options.fault_rate > 0.0 {
+        for method in calls {
+            builder = builder.fail_rate(
+                method,
+                options.fault_rate,
+                [ccai_lro_mock::Fault::Unavailable],
+            );
+        }
+    }
+    builder
+        .serve(listener, shutdown)
         .await
         .map_err(|e| io("emulator".into())(std::io::Error::other(e)))?;
     eprintln!("emulator: stopped");

@@ -185,7 +185,12 @@ fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
 /// The default script of `start.method`: [`STEPS`] metadata snapshots [`STEP`] apart, then the
 /// declared response (with `end_time` in the final metadata).
 pub fn script(start: &Start) -> Script {
-    let total = STEP.saturating_mul(STEPS);
+    script_over(start, STEP.saturating_mul(STEPS))
+}
+
+/// [`script`] lasting `total` instead of 2 s: [`STEPS`] snapshots `total / STEPS` apart.
+pub fn script_over(start: &Start, total: Duration) -> Script {
+    let step = total / STEPS;
     let end = add(&start.created, total);
     let info = operation_info(start.method);
     let meta_desc = info
@@ -199,7 +204,7 @@ pub fn script(start: &Start) -> Script {
         ),
         value: Vec::new(),
     });
-    let mut script = Script::new().every(STEP).respond_any(response);
+    let mut script = Script::new().every(step).respond_any(response);
     if let Some(desc) = meta_desc {
         script = script
             .metadata_any(metadata(&desc, start, None))

@@ -33,6 +33,13 @@ impl InsightsService {
         let shared = &self.0;
         shared.admit(method, &resource, &request).await?;
         let location = names::location_of(field, &resource)?.to_owned();
+        let max = shared.behaviour.max_operations;
+        if shared.store().len() >= max {
+            return Err(Status::resource_exhausted(format!(
+                "the emulator holds {max} operations, its limit: restart it, POST /reset, or \
+                 raise --max-operations"
+            )));
+        }
         let id = shared.next_id();
         let operation = format!("{location}/operations/{id}");
         let start = Start {
@@ -47,7 +54,7 @@ impl InsightsService {
         // Run the user's script function without holding any lock.
         let script = match shared.script_fn(method) {
             Some(f) => f(&start),
-            None => defaults::script(&start),
+            None => defaults::script_over(&start, shared.behaviour.op_duration),
         };
         let now = Instant::now();
         let op = {

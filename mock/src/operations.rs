@@ -57,7 +57,7 @@ fn page_size(requested: i32) -> Result<usize, Status> {
 
 impl OperationsService {
     fn unimplemented(&self, method: &str) -> Result<(), Status> {
-        if self.0.delete_and_wait {
+        if self.0.behaviour.delete_and_wait {
             Ok(())
         } else {
             Err(Status::unimplemented(format!(
@@ -76,12 +76,12 @@ impl Operations for OperationsService {
         let r = request.get_ref();
         self.0.admit(LIST_OPERATIONS, &r.name, &request).await?;
         let parent = names::parent(&r.name)?;
-        let done = if self.0.ignore_filters {
+        let done = if self.0.behaviour.ignore_filters {
             None
         } else {
             parse_filter(&r.filter)?
         };
-        let size = page_size(r.page_size)?.min(self.0.max_page_size);
+        let size = page_size(r.page_size)?.min(self.0.behaviour.max_page_size);
         let position = if r.page_token.is_empty() {
             0
         } else {

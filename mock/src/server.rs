@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tokio::io::DuplexStream;
 use tokio::net::TcpListener;
@@ -18,13 +18,14 @@ use tonic::transport::server::Router;
 use tonic::transport::{Channel, Server};
 
 use super::clock::Clock;
+use super::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
 use super::faults::{Fault, Faults, Latency};
 use super::insights::InsightsService;
 use super::names;
 use super::operations::OperationsService;
 use super::record::{RecordedRequest, Recorder};
 use super::script::Script;
-use super::shared::{ScriptFn, Shared};
+use super::shared::{Behaviour, ScriptFn, Shared};
 use super::start::Start;
 use super::transport::{in_memory_channel, MockIo};
 use crate::lock::lock;
@@ -32,6 +33,9 @@ use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_in
 use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
 use ccai_lro::proto::google::longrunning::Operation;
 
+/// The most operations a server holds unless [`MockServerBuilder::max_operations`] says
+/// otherwise: about 100 MB of scripts and names at the default script's size.
+pub const DEFAULT_MAX_OPERATIONS: usize = 100_000;
 /// The seed of the fault PRNG unless [`MockServerBuilder::seed`] sets one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cca1;
 /// How many requests are kept for [`MockServer::requests`] unless
@@ -59,9 +63,7 @@ pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
 pub struct MockServerBuilder {
     seed: u64,
     bearer: Option<String>,
-    delete_and_wait: bool,
-    ignore_filters: bool,
-    max_page_size: usize,
+    behaviour: Behaviour,
     epoch: Option<SystemTime>,
     record_limit: usize,
     scripts: HashMap<String, ScriptFn>,
@@ -73,9 +75,13 @@ impl Default for MockServerBuilder {
         Self {
             seed: DEFAULT_SEED,
             bearer: None,
-            delete_and_wait: false,
-            ignore_filters: false,
-            max_page_size: super::operations::MAX_PAGE_SIZE,
+            behaviour: Behaviour {
+                delete_and_wait: false,
+                ignore_filters: false,
+                max_page_size: super::operations::MAX_PAGE_SIZE,
+                op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
+                max_operations: DEFAULT_MAX_OPERATIONS,
+            },
             epoch: None,
             record_limit: DEFAULT_RECORD_LIMIT,
             scripts: HashMap::new(),
@@ -89,9 +95,7 @@ impl std::fmt::Debug for MockServerBuilder {
         f.debug_struct("MockServerBuilder")
             .field("seed", &self.seed)
             .field("require_bearer", &self.bearer.is_some())
-            .field("delete_and_wait", &self.delete_and_wait)
-            .field("ignore_filters", &self.ignore_filters)
-            .field("max_page_size", &self.max_page_size)
+            .field("behaviour", &self.behaviour)
             .field("scripts", &self.scripts.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -115,21 +119,36 @@ impl MockServerBuilder {
     /// Implements DeleteOperation and WaitOperation with their AIP-151 semantics instead of
     /// answering `UNIMPLEMENTED` as Insights does.
     pub fn delete_and_wait(mut self, enabled: bool) -> Self {
-        self.delete_and_wait = enabled;
+        self.behaviour.delete_and_wait = enabled;
         self
     }
 
     /// Makes ListOperations ignore its `filter` (every operation is listed), as some servers
     /// do; clients must match results by name rather than trust the filter.
     pub fn ignore_filters(mut self, ignore: bool) -> Self {
-        self.ignore_filters = ignore;
+        self.behaviour.ignore_filters = ignore;
         self
     }
 
     /// Caps ListOperations pages at `size` operations (default 1,000, as Insights), so pages
     /// end before the client's `page_size`.
     pub fn max_page_size(mut self, size: usize) -> Self {
-        self.max_page_size = size.max(1);
+        self.behaviour.max_page_size = size.max(1);
+        self
+    }
+
+    /// How long operations started by the Insights RPCs run before their response (default
+    /// 2 s, in [`DEFAULT_STEPS`] metadata steps); scripts given by [`script_for`](Self::script_for)
+    /// keep their own timing.
+    pub fn op_duration(mut self, duration: Duration) -> Self {
+        self.behaviour.op_duration = duration;
+        self
+    }
+
+    /// The most operations the server holds (default [`DEFAULT_MAX_OPERATIONS`]); starting
+    /// another answers RESOURCE_EXHAUSTED, so memory stays bounded.
+    pub fn max_operations(mut self, n: usize) -> Self {
+        self.behaviour.max_operations = n;
         self
     }
 
@@ -188,8 +207,7 @@ impl MockServerBuilder {
         Arc::new(Shared::new(
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
             self.bearer,
-            self.delete_and_wait,
-            (self.ignore_filters, self.max_page_size),
+            self.behaviour,
             self.faults,
             Recorder::new(self.record_limit),
             self.scripts,
@@ -209,14 +227,24 @@ impl MockServerBuilder {
         Ok(MockServer::spawn(self.shared(), Some(listener)))
     }
 
-    /// Serves on `listener` until `shutdown` completes — the `ccai-lro emulator` loop.
+    /// Serves on `listener` until `shutdown` completes or a client sends `POST /shutdown` — the
+    /// `ccai-lro emulator` loop.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), tonic::transport::Error> {
-        router(&self.shared())
-            .serve_with_incoming_shutdown(tcp_incoming(listener), shutdown)
+        let shared = self.shared();
+        let stop = shared.clone();
+        // Ends on the caller's signal or on `POST /shutdown`.
+        let either = async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = stop.shutdown.notified() => {}
+            }
+        };
+        router(&shared)
+            .serve_with_incoming_shutdown(tcp_incoming(listener), either)
             .await
     }
 }

@@ -27,14 +27,27 @@ pub(crate) type ScriptFn = Arc<dyn Fn(&Start) -> Script + Send + Sync>;
 /// Operation ids look like the service's: 19 decimal digits.
 const FIRST_ID: u64 = 4_000_000_000_000_000_000;
 
-pub(crate) struct Shared {
-    pub(crate) clock: Clock,
-    pub(crate) bearer: Option<String>,
+/// How the server behaves where the service leaves room, set on the builder.
+#[derive(Clone, Debug)]
+pub(crate) struct Behaviour {
+    /// DeleteOperation and WaitOperation implemented instead of UNIMPLEMENTED.
     pub(crate) delete_and_wait: bool,
     /// ListOperations answers as if no filter had been sent, as some servers do.
     pub(crate) ignore_filters: bool,
     /// The largest ListOperations page, whatever the client asks for.
     pub(crate) max_page_size: usize,
+    /// How long an operation started by an Insights RPC runs (default scripts).
+    pub(crate) op_duration: Duration,
+    /// The most operations held; creating more answers RESOURCE_EXHAUSTED.
+    pub(crate) max_operations: usize,
+}
+
+pub(crate) struct Shared {
+    pub(crate) clock: Clock,
+    pub(crate) bearer: Option<String>,
+    pub(crate) behaviour: Behaviour,
+    /// Notified by `POST /shutdown`: the serving loop ends.
+    pub(crate) shutdown: Notify,
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) recorder: Mutex<Recorder>,
@@ -48,8 +61,7 @@ impl Shared {
     pub(crate) fn new(
         clock: Clock,
         bearer: Option<String>,
-        delete_and_wait: bool,
-        (ignore_filters, max_page_size): (bool, usize),
+        behaviour: Behaviour,
         faults: Faults,
         recorder: Recorder,
         scripts: HashMap<String, ScriptFn>,
@@ -57,9 +69,8 @@ impl Shared {
         Self {
             clock,
             bearer,
-            delete_and_wait,
-            ignore_filters,
-            max_page_size,
+            behaviour,
+            shutdown: Notify::new(),
             store: Mutex::new(Store::default()),
             faults: Mutex::new(faults),
             recorder: Mutex::new(recorder),

@@ -90,6 +90,11 @@ impl Store {
         self.ops.len()
     }
 
+    /// Forgets every operation.
+    pub(crate) fn clear(&mut self) {
+        *self = Store::default();
+    }
+
     /// Adds an operation at the end of its parent's list, replacing any of the same name.
     pub(crate) fn insert(&mut self, name: &str, parent: &str, script: Script, now: Instant) {
         self.remove(name);

@@ -281,3 +281,57 @@ async fn enums_as_names_or_numbers_both_ways() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_reach_rest_too() {
+    let server = MockServer::builder()
+        .fail_rate(
+            ccai_lro_mock::method::GET_OPERATION,
+            1.0,
+            [ccai_lro_mock::Fault::Unavailable],
+        )
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock");
+    let addr = server.local_addr().expect("address");
+    let name = format!("{PARENT}/operations/1");
+    server.insert(&name, Script::new().respond(&IssueModel::default()));
+    let (status, err) = call(addr, "GET", format!("/v1/{name}"), None).await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (503, Some("UNAVAILABLE")),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_forgets_and_the_cap_refuses() {
+    let server = MockServer::builder()
+        .max_operations(2)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock");
+    let addr = server.local_addr().expect("address");
+    let create = || {
+        call(
+            addr,
+            "POST",
+            format!("/v1/{PARENT}/issueModels"),
+            Some("{}"),
+        )
+    };
+    assert_eq!(create().await.0, 200);
+    assert_eq!(create().await.0, 200);
+    let (status, err) = create().await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (429, Some("RESOURCE_EXHAUSTED")),
+        "{err}"
+    );
+    assert!(err["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("--max-operations")));
+    assert_eq!(call(addr, "POST", "/reset".into(), None).await.0, 200);
+    assert_eq!(server.len(), 0);
+    assert_eq!(create().await.0, 200);
+}

@@ -166,3 +166,74 @@ fn unknown_any_prints_as_base64() {
     );
     drop(server);
 }
+
+#[test]
+fn emulator_flags_and_shutdown() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(BIN)
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--op-duration",
+            "1s",
+            "--max-operations",
+            "1",
+            "--fault-rate",
+            "0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn emulator");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("address");
+    let addr = line.trim().to_owned();
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut banner = String::new();
+    for _ in 0..3 {
+        err.read_line(&mut banner).expect("banner");
+    }
+    assert!(
+        banner.contains(&format!(
+            "export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}"
+        )),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("curl -s http://{addr}/v1/")),
+        "{banner}"
+    );
+
+    let endpoint = format!("http://{addr}");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("--endpoint")
+            .arg(&endpoint)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let create = ["issue-models", "create", PARENT, "--display-name", "one"];
+    assert_eq!(run(&create).status.code(), Some(0));
+    let full = run(&create);
+    assert_eq!(full.status.code(), Some(3), "{}", stderr(&full));
+    assert!(
+        stderr(&full).contains("RESOURCE_EXHAUSTED") && stderr(&full).contains("--max-operations")
+    );
+
+    // POST /shutdown over plain HTTP/1.1: the process exits cleanly.
+    let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        conn,
+        "POST /shutdown HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let status = child.wait().expect("emulator exits");
+    assert_eq!(status.code(), Some(0));
+}

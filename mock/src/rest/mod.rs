@@ -54,6 +54,23 @@ pub(crate) fn service(
 
 async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    // The emulator's own endpoints, after the Datastore emulator's convention.
+    if parts.method == http::Method::POST {
+        match parts.uri.path() {
+            "/reset" => {
+                shared.store().clear();
+                shared.changed.notify_waiters();
+                return respond(StatusCode::OK, &json!({}));
+            }
+            "/shutdown" => {
+                shared.shutdown.notify_waiters();
+                // A permit too, should the serving loop not be waiting yet.
+                shared.shutdown.notify_one();
+                return respond(StatusCode::OK, &json!({}));
+            }
+            _ => {}
+        }
+    }
     let query = query_pairs(parts.uri.query().unwrap_or_default());
     let options = JsonOptions::default().enums_as_numbers(
         query
