@@ -278,15 +278,37 @@ pub async fn serve(
 }
 
 /// gRPC and REST on one router: gRPC requests go by their `/package.Service/Method` paths,
-/// everything else (HTTP/1.1 or HTTP/2 JSON) to the REST surface.
+/// everything else (HTTP/1.1 or HTTP/2 JSON) to the REST surface. Server reflection (v1 and
+/// v1alpha, which many tools still ask for) and `grpc.health.v1` let tools find their way in
+/// with no proto files.
 fn router(shared: &Arc<Shared>) -> Router {
-    let grpc = Routes::builder()
-        .add_service(OperationsServer::new(OperationsService(shared.clone())))
+    let mut grpc = Routes::builder();
+    grpc.add_service(OperationsServer::new(OperationsService(shared.clone())))
         .add_service(ContactCenterInsightsServer::new(InsightsService(
             shared.clone(),
-        )))
-        .clone()
-        .routes();
+        )));
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(ccai_lro::proto::FILE_DESCRIPTOR_SET)
+    };
+    // Our own descriptor set: it always builds; were it not to, tools lose reflection only.
+    if let Ok(v1) = reflection().build_v1() {
+        grpc.add_service(v1);
+    }
+    if let Ok(v1alpha) = reflection().build_v1alpha() {
+        grpc.add_service(v1alpha);
+    }
+    let (health, health_service) = tonic_health::server::health_reporter();
+    tokio::spawn(async move {
+        health
+            .set_serving::<OperationsServer<OperationsService>>()
+            .await;
+        health
+            .set_serving::<ContactCenterInsightsServer<InsightsService>>()
+            .await;
+    });
+    grpc.add_service(health_service);
+    let grpc = grpc.routes();
     let both = grpc
         .into_axum_router()
         .fallback_service(crate::rest::service(shared.clone()));
