@@ -168,6 +168,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         ccai_lro_mock::method::CANCEL_OPERATION,
     ];
     let mut builder = ccai_lro_mock::MockServer::builder()
+        .track_resources(true)
         .op_duration(options.op_duration)
         .max_operations(options.max_operations)
         .seed(options.seed);

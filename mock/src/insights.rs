@@ -51,6 +51,10 @@ impl InsightsService {
             operation,
             created: shared.clock.now(),
         };
+        if shared.behaviour.track_resources {
+            let lasting = shared.behaviour.op_duration;
+            shared.resources().start(&start, Instant::now(), lasting)?;
+        }
         // Run the user's script function without holding any lock.
         let script = match shared.script_fn(method) {
             Some(f) => f(&start),

@@ -78,6 +78,7 @@ mod names;
 mod operations;
 mod page_token;
 mod record;
+mod resources;
 mod rest;
 mod script;
 mod server;

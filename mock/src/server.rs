@@ -81,6 +81,7 @@ impl Default for MockServerBuilder {
                 max_page_size: super::operations::MAX_PAGE_SIZE,
                 op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
                 max_operations: DEFAULT_MAX_OPERATIONS,
+                track_resources: false,
             },
             epoch: None,
             record_limit: DEFAULT_RECORD_LIMIT,
@@ -142,6 +143,15 @@ impl MockServerBuilder {
     /// keep their own timing.
     pub fn op_duration(mut self, duration: Duration) -> Self {
         self.behaviour.op_duration = duration;
+        self
+    }
+
+    /// Keeps the resources operations make (issue models, conversations) and refuses what the
+    /// service would: NOT_FOUND for an unknown model or conversation, FAILED_PRECONDITION to
+    /// delete a deployed model. Off by default, so scripted tests may name anything; the
+    /// emulator ([`serve`]) turns it on.
+    pub fn track_resources(mut self, yes: bool) -> Self {
+        self.behaviour.track_resources = yes;
         self
     }
 
@@ -274,7 +284,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
-    MockServerBuilder::default().serve(listener, shutdown).await
+    MockServerBuilder::default()
+        .track_resources(true)
+        .serve(listener, shutdown)
+        .await
 }
 
 /// gRPC and REST on one router: gRPC requests go by their `/package.Service/Method` paths,

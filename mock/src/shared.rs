@@ -13,6 +13,7 @@ use tonic::{Request, Status};
 use super::clock::Clock;
 use super::faults::{Fault, Faults};
 use super::record::{headers, RecordedRequest, Recorder};
+use super::resources::Resources;
 use super::script::{pack, Script};
 use super::start::Start;
 use super::store::Store;
@@ -40,6 +41,9 @@ pub(crate) struct Behaviour {
     pub(crate) op_duration: Duration,
     /// The most operations held; creating more answers RESOURCE_EXHAUSTED.
     pub(crate) max_operations: usize,
+    /// Issue models and conversations exist, and starters check them (the emulator's way);
+    /// off, starters accept any well-formed name (scripted tests' way).
+    pub(crate) track_resources: bool,
 }
 
 pub(crate) struct Shared {
@@ -49,6 +53,7 @@ pub(crate) struct Shared {
     /// Notified by `POST /shutdown`: the serving loop ends.
     pub(crate) shutdown: Notify,
     pub(crate) store: Mutex<Store>,
+    pub(crate) resources: Mutex<Resources>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) recorder: Mutex<Recorder>,
     pub(crate) scripts: Mutex<HashMap<String, ScriptFn>>,
@@ -72,6 +77,7 @@ impl Shared {
             behaviour,
             shutdown: Notify::new(),
             store: Mutex::new(Store::default()),
+            resources: Mutex::new(Resources::default()),
             faults: Mutex::new(faults),
             recorder: Mutex::new(recorder),
             scripts: Mutex::new(scripts),
@@ -82,6 +88,10 @@ impl Shared {
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         lock(&self.store)
+    }
+
+    pub(crate) fn resources(&self) -> MutexGuard<'_, Resources> {
+        lock(&self.resources)
     }
 
     pub(crate) fn next_id(&self) -> String {

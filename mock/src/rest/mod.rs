@@ -59,6 +59,7 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
         match parts.uri.path() {
             "/reset" => {
                 shared.store().clear();
+                shared.resources().clear();
                 shared.changed.notify_waiters();
                 return respond(StatusCode::OK, &json!({}));
             }

@@ -1,0 +1,153 @@
+//! Resources that exist (the emulator's way): issue models move through their states, unknown
+//! models and conversations are NOT_FOUND, a deployed model cannot be deleted, reset forgets.
+
+use std::time::Duration;
+
+use ccai_lro::insights::InsightsClient;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
+use ccai_lro::{Code, Error};
+use ccai_lro_mock::MockServer;
+
+const PARENT: &str = "projects/p/locations/us-central1";
+
+async fn emulator() -> (MockServer, InsightsClient) {
+    let server = MockServer::builder()
+        .track_resources(true)
+        .op_duration(Duration::from_secs(10))
+        .start()
+        .await;
+    let client = InsightsClient::new(server.client());
+    (server, client)
+}
+
+fn code(result: Result<impl std::fmt::Debug, Error>) -> Code {
+    match result {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.code(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_issue_model_lives_through_its_states() {
+    let (_server, insights) = emulator().await;
+    let model = |name: &str| name.to_owned();
+    let deploy = |name: String| DeployIssueModelRequest { name };
+    let unknown = format!("{PARENT}/issueModels/nope");
+    assert_eq!(
+        code(insights.deploy_issue_model(deploy(unknown.clone())).await),
+        Code::NotFound
+    );
+    let delete = |name: String| DeleteIssueModelRequest { name };
+    assert_eq!(
+        code(insights.delete_issue_model(delete(unknown.clone())).await),
+        Code::NotFound
+    );
+    let export = |name: String| ExportIssueModelRequest {
+        name,
+        ..Default::default()
+    };
+    assert_eq!(
+        code(insights.export_issue_model(export(unknown)).await),
+        Code::NotFound
+    );
+
+    let created = insights
+        .create_issue_model(CreateIssueModelRequest {
+            parent: PARENT.into(),
+            issue_model: Some(IssueModel::default()),
+        })
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    let name = model(&created.name);
+    assert_eq!(created.state(), issue_model::State::Undeployed);
+
+    let deploying = insights
+        .deploy_issue_model(deploy(name.clone()))
+        .await
+        .unwrap();
+    // While it deploys: neither deploy again nor delete.
+    assert_eq!(
+        code(insights.deploy_issue_model(deploy(name.clone())).await),
+        Code::FailedPrecondition
+    );
+    let err = insights
+        .delete_issue_model(delete(name.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(err.to_string().contains("DEPLOYING"), "{err}");
+    deploying.wait().await.unwrap();
+    // Deployed: still not deleted.
+    let err = insights
+        .delete_issue_model(delete(name.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("DEPLOYED"), "{err}");
+    insights
+        .export_issue_model(export(name.clone()))
+        .await
+        .unwrap();
+    insights
+        .undeploy_issue_model(UndeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    insights
+        .delete_issue_model(delete(name.clone()))
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(insights.deploy_issue_model(deploy(name)).await),
+        Code::NotFound
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn analyses_need_an_uploaded_conversation() {
+    let (_server, insights) = emulator().await;
+    let analyse = |parent: String| CreateAnalysisRequest {
+        parent,
+        analysis: None,
+    };
+    let conversation = format!("{PARENT}/conversations/c1");
+    assert_eq!(
+        code(
+            insights
+                .create_analysis(analyse(conversation.clone()))
+                .await
+        ),
+        Code::NotFound
+    );
+    insights
+        .upload_conversation(UploadConversationRequest {
+            parent: PARENT.into(),
+            conversation_id: "c1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    insights
+        .create_analysis(analyse(conversation))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn scripted_tests_may_name_anything() {
+    // Without resource tracking (the in-process mock's default), any well-formed name goes.
+    let server = MockServer::start().await;
+    let insights = InsightsClient::new(server.client());
+    let name = format!("{PARENT}/issueModels/never-created");
+    insights
+        .deploy_issue_model(DeployIssueModelRequest { name })
+        .await
+        .unwrap();
+}
