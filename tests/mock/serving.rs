@@ -41,13 +41,22 @@ async fn serve_runs_the_emulator_until_shutdown() {
         .await
         .unwrap();
     let op = s
-        .deploy_issue_model(insights::DeployIssueModelRequest {
-            name: format!("{LOC}/issueModels/m"),
+        .create_issue_model(insights::CreateIssueModelRequest {
+            parent: LOC.into(),
+            issue_model: None,
         })
         .await
         .unwrap()
         .into_inner();
     assert!(!op.done);
+    // The emulator keeps resources: a model never created cannot be deployed.
+    let err = s
+        .deploy_issue_model(insights::DeployIssueModelRequest {
+            name: format!("{LOC}/issueModels/m"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound);
     drop(s);
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), emulator)
