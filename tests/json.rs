@@ -129,3 +129,31 @@ fn well_known_types_sit_under_value() {
         json!({"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.500s"})
     );
 }
+
+#[test]
+fn empty_in_an_any_is_its_type_alone() {
+    // The response of a finished DeleteIssueModel: strict parsers (Google's Python REST client)
+    // refuse any member beside "@type".
+    let empty = prost_types::Any {
+        type_url: "type.googleapis.com/google.protobuf.Empty".into(),
+        value: Vec::new(),
+    };
+    assert_eq!(
+        ccai_lro::json::any_to_json(&empty),
+        serde_json::json!({"@type": "type.googleapis.com/google.protobuf.Empty"})
+    );
+}
+
+#[test]
+fn enums_as_numbers_on_request() {
+    use ccai_lro::json::{any_to_json_with, JsonOptions};
+    use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{issue_model, IssueModel};
+    let model = IssueModel {
+        state: issue_model::State::Deployed as i32,
+        ..Default::default()
+    };
+    let any = prost_types::Any::from_msg(&model).unwrap();
+    assert_eq!(ccai_lro::json::any_to_json(&any)["state"], "DEPLOYED");
+    let numbers = JsonOptions::default().enums_as_numbers(true);
+    assert_eq!(any_to_json_with(&any, numbers)["state"], issue_model::State::Deployed as i32);
+}
