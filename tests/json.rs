@@ -155,5 +155,8 @@ fn enums_as_numbers_on_request() {
     let any = prost_types::Any::from_msg(&model).unwrap();
     assert_eq!(ccai_lro::json::any_to_json(&any)["state"], "DEPLOYED");
     let numbers = JsonOptions::default().enums_as_numbers(true);
-    assert_eq!(any_to_json_with(&any, numbers)["state"], issue_model::State::Deployed as i32);
+    assert_eq!(
+        any_to_json_with(&any, numbers)["state"],
+        issue_model::State::Deployed as i32
+    );
 }

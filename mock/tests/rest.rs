@@ -335,3 +335,48 @@ async fn reset_forgets_and_the_cap_refuses() {
     assert_eq!(server.len(), 0);
     assert_eq!(create().await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_and_rest_clients_at_once() {
+    use ccai_lro::insights::InsightsClient;
+    let (server, addr) = emulator().await;
+    let grpc = ccai_lro::Client::builder()
+        .endpoint(format!("http://{addr}"))
+        .build()
+        .expect("client");
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let insights = InsightsClient::new(grpc.clone());
+        tasks.push(tokio::spawn(async move {
+            let op = insights
+                .create_issue_model(ccai_lro::proto::google::cloud::contactcenterinsights::v1::CreateIssueModelRequest {
+                    parent: PARENT.into(),
+                    issue_model: None,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("gRPC create {i}: {e}"));
+            op.client().get_operation(op.name()).await.map(|_| ()).unwrap_or_else(|e| panic!("gRPC get {i}: {e}"));
+        }));
+        tasks.push(tokio::spawn(async move {
+            let (status, op) = call(
+                addr,
+                "POST",
+                format!("/v1/{PARENT}/issueModels"),
+                Some("{}"),
+            )
+            .await;
+            assert_eq!(status, 200, "REST create {i}: {op}");
+            let name = op["name"].as_str().unwrap_or_default().to_owned();
+            let (status, got) = call(addr, "GET", format!("/v1/{name}"), None).await;
+            assert_eq!(
+                (status, got["name"].as_str()),
+                (200, Some(name.as_str())),
+                "REST get {i}"
+            );
+        }));
+    }
+    for t in tasks {
+        t.await.expect("client task");
+    }
+    assert_eq!(server.len(), 40);
+}
