@@ -67,6 +67,7 @@
 
 #![warn(missing_docs)]
 
+mod builder;
 mod clock;
 mod defaults;
 mod faults;
@@ -80,6 +81,7 @@ mod page_token;
 mod record;
 mod resources;
 mod rest;
+mod router;
 mod script;
 mod server;
 mod shared;
@@ -87,11 +89,12 @@ mod start;
 mod store;
 mod transport;
 
+pub use builder::{serve, MockServerBuilder};
 pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };
 pub use faults::{Fault, Latency};
 pub use record::RecordedRequest;
 pub use script::{Advance, Outcome, Script};
-pub use server::{serve, MockServer, MockServerBuilder, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
+pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 pub use start::Start;

@@ -1,36 +1,27 @@
-//! [`MockServer`], its builder, and [`serve`] for the standalone emulator.
+//! [`MockServer`]: a running mock, in memory and optionally on a socket.
 
-use std::collections::HashMap;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use tokio::io::DuplexStream;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream};
+use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_stream::StreamExt;
-use tonic::service::Routes;
-use tonic::transport::server::Router;
-use tonic::transport::{Channel, Server};
+use tonic::transport::Channel;
 
-use super::clock::Clock;
-use super::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
-use super::faults::{Fault, Faults, Latency};
-use super::insights::InsightsService;
+use super::builder::MockServerBuilder;
+use super::faults::{Fault, Latency};
 use super::names;
-use super::operations::OperationsService;
-use super::record::{RecordedRequest, Recorder};
+use super::record::RecordedRequest;
+use super::router::{router, tcp_incoming};
 use super::script::Script;
-use super::shared::{Behaviour, ScriptFn, Shared};
+use super::shared::Shared;
 use super::start::Start;
 use super::transport::{in_memory_channel, MockIo};
 use crate::lock::lock;
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
-use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
 use ccai_lro::proto::google::longrunning::Operation;
 
 /// The most operations a server holds unless [`MockServerBuilder::max_operations`] says
@@ -41,306 +32,6 @@ pub const DEFAULT_SEED: u64 = 0x5eed_cca1;
 /// How many requests are kept for [`MockServer::requests`] unless
 /// [`MockServerBuilder::record_limit`] says otherwise (the oldest are dropped first).
 pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
-
-/// Configures a [`MockServer`] (or an emulator started with [`MockServerBuilder::serve`]).
-///
-/// ```
-/// use std::time::Duration;
-/// use ccai_lro_mock::{method, Fault, Latency, MockServer};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let server = MockServer::builder()
-///     .seed(7)
-///     .require_bearer("test-token")
-///     .fail_sequence(method::GET_OPERATION, [Fault::Unavailable, Fault::Ok])
-///     .latency(method::ALL, Latency::Fixed(Duration::from_millis(5)))
-///     .start()
-///     .await;
-/// # drop(server);
-/// # }
-/// ```
-pub struct MockServerBuilder {
-    seed: u64,
-    bearer: Option<String>,
-    behaviour: Behaviour,
-    epoch: Option<SystemTime>,
-    record_limit: usize,
-    scripts: HashMap<String, ScriptFn>,
-    faults: Faults,
-}
-
-impl Default for MockServerBuilder {
-    fn default() -> Self {
-        Self {
-            seed: DEFAULT_SEED,
-            bearer: None,
-            behaviour: Behaviour {
-                delete_and_wait: false,
-                ignore_filters: false,
-                max_page_size: super::operations::MAX_PAGE_SIZE,
-                op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
-                max_operations: DEFAULT_MAX_OPERATIONS,
-                track_resources: false,
-            },
-            epoch: None,
-            record_limit: DEFAULT_RECORD_LIMIT,
-            scripts: HashMap::new(),
-            faults: Faults::new(DEFAULT_SEED),
-        }
-    }
-}
-
-impl std::fmt::Debug for MockServerBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockServerBuilder")
-            .field("seed", &self.seed)
-            .field("require_bearer", &self.bearer.is_some())
-            .field("behaviour", &self.behaviour)
-            .field("scripts", &self.scripts.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
-}
-
-impl MockServerBuilder {
-    /// Seeds the PRNG behind failure rates and latency ranges.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self.faults.reseed(seed);
-        self
-    }
-
-    /// Answers `UNAUTHENTICATED` (with a `google.rpc.ErrorInfo`) to any call without the header
-    /// `authorization: Bearer <token>`.
-    pub fn require_bearer(mut self, token: impl Into<String>) -> Self {
-        self.bearer = Some(token.into());
-        self
-    }
-
-    /// Implements DeleteOperation and WaitOperation with their AIP-151 semantics instead of
-    /// answering `UNIMPLEMENTED` as Insights does.
-    pub fn delete_and_wait(mut self, enabled: bool) -> Self {
-        self.behaviour.delete_and_wait = enabled;
-        self
-    }
-
-    /// Makes ListOperations ignore its `filter` (every operation is listed), as some servers
-    /// do; clients must match results by name rather than trust the filter.
-    pub fn ignore_filters(mut self, ignore: bool) -> Self {
-        self.behaviour.ignore_filters = ignore;
-        self
-    }
-
-    /// Caps ListOperations pages at `size` operations (default 1,000, as Insights), so pages
-    /// end before the client's `page_size`.
-    pub fn max_page_size(mut self, size: usize) -> Self {
-        self.behaviour.max_page_size = size.max(1);
-        self
-    }
-
-    /// How long operations started by the Insights RPCs run before their response (default
-    /// 2 s, in [`DEFAULT_STEPS`] metadata steps); scripts given by [`script_for`](Self::script_for)
-    /// keep their own timing.
-    pub fn op_duration(mut self, duration: Duration) -> Self {
-        self.behaviour.op_duration = duration;
-        self
-    }
-
-    /// Keeps the resources operations make (issue models, conversations) and refuses what the
-    /// service would: NOT_FOUND for an unknown model or conversation, FAILED_PRECONDITION to
-    /// delete a deployed model. Off by default, so scripted tests may name anything; the
-    /// emulator ([`serve`]) turns it on.
-    pub fn track_resources(mut self, yes: bool) -> Self {
-        self.behaviour.track_resources = yes;
-        self
-    }
-
-    /// The most operations the server holds (default [`DEFAULT_MAX_OPERATIONS`]); starting
-    /// another answers RESOURCE_EXHAUSTED, so memory stays bounded.
-    pub fn max_operations(mut self, n: usize) -> Self {
-        self.behaviour.max_operations = n;
-        self
-    }
-
-    /// The wall-clock time the server's tokio clock starts at, for reproducible timestamps in
-    /// metadata and resources (default: the real time at start).
-    pub fn epoch(mut self, epoch: SystemTime) -> Self {
-        self.epoch = Some(epoch);
-        self
-    }
-
-    /// Keeps the last `limit` requests for [`MockServer::requests`] (0 records nothing).
-    pub fn record_limit(mut self, limit: usize) -> Self {
-        self.record_limit = limit;
-        self
-    }
-
-    /// Replaces the default script of the Insights RPC `method` (e.g. `"CreateIssueModel"`);
-    /// `f` sees the request and the new operation's name. [`default_script`](super::default_script)
-    /// gives the default to start from.
-    pub fn script_for(
-        mut self,
-        method: &str,
-        f: impl Fn(&Start) -> Script + Send + Sync + 'static,
-    ) -> Self {
-        self.scripts.insert(method.to_owned(), Arc::new(f));
-        self
-    }
-
-    /// Queues faults for the next calls of `method` (or [`method::ALL`](super::method::ALL)),
-    /// consumed one per call before any rate applies.
-    pub fn fail_sequence(mut self, method: &str, faults: impl IntoIterator<Item = Fault>) -> Self {
-        self.faults.push_sequence(method, faults);
-        self
-    }
-
-    /// Fails a fraction `rate` (0.0–1.0) of the calls of `method` with one of `faults`, drawn
-    /// with the seeded PRNG.
-    pub fn fail_rate(
-        mut self,
-        method: &str,
-        rate: f64,
-        faults: impl IntoIterator<Item = Fault>,
-    ) -> Self {
-        self.faults
-            .set_rate(method, rate, faults.into_iter().collect());
-        self
-    }
-
-    /// Delays every answer of `method` by `latency` (tokio time).
-    pub fn latency(mut self, method: &str, latency: Latency) -> Self {
-        self.faults.set_latency(method, latency);
-        self
-    }
-
-    fn shared(self) -> Arc<Shared> {
-        Arc::new(Shared::new(
-            Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
-            self.bearer,
-            self.behaviour,
-            self.faults,
-            Recorder::new(self.record_limit),
-            self.scripts,
-        ))
-    }
-
-    /// Starts the server on an in-memory transport; reach it with [`MockServer::channel`].
-    /// Must be called inside a tokio runtime.
-    pub async fn start(self) -> MockServer {
-        MockServer::spawn(self.shared(), None)
-    }
-
-    /// Starts the server on the in-memory transport and also on a TCP socket bound to `addr`
-    /// (e.g. `"127.0.0.1:0"`); [`MockServer::local_addr`] gives the bound address.
-    pub async fn start_tcp(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<MockServer> {
-        let listener = TcpListener::bind(addr).await?;
-        Ok(MockServer::spawn(self.shared(), Some(listener)))
-    }
-
-    /// Serves on `listener` until `shutdown` completes or a client sends `POST /shutdown` — the
-    /// `ccai-lro emulator` loop.
-    pub async fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()>,
-    ) -> Result<(), tonic::transport::Error> {
-        let shared = self.shared();
-        let stop = shared.clone();
-        // Ends on the caller's signal or on `POST /shutdown`.
-        let either = async move {
-            tokio::select! {
-                () = shutdown => {}
-                () = stop.shutdown.notified() => {}
-            }
-        };
-        router(&shared)
-            .serve_with_incoming_shutdown(tcp_incoming(listener), either)
-            .await
-    }
-}
-
-/// Serves the default mock (Insights defaults, no faults) on `listener` until `shutdown`
-/// completes. This is the standalone emulator; use [`MockServer::builder`] and
-/// [`MockServerBuilder::serve`] to configure it.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-/// let addr = listener.local_addr()?; // the emulator prints this
-/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-/// let emulator = tokio::spawn(ccai_lro_mock::serve(listener, async {
-///     let _ = stopped.await; // the CLI waits for Ctrl-C here
-/// }));
-///
-/// // Any gRPC client can now reach http://{addr}.
-/// # let _ = addr;
-/// let _ = stop.send(());
-/// emulator.await??;
-/// # Ok(())
-/// # }
-/// ```
-pub async fn serve(
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), tonic::transport::Error> {
-    MockServerBuilder::default()
-        .track_resources(true)
-        .serve(listener, shutdown)
-        .await
-}
-
-/// gRPC and REST on one router: gRPC requests go by their `/package.Service/Method` paths,
-/// everything else (HTTP/1.1 or HTTP/2 JSON) to the REST surface. Server reflection (v1 and
-/// v1alpha, which many tools still ask for) and `grpc.health.v1` let tools find their way in
-/// with no proto files.
-fn router(shared: &Arc<Shared>) -> Router {
-    let mut grpc = Routes::builder();
-    grpc.add_service(OperationsServer::new(OperationsService(shared.clone())))
-        .add_service(ContactCenterInsightsServer::new(InsightsService(
-            shared.clone(),
-        )));
-    let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(ccai_lro::proto::FILE_DESCRIPTOR_SET)
-    };
-    // Our own descriptor set: it always builds; were it not to, tools lose reflection only.
-    if let Ok(v1) = reflection().build_v1() {
-        grpc.add_service(v1);
-    }
-    if let Ok(v1alpha) = reflection().build_v1alpha() {
-        grpc.add_service(v1alpha);
-    }
-    let (health, health_service) = tonic_health::server::health_reporter();
-    tokio::spawn(async move {
-        health
-            .set_serving::<OperationsServer<OperationsService>>()
-            .await;
-        health
-            .set_serving::<ContactCenterInsightsServer<InsightsService>>()
-            .await;
-    });
-    grpc.add_service(health_service);
-    let grpc = grpc.routes();
-    let both = grpc
-        .into_axum_router()
-        .fallback_service(crate::rest::service(shared.clone()));
-    Server::builder()
-        .accept_http1(true)
-        .add_routes(Routes::from(both))
-}
-
-fn tcp_incoming(
-    listener: TcpListener,
-) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
-    TcpListenerStream::new(listener).map(|conn| {
-        conn.map(|s| {
-            // Polls are tiny request/response pairs; Nagle would only add latency.
-            let _ = s.set_nodelay(true);
-            MockIo::new(s)
-        })
-    })
-}
 
 /// A running mock of Contact Center AI Insights and its `google.longrunning.Operations`.
 ///
@@ -378,7 +69,7 @@ impl MockServer {
         MockServerBuilder::default()
     }
 
-    fn spawn(shared: Arc<Shared>, listener: Option<TcpListener>) -> MockServer {
+    pub(crate) fn spawn(shared: Arc<Shared>, listener: Option<TcpListener>) -> MockServer {
         let mut shutdown = Vec::new();
         let (connections, incoming) = mpsc::unbounded_channel::<DuplexStream>();
         let (tx, rx) = oneshot::channel::<()>();

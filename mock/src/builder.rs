@@ -1,0 +1,267 @@
+//! [`MockServerBuilder`], and [`serve`] for the standalone emulator.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::net::TcpListener;
+
+use super::clock::Clock;
+use super::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
+use super::faults::{Fault, Faults, Latency};
+use super::record::Recorder;
+use super::router::{router, tcp_incoming};
+use super::script::Script;
+use super::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
+use super::shared::{Behaviour, ScriptFn, Shared};
+use super::start::Start;
+
+/// Configures a [`MockServer`] (or an emulator started with [`MockServerBuilder::serve`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use ccai_lro_mock::{method, Fault, Latency, MockServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = MockServer::builder()
+///     .seed(7)
+///     .require_bearer("test-token")
+///     .fail_sequence(method::GET_OPERATION, [Fault::Unavailable, Fault::Ok])
+///     .latency(method::ALL, Latency::Fixed(Duration::from_millis(5)))
+///     .start()
+///     .await;
+/// # drop(server);
+/// # }
+/// ```
+pub struct MockServerBuilder {
+    seed: u64,
+    bearer: Option<String>,
+    behaviour: Behaviour,
+    epoch: Option<SystemTime>,
+    record_limit: usize,
+    scripts: HashMap<String, ScriptFn>,
+    faults: Faults,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SEED,
+            bearer: None,
+            behaviour: Behaviour {
+                delete_and_wait: false,
+                ignore_filters: false,
+                max_page_size: super::operations::MAX_PAGE_SIZE,
+                op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
+                max_operations: DEFAULT_MAX_OPERATIONS,
+                track_resources: false,
+            },
+            epoch: None,
+            record_limit: DEFAULT_RECORD_LIMIT,
+            scripts: HashMap::new(),
+            faults: Faults::new(DEFAULT_SEED),
+        }
+    }
+}
+
+impl std::fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("seed", &self.seed)
+            .field("require_bearer", &self.bearer.is_some())
+            .field("behaviour", &self.behaviour)
+            .field("scripts", &self.scripts.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServerBuilder {
+    /// Seeds the PRNG behind failure rates and latency ranges.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self.faults.reseed(seed);
+        self
+    }
+
+    /// Answers `UNAUTHENTICATED` (with a `google.rpc.ErrorInfo`) to any call without the header
+    /// `authorization: Bearer <token>`.
+    pub fn require_bearer(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(token.into());
+        self
+    }
+
+    /// Implements DeleteOperation and WaitOperation with their AIP-151 semantics instead of
+    /// answering `UNIMPLEMENTED` as Insights does.
+    pub fn delete_and_wait(mut self, enabled: bool) -> Self {
+        self.behaviour.delete_and_wait = enabled;
+        self
+    }
+
+    /// Makes ListOperations ignore its `filter` (every operation is listed), as some servers
+    /// do; clients must match results by name rather than trust the filter.
+    pub fn ignore_filters(mut self, ignore: bool) -> Self {
+        self.behaviour.ignore_filters = ignore;
+        self
+    }
+
+    /// Caps ListOperations pages at `size` operations (default 1,000, as Insights), so pages
+    /// end before the client's `page_size`.
+    pub fn max_page_size(mut self, size: usize) -> Self {
+        self.behaviour.max_page_size = size.max(1);
+        self
+    }
+
+    /// How long operations started by the Insights RPCs run before their response (default
+    /// 2 s, in [`DEFAULT_STEPS`] metadata steps); scripts given by [`script_for`](Self::script_for)
+    /// keep their own timing.
+    pub fn op_duration(mut self, duration: Duration) -> Self {
+        self.behaviour.op_duration = duration;
+        self
+    }
+
+    /// Keeps the resources operations make (issue models, conversations) and refuses what the
+    /// service would: NOT_FOUND for an unknown model or conversation, FAILED_PRECONDITION to
+    /// delete a deployed model. Off by default, so scripted tests may name anything; the
+    /// emulator ([`serve`]) turns it on.
+    pub fn track_resources(mut self, yes: bool) -> Self {
+        self.behaviour.track_resources = yes;
+        self
+    }
+
+    /// The most operations the server holds (default [`DEFAULT_MAX_OPERATIONS`]); starting
+    /// another answers RESOURCE_EXHAUSTED, so memory stays bounded.
+    pub fn max_operations(mut self, n: usize) -> Self {
+        self.behaviour.max_operations = n;
+        self
+    }
+
+    /// The wall-clock time the server's tokio clock starts at, for reproducible timestamps in
+    /// metadata and resources (default: the real time at start).
+    pub fn epoch(mut self, epoch: SystemTime) -> Self {
+        self.epoch = Some(epoch);
+        self
+    }
+
+    /// Keeps the last `limit` requests for [`MockServer::requests`] (0 records nothing).
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
+    /// Replaces the default script of the Insights RPC `method` (e.g. `"CreateIssueModel"`);
+    /// `f` sees the request and the new operation's name. [`default_script`](super::default_script)
+    /// gives the default to start from.
+    pub fn script_for(
+        mut self,
+        method: &str,
+        f: impl Fn(&Start) -> Script + Send + Sync + 'static,
+    ) -> Self {
+        self.scripts.insert(method.to_owned(), Arc::new(f));
+        self
+    }
+
+    /// Queues faults for the next calls of `method` (or [`method::ALL`](super::method::ALL)),
+    /// consumed one per call before any rate applies.
+    pub fn fail_sequence(mut self, method: &str, faults: impl IntoIterator<Item = Fault>) -> Self {
+        self.faults.push_sequence(method, faults);
+        self
+    }
+
+    /// Fails a fraction `rate` (0.0–1.0) of the calls of `method` with one of `faults`, drawn
+    /// with the seeded PRNG.
+    pub fn fail_rate(
+        mut self,
+        method: &str,
+        rate: f64,
+        faults: impl IntoIterator<Item = Fault>,
+    ) -> Self {
+        self.faults
+            .set_rate(method, rate, faults.into_iter().collect());
+        self
+    }
+
+    /// Delays every answer of `method` by `latency` (tokio time).
+    pub fn latency(mut self, method: &str, latency: Latency) -> Self {
+        self.faults.set_latency(method, latency);
+        self
+    }
+
+    fn shared(self) -> Arc<Shared> {
+        Arc::new(Shared::new(
+            Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
+            self.bearer,
+            self.behaviour,
+            self.faults,
+            Recorder::new(self.record_limit),
+            self.scripts,
+        ))
+    }
+
+    /// Starts the server on an in-memory transport; reach it with [`MockServer::channel`].
+    /// Must be called inside a tokio runtime.
+    pub async fn start(self) -> MockServer {
+        MockServer::spawn(self.shared(), None)
+    }
+
+    /// Starts the server on the in-memory transport and also on a TCP socket bound to `addr`
+    /// (e.g. `"127.0.0.1:0"`); [`MockServer::local_addr`] gives the bound address.
+    pub async fn start_tcp(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<MockServer> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(MockServer::spawn(self.shared(), Some(listener)))
+    }
+
+    /// Serves on `listener` until `shutdown` completes or a client sends `POST /shutdown` — the
+    /// `ccai-lro emulator` loop.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), tonic::transport::Error> {
+        let shared = self.shared();
+        let stop = shared.clone();
+        // Ends on the caller's signal or on `POST /shutdown`.
+        let either = async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = stop.shutdown.notified() => {}
+            }
+        };
+        router(&shared)
+            .serve_with_incoming_shutdown(tcp_incoming(listener), either)
+            .await
+    }
+}
+
+/// Serves the default mock (Insights defaults, no faults) on `listener` until `shutdown`
+/// completes. This is the standalone emulator; use [`MockServer::builder`] and
+/// [`MockServerBuilder::serve`] to configure it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let addr = listener.local_addr()?; // the emulator prints this
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let emulator = tokio::spawn(ccai_lro_mock::serve(listener, async {
+///     let _ = stopped.await; // the CLI waits for Ctrl-C here
+/// }));
+///
+/// // Any gRPC client can now reach http://{addr}.
+/// # let _ = addr;
+/// let _ = stop.send(());
+/// emulator.await??;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    MockServerBuilder::default()
+        .track_resources(true)
+        .serve(listener, shutdown)
+        .await
+}
