@@ -141,7 +141,7 @@ pub struct Emulator {
     #[arg(long, default_value_t = 0x5eed_cca1)]
     pub seed: u64,
     /// The most operations held; starting more answers RESOURCE_EXHAUSTED.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = ccai_lro_mock::DEFAULT_MAX_OPERATIONS)]
     pub max_operations: usize,
 }
 
