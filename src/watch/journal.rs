@@ -9,11 +9,14 @@ use super::Watcher;
 use crate::{operation::Payload, Error};
 
 impl<R: Payload, M: Payload> Watcher<R, M> {
-    /// Writes every operation still watched, one JSON object a line:
-    /// `{"name": …, "response": <type URL or null>, "metadata": <type URL or null>}`.
+    /// Writes every operation not yet reported by [`next`](Watcher::next), one JSON object a
+    /// line: `{"name": …, "response": <type URL or null>, "metadata": <type URL or null>}`.
+    /// Operations seen finished but not yet returned are written too: a watcher that imports
+    /// them reports them again, so a restart loses nothing.
     pub fn export(&self, mut out: impl Write) -> std::io::Result<()> {
         let (response, metadata) = (R::type_url(), M::type_url());
         let mut names = self.pending();
+        names.extend(self.ready.iter().map(|f| f.name.clone()));
         names.sort();
         for name in names {
             let line = json!({ "name": name, "response": response, "metadata": metadata });
