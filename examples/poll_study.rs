@@ -104,14 +104,18 @@ fn finishing(i: usize, at: Duration) -> Script {
         .every(at)
 }
 
-/// Waits on every operation with `backoff` (no deadline) in paused time.
-fn study(backoff: Backoff, finish: &[Duration]) -> Outcome {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// A runtime on tokio's paused clock: 30 minutes of polling take no real time.
+fn paused() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
-        .expect("runtime");
-    runtime.block_on(async {
+        .expect("runtime")
+}
+
+/// Waits on every operation with `backoff` (no deadline) in paused time.
+fn study(backoff: Backoff, finish: &[Duration]) -> Outcome {
+    paused().block_on(async {
         // Jitter draws from fastrand's thread-local generator: seed it for a repeatable run.
         fastrand::seed(SEED);
         let server = MockServer::builder().record_limit(usize::MAX).start().await;
@@ -177,12 +181,7 @@ fn row(label: &str, b: &Backoff, o: &Outcome, note: &str) {
 /// The watcher on the same operations, with `history` finished operations listed before them.
 /// Returns the outcome and the bytes the watcher received.
 fn watch_study(finish: &[Duration], history: usize, ignore_filters: bool) -> (Outcome, u64) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
+    paused().block_on(async {
         fastrand::seed(SEED);
         let server = MockServer::builder()
             .ignore_filters(ignore_filters)
