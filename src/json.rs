@@ -17,7 +17,7 @@
 //! ```
 
 use base64::Engine as _;
-use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
+use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions, Value as Field};
 use prost_types::Any;
 use serde_json::{json, Map, Value};
 
@@ -25,6 +25,39 @@ use crate::proto::google::{
     longrunning::operation::Result as OpResult, longrunning::Operation as RawOperation, rpc,
 };
 use crate::registry::{decode, EMPTY_TYPE_URL};
+
+/// How deep `Any`s may nest inside one payload (an `Any` in a `Status` in an `Any`...) before
+/// it is rendered opaque, `{"@type", "value": base64}`. Rendering expands each level, so a
+/// server nesting thousands would otherwise exhaust the stack and, copying each level, memory.
+pub const MAX_ANY_DEPTH: usize = 16;
+
+/// Whether `Any`s nest deeper than `budget` levels in `any`. Bounded itself: it stops at the
+/// budget, and nesting of other messages is bounded by the decoder's recursion limit.
+fn any_too_deep(any: &Any, budget: usize) -> bool {
+    let Some(budget) = budget.checked_sub(1) else {
+        return true;
+    };
+    decode(any)
+        .and_then(Result::ok)
+        .is_some_and(|m| message_too_deep(&m, budget))
+}
+
+fn message_too_deep(msg: &DynamicMessage, budget: usize) -> bool {
+    if msg.descriptor().full_name() == "google.protobuf.Any" {
+        let inner = msg.transcode_to::<Any>().unwrap_or_default();
+        return any_too_deep(&inner, budget);
+    }
+    msg.fields().any(|(_, value)| value_too_deep(value, budget))
+}
+
+fn value_too_deep(value: &Field, budget: usize) -> bool {
+    match value {
+        Field::Message(m) => message_too_deep(m, budget),
+        Field::List(items) => items.iter().any(|v| value_too_deep(v, budget)),
+        Field::Map(entries) => entries.values().any(|v| value_too_deep(v, budget)),
+        _ => false,
+    }
+}
 
 /// How JSON is written; the default is what the REST API prints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,13 +95,16 @@ pub fn any_to_json_with(any: &Any, options: JsonOptions) -> Value {
     if any.type_url == EMPTY_TYPE_URL && any.value.is_empty() {
         return Value::Object(out);
     }
-    let known = decode(any).and_then(Result::ok).and_then(|m| {
-        // The proto3 JSON mapping puts a well-known type's own JSON (a Duration's "1.5s", an
-        // Any's nested object with its own "@type") under "value"; other messages' fields sit
-        // beside "@type".
-        let wkt = m.descriptor().package_name() == "google.protobuf";
-        message_json(&m, options).ok().map(|json| (wkt, json))
-    });
+    let known = decode(any)
+        .and_then(Result::ok)
+        .filter(|m| !message_too_deep(m, MAX_ANY_DEPTH))
+        .and_then(|m| {
+            // The proto3 JSON mapping puts a well-known type's own JSON (a Duration's "1.5s", an
+            // Any's nested object with its own "@type") under "value"; other messages' fields sit
+            // beside "@type".
+            let wkt = m.descriptor().package_name() == "google.protobuf";
+            message_json(&m, options).ok().map(|json| (wkt, json))
+        });
     match known {
         Some((false, Value::Object(fields))) => out.extend(fields),
         Some((_, json)) => {

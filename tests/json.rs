@@ -160,3 +160,39 @@ fn enums_as_numbers_on_request() {
         issue_model::State::Deployed as i32
     );
 }
+
+/// `depth` Anys, each holding the next, around an IssueModel.
+fn nested(depth: usize) -> Any {
+    let mut any = Any::from_msg(&IssueModel {
+        display_name: "core".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    for _ in 0..depth {
+        any = Any::from_msg(&any).unwrap();
+    }
+    any
+}
+
+#[test]
+fn nested_anys_render_within_a_bound() {
+    // Shallow: expanded all the way down.
+    let shallow = json::any_to_json(&nested(3));
+    assert_eq!(
+        shallow["value"]["value"]["value"]["displayName"], "core",
+        "{shallow}"
+    );
+    // Thousands deep (the size a 4 MB message allows): opaque at once, no stack overflow.
+    let deep = nested(5_000);
+    let started = std::time::Instant::now();
+    let rendered = json::any_to_json(&deep);
+    assert_eq!(rendered["@type"], "type.googleapis.com/google.protobuf.Any");
+    assert!(rendered["value"].is_string(), "opaque base64, not expanded");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "a hang guard"
+    );
+    // Just past the bound: opaque; at it: expanded.
+    assert!(json::any_to_json(&nested(json::MAX_ANY_DEPTH + 1))["value"].is_string());
+    assert!(json::any_to_json(&nested(json::MAX_ANY_DEPTH - 1))["value"].is_object());
+}
