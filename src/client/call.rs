@@ -61,12 +61,25 @@ impl Client {
             // deadline unless the policy says so.
             let left = (attempt > 1 || budget < self.attempt_deadline(kind))
                 .then(|| budget.saturating_sub(started.elapsed()));
-            let error = match attempt_fn(left).instrument(span.clone()).await {
-                Ok(r) => {
+            // The whole attempt, the answer's body included, ends by its deadline: tonic's own
+            // timeout stops at the response headers, and a server may stall after them.
+            let deadline = left.map_or(self.attempt_deadline(kind), |l| {
+                l.min(self.attempt_deadline(kind))
+            });
+            let bounded = tokio::time::timeout(deadline, attempt_fn(left).instrument(span.clone()));
+            let error = match bounded.await {
+                Ok(Ok(r)) => {
                     span.record("code", "OK");
                     return Ok(r.into_inner());
                 }
-                Err(status) => Error::from_call(method, status),
+                Ok(Err(status)) => Error::from_call(method, status),
+                Err(_) => Error::Rpc {
+                    method,
+                    status: crate::Status::new(
+                        crate::Code::DeadlineExceeded,
+                        "no complete answer within the call deadline",
+                    ),
+                },
             };
             span.record("code", error.code().as_str_name());
             let left = budget.saturating_sub(started.elapsed());

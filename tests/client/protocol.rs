@@ -123,3 +123,48 @@ async fn a_page_token_seen_before_ends_the_listing() {
     );
     assert_eq!(pages.load(Ordering::SeqCst), 3);
 }
+
+/// A server that answers GetOperation with gRPC response headers and then never sends the
+/// message: the call must still end at its deadline.
+#[tokio::test]
+async fn a_body_that_never_comes_ends_at_the_deadline() {
+    use axum::body::Body;
+    let router = axum::Router::new().route(
+        "/google.longrunning.Operations/GetOperation",
+        axum::routing::post(|| async {
+            let stalled = futures_util::stream::pending::<
+                Result<axum::body::Bytes, std::convert::Infallible>,
+            >();
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "application/grpc")
+                .body(Body::from_stream(stalled))
+                .unwrap_or_default()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_routes(tonic::service::Routes::from(router))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect_lazy();
+    let client = ccai_lro::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .retry(ccai_lro::RetryPolicy::never())
+        .build_with_channel(channel)
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        client.get_operation(&format!("{PARENT}/operations/1")),
+    )
+    .await
+    .expect("the call ends by itself (hang guard)")
+    .unwrap_err();
+    assert_eq!(err.code(), ccai_lro::Code::DeadlineExceeded, "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
