@@ -71,6 +71,9 @@ pub enum Command {
         /// Operations per page (0: the server's default).
         #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = page_size)]
         page_size: i32,
+        /// Stop after N operations (pages are printed as they arrive either way).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
     },
     /// Ask the server to cancel an operation.
     #[command(

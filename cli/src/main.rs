@@ -19,8 +19,7 @@ use ccai_lro::{
     Client, ClientBuilder, Error, ListOptions, UntypedOperation,
 };
 use clap::Parser;
-use futures_util::TryStreamExt;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use args::{Cli, Command, IssueModels};
 use exit::Failure;
@@ -49,25 +48,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             parent,
             filter,
             page_size,
+            limit,
         } => {
             check(parent, LOCATION_PATTERN)?;
             let options = ListOptions::new().filter(filter).page_size(*page_size);
-            let pages: Vec<_> = connect(&cli)?
-                .list_pages(parent, options)
-                .try_collect()
-                .await?;
-            let operations: Vec<Value> = pages
-                .iter()
-                .flat_map(|p| p.operations.iter().map(json::operation_to_json))
-                .collect();
-            let unreachable: Vec<&String> =
-                pages.iter().flat_map(|p| p.unreachable.iter()).collect();
-            let mut out = json!({ "operations": operations });
-            if !unreachable.is_empty() {
-                out["unreachable"] = json!(unreachable);
-            }
-            cli.print(&out);
-            Ok(())
+            let pages = connect(&cli)?.list_pages(parent, options);
+            output::list(&cli, pages, *limit).await
         }
         Command::Cancel { name } => {
             check(name, OPERATION_PATTERN)?;

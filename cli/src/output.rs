@@ -1,8 +1,81 @@
 //! What goes to stdout: JSON (indented or compact) or one text line per operation.
 
+use std::io::Write;
+
+use ccai_lro::{json, proto::google::longrunning::ListOperationsResponse, Error};
+use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 
-use crate::args::Cli;
+use crate::{args::Cli, exit::Failure};
+
+/// `list`: each page printed as it arrives, so memory does not grow with the listing; the
+/// output is one JSON document all the same (`{"operations": [...], "unreachable": [...]}`),
+/// or one text line per operation. Stops after `limit` operations. A failure ends the
+/// document first, so what was printed stays valid JSON, then reports.
+pub async fn list(
+    cli: &Cli,
+    pages: impl Stream<Item = Result<ListOperationsResponse, Error>>,
+    limit: Option<usize>,
+) -> Result<(), Failure> {
+    futures_util::pin_mut!(pages);
+    let mut stdout = std::io::stdout().lock();
+    let (open, sep, close) = if cli.compact {
+        ("{\"operations\":[", ",", "]")
+    } else {
+        ("{\n  \"operations\": [\n", ",\n", "\n  ]")
+    };
+    if !cli.text {
+        let _ = write!(stdout, "{open}");
+    }
+    let (mut printed, mut unreachable, mut failure) = (0usize, Vec::new(), None);
+    'pages: while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        unreachable.extend(page.unreachable);
+        for op in &page.operations {
+            if limit.is_some_and(|l| printed >= l) {
+                break 'pages;
+            }
+            let value = json::operation_to_json(op);
+            let _ = if cli.text {
+                writeln!(stdout, "{}", text_line(&value))
+            } else if cli.compact {
+                write!(stdout, "{}{value}", if printed > 0 { sep } else { "" })
+            } else {
+                let indented = format!("{value:#}").replace('\n', "\n    ");
+                write!(
+                    stdout,
+                    "{}    {indented}",
+                    if printed > 0 { sep } else { "" }
+                )
+            };
+            printed += 1;
+        }
+        let _ = stdout.flush();
+    }
+    if cli.text {
+        for u in &unreachable {
+            let _ = writeln!(stdout, "unreachable\t{}", crate::exit::one_line(u));
+        }
+    } else {
+        let _ = write!(stdout, "{}", if printed > 0 { close } else { "]" });
+        if !unreachable.is_empty() {
+            let list = serde_json::json!(unreachable);
+            let _ = if cli.compact {
+                write!(stdout, ",\"unreachable\":{list}")
+            } else {
+                write!(stdout, ",\n  \"unreachable\": {list}")
+            };
+        }
+        let _ = writeln!(stdout, "{}", if cli.compact { "}" } else { "\n}" });
+    }
+    failure.map_or(Ok(()), |e| Err(e.into()))
+}
 
 impl Cli {
     /// Prints a result on stdout.
@@ -73,5 +146,8 @@ fn text_line(op: &Value) -> String {
                 .to_owned(),
         )
     };
+    // Server text, escaped field by field: one line whatever it holds, so no line (or column)
+    // of the output can be forged.
+    let (name, detail) = (crate::exit::one_line(name), crate::exit::one_line(&detail));
     format!("{name}\t{state}\t{detail}")
 }

@@ -237,3 +237,29 @@ fn emulator_flags_and_shutdown() {
     let status = child.wait().expect("emulator exits");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn list_streams_pages_and_stops_at_the_limit() {
+    let emu = Emulator::start();
+    let names: Vec<String> = (0..5).map(|i| create(&emu, &format!("l{i}"))).collect();
+    for extra in [&[][..], &["--compact"][..]] {
+        let mut args = extra.to_vec();
+        args.extend(["list", PARENT, "--page-size", "2", "--limit", "3"]);
+        let out = emu.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let listed = json(&out);
+        let got: Vec<&str> = listed["operations"]
+            .as_array()
+            .expect("operations")
+            .iter()
+            .filter_map(|o| o["name"].as_str())
+            .collect();
+        assert_eq!(
+            got,
+            names[..3].iter().map(String::as_str).collect::<Vec<_>>(),
+            "{extra:?}"
+        );
+    }
+    let out = emu.run(&["list", "projects/cli-test/locations/empty"]);
+    assert_eq!(json(&out)["operations"], serde_json::json!([]));
+}
