@@ -140,6 +140,12 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     let shutdown = exit::shutdown_signal()?;
     // The first stdout line names the bound address, for scripts that started us on port 0.
     println!("{addr}");
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "emulator: warning: listening on {addr}, reachable from other machines; the emulator \
+             has no authentication"
+        );
+    }
     eprintln!(
         "emulator: serving google.longrunning.Operations and Insights, gRPC and REST, on {addr}; \
          Ctrl-C or POST /shutdown stops"

@@ -229,11 +229,29 @@ impl MockServerBuilder {
                 () = stop.shutdown.notified() => {}
             }
         };
-        router(&shared)
-            .serve_with_incoming_shutdown(tcp_incoming(listener), either)
-            .await
+        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        let either = async move {
+            either.await;
+            let _ = stopping.send(());
+        };
+        let serving = router(&shared).serve_with_incoming_shutdown(tcp_incoming(listener), either);
+        // Graceful up to SHUTDOWN_GRACE: a client holding a connection open, silent, must not
+        // keep the process alive.
+        tokio::select! {
+            served = serving => served,
+            () = async {
+                if stopped.await.is_ok() {
+                    tokio::time::sleep(SHUTDOWN_GRACE).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => Ok(()),
+        }
     }
 }
+
+/// How long a shutdown waits for open connections to finish before it stops all the same.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// Serves the default mock (Insights defaults, no faults) on `listener` until `shutdown`
 /// completes. This is the standalone emulator; use [`MockServer::builder`] and

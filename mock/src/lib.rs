@@ -94,7 +94,9 @@ pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };
 pub use faults::{Fault, Latency};
+pub use names::MAX_NAME_LEN;
 pub use record::RecordedRequest;
+pub use rest::MAX_BODY;
 pub use script::{Advance, Outcome, Script};
 pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 pub use start::Start;

@@ -6,13 +6,43 @@ use ccai_lro::name::{
     is_valid_segment, walk, LOCATION_PATTERN as PARENT_PATTERN, OPERATION_PATTERN,
 };
 
+/// The longest resource name, parent or filter accepted, in bytes; longer ones are
+/// INVALID_ARGUMENT before anything else is done with them.
+pub const MAX_NAME_LEN: usize = 1024;
+/// How much of a client's text an error message quotes, in characters.
+pub(crate) const QUOTE_LEN: usize = 128;
+
+/// `text` quoted for an error message: escaped, and cut to [`QUOTE_LEN`] characters (the rest
+/// only counted), so a client cannot have its megabytes echoed back.
+pub(crate) fn quote(text: &str) -> String {
+    let cut: String = text.chars().take(QUOTE_LEN).collect();
+    if cut.len() < text.len() {
+        format!("{cut:?}... ({} bytes)", text.len())
+    } else {
+        format!("{cut:?}")
+    }
+}
+
+/// Refuses a name, parent or filter over [`MAX_NAME_LEN`].
+pub(crate) fn bounded<'a>(what: &str, text: &'a str) -> Result<&'a str, Status> {
+    if text.len() > MAX_NAME_LEN {
+        return Err(Status::invalid_argument(format!(
+            "{what} {} is longer than {MAX_NAME_LEN} bytes",
+            quote(text)
+        )));
+    }
+    Ok(text)
+}
+
 /// The client's own pattern check (`ccai_lro::name::walk`), answered as the service does: what
 /// the client refuses locally, the server refuses too. Returns the last variable.
 fn checked<'a>(name: &'a str, pattern: &'static str) -> Result<&'a str, Status> {
+    bounded("resource name", name)?;
     let mut last = "";
     walk(name, pattern, |v| last = v).map_err(|_| {
         Status::invalid_argument(format!(
-            "invalid resource name {name:?}: expected {pattern}"
+            "invalid resource name {}: expected {pattern}",
+            quote(name)
         ))
     })?;
     Ok(last)
@@ -34,6 +64,7 @@ pub(crate) fn parent(name: &str) -> Result<&str, Status> {
 /// The `projects/{p}/locations/{l}` prefix of any Insights resource name (a parent, an
 /// issue model, an encryption spec...), which is where that resource's operations live.
 pub(crate) fn location_of<'a>(field: &str, resource: &'a str) -> Result<&'a str, Status> {
+    bounded(field, resource)?;
     let mut parts = resource.splitn(5, '/');
     let ok = matches!(
         (parts.next(), parts.next(), parts.next(), parts.next()),
@@ -41,13 +72,15 @@ pub(crate) fn location_of<'a>(field: &str, resource: &'a str) -> Result<&'a str,
     );
     if !ok {
         return Err(Status::invalid_argument(format!(
-            "invalid {field} {resource:?}: expected {PARENT_PATTERN}[/...]"
+            "invalid {field} {}: expected {PARENT_PATTERN}[/...]",
+            quote(resource)
         )));
     }
     let rest = parts.next();
     if rest.is_some_and(|r| r.split('/').any(|s| !is_valid_segment(s))) {
         return Err(Status::invalid_argument(format!(
-            "invalid {field} {resource:?}: empty or malformed segment"
+            "invalid {field} {}: empty or malformed segment",
+            quote(resource)
         )));
     }
     let len = match rest {

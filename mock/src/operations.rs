@@ -29,7 +29,7 @@ const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 pub(crate) struct OperationsService(pub(crate) Arc<Shared>);
 
 fn not_found(name: &str) -> Status {
-    Status::not_found(format!("Operation {name:?} not found."))
+    Status::not_found(format!("Operation {} not found.", names::quote(name)))
 }
 
 /// The filters ListOperations understands: `done=true`, `done=false` (spaces allowed), none.
@@ -76,6 +76,7 @@ impl Operations for OperationsService {
         let r = request.get_ref();
         self.0.admit(LIST_OPERATIONS, &r.name, &request).await?;
         let parent = names::parent(&r.name)?;
+        names::bounded("filter", &r.filter)?;
         let done = if self.0.behaviour.ignore_filters {
             None
         } else {

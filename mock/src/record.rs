@@ -30,18 +30,18 @@ impl RecordedRequest {
     }
 }
 
+/// The most bytes of one header value a record keeps.
+const MAX_HEADER_COPY: usize = 1024;
+
 pub(crate) fn headers(metadata: &MetadataMap) -> Vec<(String, String)> {
+    // Bounded copies: a client's huge header values are not kept whole.
+    let cut =
+        |b: &[u8]| String::from_utf8_lossy(b.get(..MAX_HEADER_COPY).unwrap_or(b)).into_owned();
     metadata
         .iter()
         .map(|kv| match kv {
-            KeyAndValueRef::Ascii(k, v) => (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_encoded_bytes()).into_owned(),
-            ),
-            KeyAndValueRef::Binary(k, v) => (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_encoded_bytes()).into_owned(),
-            ),
+            KeyAndValueRef::Ascii(k, v) => (k.as_str().to_owned(), cut(v.as_encoded_bytes())),
+            KeyAndValueRef::Binary(k, v) => (k.as_str().to_owned(), cut(v.as_encoded_bytes())),
         })
         .collect()
 }

@@ -2,10 +2,9 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tokio_stream::StreamExt;
 use tonic::service::Routes;
 use tonic::transport::server::Router;
 use tonic::transport::Server;
@@ -54,17 +53,52 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
         .fallback_service(crate::rest::service(shared.clone()));
     Server::builder()
         .accept_http1(true)
+        // Bounds on what one client can make the server hold (SECURITY.md lists them).
+        .max_concurrent_streams(MAX_STREAMS)
+        .http2_max_header_list_size(MAX_HEADER_LIST)
+        .http2_max_pending_accept_reset_streams(Some(MAX_STREAMS as usize))
+        .http2_keepalive_interval(Some(KEEPALIVE))
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
+        .timeout(REQUEST_TIMEOUT)
         .add_routes(Routes::from(both))
 }
 
+/// HTTP/2 streams one connection may have open at once.
+pub const MAX_STREAMS: u32 = 256;
+/// The largest header list a request may send, in bytes.
+pub const MAX_HEADER_LIST: u32 = 16 * 1024;
+/// How often an idle HTTP/2 connection is pinged...
+pub const KEEPALIVE: Duration = Duration::from_secs(30);
+/// ...and how long the peer has to answer before the connection is closed.
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a request may take, WaitOperation's wait included (it is capped below this).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// After the first failed `accept` in a row (e.g. out of file descriptors), how long to wait
+/// before trying again; it doubles up to [`ACCEPT_BACKOFF_MAX`].
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// Accepted connections. A failed `accept` (out of file descriptors, a connection reset before
+/// it was taken) is waited out with a growing pause instead of retried at once, which would
+/// spin a core; serving goes on when descriptors free up.
 pub(crate) fn tcp_incoming(
     listener: TcpListener,
 ) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
-    TcpListenerStream::new(listener).map(|conn| {
-        conn.map(|s| {
-            // Polls are tiny request/response pairs; Nagle would only add latency.
-            let _ = s.set_nodelay(true);
-            MockIo::new(s)
-        })
+    futures_util::stream::unfold(listener, |listener| async move {
+        let mut pause = ACCEPT_BACKOFF;
+        loop {
+            match listener.accept().await {
+                Ok((s, _)) => {
+                    // Polls are tiny request/response pairs; Nagle would only add latency.
+                    let _ = s.set_nodelay(true);
+                    return Some((Ok(MockIo::new(s)), listener));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, ?pause, "accept failed; waiting");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(ACCEPT_BACKOFF_MAX);
+                }
+            }
+        }
     })
 }

@@ -116,7 +116,8 @@ impl Shared {
             if recorder.enabled() {
                 recorder.push(RecordedRequest {
                     method,
-                    resource: resource.to_owned(),
+                    // A bounded copy: records must not keep what a client made huge.
+                    resource: resource.chars().take(super::names::MAX_NAME_LEN).collect(),
                     headers: headers(request.metadata()),
                     at: Instant::now(),
                 });

@@ -380,3 +380,57 @@ async fn grpc_and_rest_clients_at_once() {
     }
     assert_eq!(server.len(), 40);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_names_are_refused_and_never_echoed_whole() {
+    let (server, addr) = emulator().await;
+    let huge = "x".repeat(2 * 1024);
+    // A 2 KiB parent (well-formed but for its length) and a 2 KiB operation id.
+    for path in [
+        format!("/v1/projects/{huge}/locations/l/operations"),
+        format!("/v1/{PARENT}/operations/{huge}"),
+    ] {
+        let (status, err) = call(addr, "GET", path, None).await;
+        assert_eq!(status, 400, "{err}");
+        assert_eq!(err["error"]["status"], "INVALID_ARGUMENT");
+        let message = err["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.len() < 1024,
+            "the message quotes a bounded prefix: {} bytes",
+            message.len()
+        );
+    }
+    // What the records keep of it is bounded too.
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.resource.len() <= ccai_lro_mock::MAX_NAME_LEN));
+    let (status, err) = call(
+        addr,
+        "GET",
+        format!("/v1/{PARENT}/operations?filter={huge}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (400, Some("INVALID_ARGUMENT"))
+    );
+    // 64 KiB never reaches the service: the HTTP layer refuses it.
+    let path = format!("/v1/{PARENT}/operations/{}", "x".repeat(64 * 1024));
+    let status = tokio::task::spawn_blocking(move || {
+        let mut conn = TcpStream::connect(addr).expect("connect");
+        let _ = write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        );
+        let mut raw = String::new();
+        let _ = conn.read_to_string(&mut raw);
+        raw.split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<u16>().ok())
+    })
+    .await
+    .expect("call");
+    assert!(status.is_none_or(|s| s >= 400), "{status:?}");
+}

@@ -113,3 +113,27 @@ fn ctrl_c_during_the_first_request_says_the_same() {
         "{err}"
     );
 }
+
+#[test]
+fn a_held_connection_does_not_keep_the_emulator_alive() {
+    let mut emu = Emulator::start();
+    let addr = emu.endpoint.trim_start_matches("http://").to_owned();
+    // A client that starts a request and never finishes it, holding the connection open.
+    let mut silent = std::net::TcpStream::connect(&addr).expect("connect");
+    std::io::Write::write_all(&mut silent, b"GET /v1/projects/p HTTP/1.1\r\nHost: x\r\n")
+        .expect("half a request");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    signal(&emu.child, "-TERM");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = emu.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the emulator is still running (hang guard; the grace is 3 s)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}

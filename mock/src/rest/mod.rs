@@ -28,6 +28,7 @@ use serde_json::{json, Value};
 use tonic::{metadata::MetadataMap, Request, Status};
 
 use crate::insights::InsightsService;
+use crate::names::quote;
 use crate::operations::OperationsService;
 use crate::shared::Shared;
 
@@ -102,16 +103,6 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
     match answer.await {
         Ok(value) => respond(StatusCode::OK, &value),
         Err(status) => error(&status, options),
-    }
-}
-
-/// A bounded, escaped quote of client text for error messages.
-fn quote(text: &str) -> String {
-    let cut: String = text.chars().take(128).collect();
-    if cut.len() < text.len() {
-        format!("{cut:?}... ({} bytes)", text.len())
-    } else {
-        format!("{cut:?}")
     }
 }
 
