@@ -160,6 +160,8 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         ccai_lro_mock::method::CANCEL_OPERATION,
     ];
     let mut builder = ccai_lro_mock::MockServer::builder()
+        // Nobody can read a process's records: keep none.
+        .record_limit(0)
         .track_resources(true)
         .op_duration(options.op_duration)
         .max_operations(options.max_operations)

@@ -8,6 +8,9 @@ use serde_json::Value;
 
 use crate::{args::Cli, exit::Failure};
 
+/// The most `unreachable` locations a listing reports.
+const MAX_UNREACHABLE: usize = 1000;
+
 /// `list`: each page printed as it arrives, so memory does not grow with the listing; the
 /// output is one JSON document all the same (`{"operations": [...], "unreachable": [...]}`),
 /// or one text line per operation. Stops after `limit` operations. A failure ends the
@@ -28,7 +31,14 @@ pub async fn list(
         let _ = write!(stdout, "{open}");
     }
     let (mut printed, mut unreachable, mut failure) = (0usize, Vec::new(), None);
-    'pages: while let Some(page) = pages.next().await {
+    'pages: loop {
+        // Not a page more than asked for: the limit may be met at a page's end.
+        if limit.is_some_and(|l| printed >= l) {
+            break;
+        }
+        let Some(page) = pages.next().await else {
+            break;
+        };
         let page = match page {
             Ok(page) => page,
             Err(e) => {
@@ -36,13 +46,15 @@ pub async fn list(
                 break;
             }
         };
-        unreachable.extend(page.unreachable);
+        // Bounded: a server listing millions of "unreachable" locations must not grow memory.
+        let room = MAX_UNREACHABLE.saturating_sub(unreachable.len());
+        unreachable.extend(page.unreachable.into_iter().take(room));
         for op in &page.operations {
             if limit.is_some_and(|l| printed >= l) {
                 break 'pages;
             }
             let value = json::operation_to_json(op);
-            let _ = if cli.text {
+            let written = if cli.text {
                 writeln!(stdout, "{}", text_line(&value))
             } else if cli.compact {
                 write!(stdout, "{}{value}", if printed > 0 { sep } else { "" })
@@ -55,8 +67,11 @@ pub async fn list(
                 )
             };
             printed += 1;
+            if written.and_then(|()| stdout.flush()).is_err() {
+                // The reader went away (`| head`): stop fetching.
+                return Ok(());
+            }
         }
-        let _ = stdout.flush();
     }
     if cli.text {
         for u in &unreachable {
@@ -106,12 +121,14 @@ impl Cli {
 }
 
 impl Cli {
-    /// Prints one operation on one stdout line: compact JSON, or the `--text` line.
-    pub fn print_line(&self, op: &Value) {
+    /// Prints one operation on one stdout line: compact JSON, or the `--text` line. An error
+    /// means stdout is gone (a closed pipe): the caller stops.
+    pub fn print_line(&self, op: &Value) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
         if self.text {
-            println!("{}", text_line(op));
+            writeln!(out, "{}", text_line(op))
         } else {
-            println!("{op}");
+            writeln!(out, "{op}")
         }
     }
 }

@@ -81,7 +81,9 @@ pub async fn wait(
     });
     let interrupt = crate::exit::shutdown_signal()?;
     futures_util::pin_mut!(interrupt);
-    let deadline = timeout.map(|t| Instant::now() + t);
+    let now = Instant::now();
+    // A timeout past what the clock can hold is no timeout.
+    let deadline = timeout.and_then(|t| now.checked_add(t));
     let stop = async {
         match deadline {
             Some(at) => tokio::time::sleep_until(at).await,
@@ -95,7 +97,12 @@ pub async fn wait(
             finished = watcher.next() => {
                 let Some(f) = finished else { break None };
                 match (&f.operation, &f.outcome) {
-                    (Some(op), _) => cli.print_line(&json::operation_to_json(op)),
+                    (Some(op), _) => {
+                        if cli.print_line(&json::operation_to_json(op)).is_err() {
+                            // The reader went away (`| head`): nothing left to tell it.
+                            return Ok(());
+                        }
+                    }
                     (None, Err(e)) => {
                         let line = one_line(&format!("error: {}: {e}", f.name));
                         match &bar {
@@ -119,6 +126,15 @@ pub async fn wait(
     };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    // Stopped by the timeout or Ctrl-C mid-sweep: what was seen finished is still printed.
+    while let Some(Some(f)) = futures_util::FutureExt::now_or_never(watcher.next()) {
+        if let Some(op) = &f.operation {
+            let _ = cli.print_line(&json::operation_to_json(op));
+        }
+        if f.outcome.is_err() {
+            failed += 1;
+        }
     }
     let done = total - watcher.len() as u64;
     eprintln!("{done} of {total} operations finished, {failed} failed");

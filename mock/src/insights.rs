@@ -5,6 +5,7 @@
 //! [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for), else the
 //! [default](super::defaults::script)), stores the operation and returns its first view.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use prost::{Message, Name};
@@ -19,6 +20,9 @@ use ccai_lro::insights_lro_rpcs;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
 use ccai_lro::proto::google::longrunning::Operation;
+
+/// The most request bytes all operations together keep (see SECURITY.md).
+pub const MAX_HELD_BYTES: u64 = 256 << 20;
 
 pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 
@@ -38,6 +42,17 @@ impl InsightsService {
             return Err(Status::resource_exhausted(format!(
                 "the emulator holds {max} operations, its limit: restart it, POST /reset, or \
                  raise --max-operations"
+            )));
+        }
+        // What the operation keeps of the request (echoed in its metadata, and in its response
+        // for some RPCs): bounded in all, whatever the size of each request.
+        let weight = 2 * request.get_ref().encoded_len() as u64;
+        let held = shared.held_bytes.fetch_add(weight, Ordering::Relaxed) + weight;
+        if held > MAX_HELD_BYTES {
+            shared.held_bytes.fetch_sub(weight, Ordering::Relaxed);
+            return Err(Status::resource_exhausted(format!(
+                "the emulator holds {} MiB of requests, its limit: POST /reset",
+                MAX_HELD_BYTES >> 20
             )));
         }
         let id = shared.next_id();

@@ -94,6 +94,7 @@ pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };
 pub use faults::{Fault, Latency};
+pub use insights::MAX_HELD_BYTES;
 pub use names::MAX_NAME_LEN;
 pub use record::RecordedRequest;
 pub use rest::MAX_BODY;

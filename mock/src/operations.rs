@@ -40,7 +40,8 @@ fn parse_filter(filter: &str) -> Result<Option<bool>, Status> {
         "done=true" => Ok(Some(true)),
         "done=false" => Ok(Some(false)),
         _ => Err(Status::invalid_argument(format!(
-            "unsupported filter {filter:?}: expected done=true or done=false"
+            "unsupported filter {}: expected done=true or done=false",
+            names::quote(filter)
         ))),
     }
 }

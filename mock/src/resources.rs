@@ -15,6 +15,7 @@ use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
 use tokio::time::Instant;
 use tonic::Status;
 
+use super::names::{bounded, quote};
 use super::start::Start;
 
 /// The most resources held, models and conversations together; past it, creating answers
@@ -47,8 +48,7 @@ impl Model {
 }
 
 fn not_found(kind: &str, name: &str) -> Status {
-    let shown: String = name.chars().take(256).collect();
-    Status::not_found(format!("{kind} {shown:?} not found."))
+    Status::not_found(format!("{kind} {} not found.", quote(name)))
 }
 
 impl Resources {
@@ -81,7 +81,10 @@ impl Resources {
                 .map(|m| m.state(now))
                 .ok_or_else(|| not_found("Issue model", name))
         };
-        let done_at = now + lasting;
+        // A duration past what the clock holds: the move never ends.
+        let done_at = now
+            .checked_add(lasting)
+            .unwrap_or(now + Duration::from_secs(86_400 * 365));
         match start.method {
             "CreateIssueModel" => {
                 self.room()?;
@@ -120,6 +123,7 @@ impl Resources {
             "UploadConversation" => {
                 self.room()?;
                 let request: UploadConversationRequest = start.request_as().unwrap_or_default();
+                bounded("conversation_id", &request.conversation_id)?;
                 let id = if request.conversation_id.is_empty() {
                     start.id.clone()
                 } else {
@@ -145,9 +149,9 @@ impl Resources {
 }
 
 fn precondition(name: &str, state: State, what: &str) -> Status {
-    let shown: String = name.chars().take(256).collect();
     Status::failed_precondition(format!(
-        "cannot {what} issue model {shown:?} while it is {}",
+        "cannot {what} issue model {} while it is {}",
+        quote(name),
         state.as_str_name()
     ))
 }

@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     pub(crate) behaviour: Behaviour,
     /// Notified by `POST /shutdown`: the serving loop ends.
     pub(crate) shutdown: Notify,
+    /// Bytes of requests the operations keep (echoed in metadata and responses), for the cap.
+    pub(crate) held_bytes: AtomicU64,
     pub(crate) store: Mutex<Store>,
     pub(crate) resources: Mutex<Resources>,
     pub(crate) faults: Mutex<Faults>,
@@ -76,6 +78,7 @@ impl Shared {
             bearer,
             behaviour,
             shutdown: Notify::new(),
+            held_bytes: AtomicU64::new(0),
             store: Mutex::new(Store::default()),
             resources: Mutex::new(Resources::default()),
             faults: Mutex::new(faults),

@@ -195,6 +195,16 @@ async fn operations_get_list_cancel_and_errors() {
 
     let (status, op) = call(addr, "GET", format!("/v1/{name}"), None).await;
     assert_eq!((status, op["name"].as_str()), (200, Some(name.as_str())));
+    // Form-encoded spaces, as Python's REST transport sends a filter.
+    let (status, page) = call(
+        addr,
+        "GET",
+        format!("/v1/{PARENT}/operations?filter=done+%3D+false"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["operations"][0]["name"], name.as_str());
     // Every parameter Google's Rust SDK sends, empty and zero meaning the defaults.
     let (status, page) = call(
         addr,

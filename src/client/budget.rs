@@ -15,6 +15,8 @@ use crate::{sync::lock, Code, Error};
 
 /// How far RESOURCE_EXHAUSTED can slow the budget: the interval grows at most this many times.
 const MAX_SLOWDOWN: u32 = 64;
+/// The longest pause a server's `RetryInfo` can impose on the whole budget.
+pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
 pub(crate) struct Budget {
@@ -26,8 +28,9 @@ pub(crate) struct Budget {
 struct State {
     interval: Duration,
     next: Option<Instant>,
-    /// Bumped by each RESOURCE_EXHAUSTED: a slot reserved before it is reserved again.
-    throttles: u64,
+    /// Until when the server asked everyone to wait: a slot reserved before it, and falling
+    /// before its end, is reserved again.
+    paused_until: Option<Instant>,
 }
 
 impl Budget {
@@ -41,7 +44,7 @@ impl Budget {
             state: Mutex::new(State {
                 interval: base,
                 next: None,
-                throttles: 0,
+                paused_until: None,
             }),
         }
     }
@@ -50,15 +53,17 @@ impl Budget {
     /// every poll of the client waits out the server's pause, not only the one that got it.
     pub(crate) async fn acquire(&self) {
         loop {
-            let (slot, throttles) = {
+            let slot = {
                 let mut s = lock(&self.state);
                 let now = Instant::now();
                 let slot = s.next.map_or(now, |n| n.max(now));
                 s.next = Some(slot + s.interval);
-                (slot, s.throttles)
+                slot
             };
             tokio::time::sleep_until(slot).await;
-            if lock(&self.state).throttles == throttles {
+            // A pause that began while we slept, and ends after our slot: queue again, behind
+            // it, so the polls after a pause stay spaced. Each slot after the pause is kept.
+            if lock(&self.state).paused_until.is_none_or(|p| p <= slot) {
                 return;
             }
         }
@@ -70,10 +75,12 @@ impl Budget {
         match result {
             Err(e) if e.code() == Code::ResourceExhausted => {
                 s.interval = (s.interval * 2).min(self.base * MAX_SLOWDOWN);
-                s.throttles += 1;
-                let pause = e.retry_delay().unwrap_or(s.interval);
-                let resume = Instant::now() + pause;
+                // The server's word, but never more than MAX_PAUSE.
+                let pause = e.retry_delay().unwrap_or(s.interval).min(MAX_PAUSE);
+                let now = Instant::now();
+                let resume = now.checked_add(pause).unwrap_or(now);
                 s.next = Some(s.next.map_or(resume, |n| n.max(resume)));
+                s.paused_until = Some(s.paused_until.map_or(resume, |p| p.max(resume)));
             }
             Ok(_) if s.interval > self.base => {
                 s.interval = s.interval.mul_f64(0.95).max(self.base);
@@ -104,6 +111,26 @@ mod tests {
             at.push((Instant::now() - start).as_millis());
         }
         assert_eq!(at, [0, 200, 400, 600, 800, 1000]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_cannot_pause_it_for_long() {
+        let budget = Budget::new(10.0);
+        let mut status = Status::new(Code::ResourceExhausted, "come back in ten hours");
+        let ten_hours = crate::proto::google::rpc::RetryInfo {
+            retry_delay: Some(prost_types::Duration {
+                seconds: 36_000,
+                nanos: 0,
+            }),
+        };
+        status = status.with_detail(crate::Detail::RetryInfo(ten_hours));
+        budget.observe::<()>(&Err(Error::Rpc {
+            method: "GetOperation",
+            status,
+        }));
+        let start = Instant::now();
+        budget.acquire().await;
+        assert_eq!(Instant::now() - start, MAX_PAUSE);
     }
 
     #[tokio::test(start_paused = true)]

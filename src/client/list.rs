@@ -77,6 +77,17 @@ impl Client {
         parent: &str,
         options: ListOptions,
     ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + 'static {
+        self.pages(parent, options, Kind::Operations)
+    }
+
+    /// [`Client::list_pages`] with pages of `kind`: one-shot (retried by the retry policy) or
+    /// polls (one attempt each, so each attempt is one slot of the poll budget).
+    pub(crate) fn pages(
+        &self,
+        parent: &str,
+        options: ListOptions,
+        kind: Kind,
+    ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + 'static {
         let parent = parent.to_owned();
         let client = self.clone();
         let start = Listing {
@@ -99,7 +110,7 @@ impl Client {
                 }
                 let ops = client.operations_client();
                 let page = client
-                    .call("ListOperations", &parent, Kind::Operations, |left| {
+                    .call("ListOperations", &parent, kind, |left| {
                         let msg = ListOperationsRequest {
                             name: parent.clone(),
                             filter: options.filter.clone(),
@@ -107,12 +118,7 @@ impl Client {
                             page_token: page_token.clone(),
                             return_partial_success: options.return_partial_success,
                         };
-                        let req = client.request_for(
-                            Kind::Operations,
-                            msg,
-                            routing("name", &parent),
-                            left,
-                        );
+                        let req = client.request_for(kind, msg, routing("name", &parent), left);
                         let mut ops = ops.clone();
                         async move { ops.list_operations(req).await }
                     })

@@ -56,7 +56,7 @@ use tokio::time::Instant;
 
 use crate::{
     backoff::Backoff,
-    client::target::NameRule,
+    client::{call::Kind, target::NameRule},
     operation::{Payload, Untyped},
     poll::PollFailures,
     proto::google::longrunning::Operation as RawOperation,
@@ -64,6 +64,12 @@ use crate::{
     Client, Error, ListOptions, Operation,
 };
 use plan::{next_get_delay, Registry};
+
+/// The most pages one sweep reads: past it the location is polled operation by operation (a
+/// million operations of history, or a server handing out fresh page tokens forever).
+pub const MAX_SWEEP_PAGES: u32 = 1000;
+/// Sweeps failing this many times in a row turn a location over to polls, one per operation.
+const MAX_SWEEP_FAILURES: u32 = 5;
 
 /// How a watcher works.
 #[derive(Clone, Debug)]
@@ -257,7 +263,15 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
             for parent in due.sweeps {
                 self.sweep(&parent).await;
             }
-            self.poll_each(due.gets).await;
+            // A sweep may just have finished some of them.
+            let gets = {
+                let registry = lock(&self.registry);
+                due.gets
+                    .into_iter()
+                    .filter(|n| registry.ops.contains_key(n))
+                    .collect()
+            };
+            self.poll_each(gets).await;
         }
     }
 
@@ -274,10 +288,19 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
     async fn sweep(&mut self, parent: &str) {
         let options =
             ListOptions::new().page_size(i32::try_from(self.options.page_size).unwrap_or(i32::MAX));
-        let mut pages = Box::pin(self.client.list_pages(parent, options));
+        let mut pages = Box::pin(self.client.pages(parent, options, Kind::Poll));
         let mut seen = std::collections::HashSet::new();
         let mut count = 0u32;
         let outcome = loop {
+            if count >= MAX_SWEEP_PAGES {
+                // A listing that never ends (fresh tokens forever) would hold the watcher.
+                break Err(Error::Protocol(
+                    crate::error::Violation::RepeatedPageToken {
+                        parent: parent.to_owned(),
+                        token: format!("(still more after {MAX_SWEEP_PAGES} pages)"),
+                    },
+                ));
+            }
             let page = self.client.budgeted(pages.try_next()).await;
             let page = match page {
                 Ok(Some(page)) => page,
@@ -307,6 +330,8 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
         location.step += 1;
         match outcome {
             Ok(()) => {
+                location.failures = 0;
+                location.failing_since = None;
                 location.pages = Some(count);
                 // Not listed: polled on their own until a sweep shows them again.
                 for (name, w) in registry.ops.iter_mut() {
@@ -316,11 +341,15 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
                 }
             }
             Err(e)
-                if self
-                    .client
-                    .poll_policy()
-                    .errors
-                    .keep_polling(&PollFailures::new(1, Duration::ZERO), &e) =>
+                if {
+                    location.failures += 1;
+                    let since = *location.failing_since.get_or_insert(now);
+                    let failures = PollFailures::new(location.failures, now - since);
+                    // Sweeps give up sooner than the policy alone would: the operations can
+                    // still be polled one by one.
+                    location.failures < MAX_SWEEP_FAILURES
+                        && self.client.poll_policy().errors.keep_polling(&failures, &e)
+                } =>
             {
                 tracing::debug!(parent, error = %e, "sweep failed; sweeping again later");
             }

@@ -37,6 +37,9 @@ pub(super) struct Location {
     /// Sweeps so far: like polls, sweeps start quick and back off to the lag target, so short
     /// operations are seen soon and long ones cost one sweep per lag.
     pub(super) step: u32,
+    /// Sweeps failed in a row, and since when.
+    pub(super) failures: u32,
+    pub(super) failing_since: Option<Instant>,
     /// A sweep failed for good (the server refuses to list it): get mode from now on.
     pub(super) unlistable: bool,
 }
@@ -87,6 +90,8 @@ impl Registry {
                 pages: None,
                 next_sweep: now,
                 step: 0,
+                failures: 0,
+                failing_since: None,
                 unlistable: false,
             });
             location.watched += 1;

@@ -61,6 +61,9 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
             "/reset" => {
                 shared.store().clear();
                 shared.resources().clear();
+                shared
+                    .held_bytes
+                    .store(0, std::sync::atomic::Ordering::Relaxed);
                 shared.changed.notify_waiters();
                 return respond(StatusCode::OK, &json!({}));
             }
@@ -106,10 +109,12 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
     }
 }
 
-/// Decoded query pairs; `+` stays a plus (Google's clients percent-encode spaces).
+/// Decoded query pairs, form-encoded: `+` is a space (Python's REST transport writes
+/// `filter=done+%3D+false`), `%2B` a plus.
 fn query_pairs(query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| {
-        percent_encoding::percent_decode_str(s)
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
             .decode_utf8_lossy()
             .into_owned()
     };

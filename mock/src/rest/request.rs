@@ -8,6 +8,8 @@ use prost_reflect::{
 };
 use tonic::Status;
 
+use crate::names::quote;
+
 /// Query parameters that steer the response, not fields of the request.
 const SYSTEM_PARAMETERS: &[&str] = &[
     "alt",
@@ -72,8 +74,9 @@ fn field_by_name(desc: &MessageDescriptor, name: &str) -> Result<FieldDescriptor
         .or_else(|| desc.get_field_by_json_name(name))
         .ok_or_else(|| {
             Status::invalid_argument(format!(
-                "Invalid parameter: {} has no field {name:?}",
-                desc.full_name()
+                "Invalid parameter: {} has no field {}",
+                desc.full_name(),
+                quote(name)
             ))
         })
 }
@@ -88,12 +91,19 @@ fn set_path(msg: &mut DynamicMessage, path: &str, text: &str) -> Result<(), Stat
     if let Some(rest) = rest {
         let Value::Message(inner) = msg.get_field_mut(&field) else {
             return Err(Status::invalid_argument(format!(
-                "{head} is not a message field"
+                "{} is not a message field",
+                quote(head)
             )));
         };
         return set_path(inner, rest, text);
     }
-    let bad = || Status::invalid_argument(format!("Invalid value for {path}: {text:?}"));
+    let bad = || {
+        Status::invalid_argument(format!(
+            "Invalid value for {}: {}",
+            quote(path),
+            quote(text)
+        ))
+    };
     let value = match field.kind() {
         Kind::String => Value::String(text.to_owned()),
         Kind::Bool => Value::Bool(text.parse().map_err(|_| bad())?),
