@@ -63,6 +63,9 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
         .add_routes(Routes::from(both))
 }
 
+/// How long a TCP client may send nothing at all (keepalive answers count) before its
+/// connection is closed.
+pub const SILENCE: Duration = Duration::from_secs(60);
 /// HTTP/2 streams one connection may have open at once.
 pub const MAX_STREAMS: u32 = 256;
 /// The largest header list a request may send, in bytes.
@@ -91,7 +94,7 @@ pub(crate) fn tcp_incoming(
                 Ok((s, _)) => {
                     // Polls are tiny request/response pairs; Nagle would only add latency.
                     let _ = s.set_nodelay(true);
-                    return Some((Ok(MockIo::new(s)), listener));
+                    return Some((Ok(MockIo::closing_after_silence(s, SILENCE)), listener));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, ?pause, "accept failed; waiting");

@@ -6,15 +6,18 @@
 //! fail, so hyper tears the connection down and the client sees a transport error, exactly as
 //! when a load balancer resets a connection.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 use tokio::sync::mpsc;
+use tokio::time::Sleep;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
 
@@ -56,10 +59,13 @@ fn reset() -> io::Error {
     )
 }
 
-/// A server-side connection that can be killed from a handler.
+/// A server-side connection that can be killed from a handler, and closed when its peer has
+/// sent nothing for a while.
 pub(crate) struct MockIo<T> {
     inner: T,
     conn: ConnHandle,
+    /// How long the peer may stay silent, and when that runs out.
+    silence: Option<(Duration, Pin<Box<Sleep>>)>,
 }
 
 impl<T> MockIo<T> {
@@ -67,6 +73,18 @@ impl<T> MockIo<T> {
         Self {
             inner,
             conn: ConnHandle::default(),
+            silence: None,
+        }
+    }
+
+    /// A connection closed once its peer sends nothing for `limit`: a client that connects and
+    /// never speaks does not hold a task and a descriptor forever. (A live HTTP/2 peer answers
+    /// the server's keepalive pings, which counts as speaking.)
+    pub(crate) fn closing_after_silence(inner: T, limit: Duration) -> Self {
+        Self {
+            inner,
+            conn: ConnHandle::default(),
+            silence: Some((limit, Box::pin(tokio::time::sleep(limit)))),
         }
     }
 }
@@ -93,7 +111,26 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let heard = buf.filled().len() > before;
+        let Some((limit, timer)) = self.silence.as_mut() else {
+            return read;
+        };
+        match read {
+            Poll::Ready(Ok(())) if heard => {
+                let at = tokio::time::Instant::now() + *limit;
+                timer.as_mut().reset(at);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending if timer.as_mut().poll(cx).is_ready() => {
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client sent nothing for too long",
+                )))
+            }
+            other => other,
+        }
     }
 }
 
