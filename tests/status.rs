@@ -126,3 +126,19 @@ fn interoperates_with_tonic_types() {
         .iter()
         .any(|d| matches!(d, Detail::BadRequest(b) if b.field_violations[0].field == "filter")));
 }
+
+#[test]
+fn server_text_cannot_break_a_line_or_drive_a_terminal() {
+    let hostile = ccai_lro::Status::new(
+        ccai_lro::Code::Internal,
+        "first line\nerror: FORGED second line\r\u{1b}[31mred\u{7}",
+    );
+    let line = hostile.to_string();
+    assert!(!line.chars().any(char::is_control), "{line:?}");
+    assert!(line.contains("\\n") && line.contains("\\u{1b}"), "{line}");
+    let err = ccai_lro::Error::OperationFailed {
+        name: "projects/p/locations/l/operations/1".into(),
+        status: hostile,
+    };
+    assert_eq!(err.to_string().lines().count(), 1);
+}

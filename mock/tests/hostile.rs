@@ -32,3 +32,30 @@ async fn a_client_that_never_speaks_is_disconnected() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_refused_unread() {
+    use std::io::{Read, Write};
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let big = ccai_lro_mock::MAX_BODY + 1;
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+        let head = format!(
+            "POST /v1/projects/p/locations/l/issueModels HTTP/1.1\r\nHost: x\r\nContent-Length: {big}\r\nConnection: close\r\n\r\n"
+        );
+        let _ = conn.write_all(head.as_bytes());
+        let _ = conn.write_all(&vec![b' '; big]);
+        let mut raw = String::new();
+        let _ = conn.read_to_string(&mut raw);
+        raw
+    })
+    .await
+    .expect("call");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("INVALID_ARGUMENT"), "{answer}");
+    assert_eq!(server.len(), 0, "nothing was kept");
+}

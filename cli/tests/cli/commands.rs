@@ -263,3 +263,28 @@ fn list_streams_pages_and_stops_at_the_limit() {
     let out = emu.run(&["list", "projects/cli-test/locations/empty"]);
     assert_eq!(json(&out)["operations"], serde_json::json!([]));
 }
+
+#[test]
+fn the_emulator_warns_when_reachable_from_other_machines() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args(["emulator", "--listen", "0.0.0.0:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn emulator");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("address");
+    let mut warning = String::new();
+    BufReader::new(child.stderr.take().expect("stderr"))
+        .read_line(&mut warning)
+        .expect("warning");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        warning.contains("warning") && warning.contains("no authentication"),
+        "{warning}"
+    );
+}
