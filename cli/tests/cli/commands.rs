@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::{create, json, stderr, Emulator, BIN, PARENT};
+use crate::{create, json, spawn_emulator, stderr, Emulator, BIN, PARENT};
 
 #[test]
 fn create_and_wait_prints_rest_json() {
@@ -169,29 +169,17 @@ fn unknown_any_prints_as_base64() {
 
 #[test]
 fn emulator_flags_and_shutdown() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = Command::new(BIN)
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--op-duration",
-            "1s",
-            "--max-operations",
-            "1",
-            "--fault-rate",
-            "0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn emulator");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address");
-    let addr = line.trim().to_owned();
-    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    use std::io::{BufRead, Read, Write};
+    let (mut child, addr, mut err) = spawn_emulator(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--op-duration",
+        "1s",
+        "--max-operations",
+        "1",
+        "--fault-rate",
+        "0",
+    ]);
     let mut banner = String::new();
     for _ in 0..3 {
         err.read_line(&mut banner).expect("banner");
@@ -266,21 +254,10 @@ fn list_streams_pages_and_stops_at_the_limit() {
 
 #[test]
 fn the_emulator_warns_when_reachable_from_other_machines() {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(BIN)
-        .args(["emulator", "--listen", "0.0.0.0:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn emulator");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address");
+    use std::io::BufRead;
+    let (mut child, _addr, mut err) = spawn_emulator(&["--listen", "0.0.0.0:0"]);
     let mut warning = String::new();
-    BufReader::new(child.stderr.take().expect("stderr"))
-        .read_line(&mut warning)
-        .expect("warning");
+    err.read_line(&mut warning).expect("warning");
     let _ = child.kill();
     let _ = child.wait();
     assert!(

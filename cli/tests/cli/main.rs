@@ -99,3 +99,20 @@ pub fn black_hole() -> std::net::SocketAddr {
     });
     addr
 }
+
+/// An emulator started with `args`, its address, and its stderr to read the banner from.
+pub fn spawn_emulator(args: &[&str]) -> (Child, String, BufReader<std::process::ChildStderr>) {
+    let mut child = Command::new(BIN)
+        .arg("emulator")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn emulator");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("address");
+    let err = BufReader::new(child.stderr.take().expect("stderr"));
+    (child, line.trim().to_owned(), err)
+}
