@@ -143,6 +143,9 @@ pub struct Emulator {
     /// The seed of the fault draws, so a run can be repeated.
     #[arg(long, default_value_t = 0x5eed_cca1)]
     pub seed: u64,
+    /// Log one line per request on stderr: method, resource, code, latency.
+    #[arg(long)]
+    pub log: bool,
     /// The most operations held; starting more answers RESOURCE_EXHAUSTED.
     #[arg(long, default_value_t = ccai_lro_mock::DEFAULT_MAX_OPERATIONS)]
     pub max_operations: usize,

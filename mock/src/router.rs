@@ -50,7 +50,8 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
     let grpc = grpc.routes();
     let both = grpc
         .into_axum_router()
-        .fallback_service(crate::rest::service(shared.clone()));
+        .fallback_service(crate::rest::service(shared.clone()))
+        .layer(axum::middleware::from_fn(log_request));
     Server::builder()
         .accept_http1(true)
         // Bounds on what one client can make the server hold (SECURITY.md lists them).
@@ -104,4 +105,39 @@ pub(crate) fn tcp_incoming(
             }
         }
     })
+}
+
+/// One line per request through `tracing` (target `ccai_lro_mock::requests`, level INFO):
+/// method, resource, code and latency. The resource is the routing header gRPC clients send,
+/// or the REST path; both are cut to 256 characters.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // Off unless a subscriber listens: tests and benchmarks pay one check per request.
+    if !tracing::enabled!(target: "ccai_lro_mock::requests", tracing::Level::INFO) {
+        return next.run(request).await;
+    }
+    let started = tokio::time::Instant::now();
+    let method = request.uri().path().to_owned();
+    let resource = request
+        .headers()
+        .get("x-goog-request-params")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| format!("{} {}", request.method(), method), str::to_owned);
+    let response = next.run(request).await;
+    // gRPC errors carry their code in the headers; a success's comes in the trailers (0).
+    let code = response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| response.status().as_u16().to_string(), str::to_owned);
+    tracing::info!(
+        target: "ccai_lro_mock::requests",
+        method = %method.chars().take(256).collect::<String>(),
+        resource = %resource.chars().take(256).collect::<String>(),
+        code = %code,
+        latency = ?started.elapsed(),
+    );
+    response
 }

@@ -265,3 +265,28 @@ fn the_emulator_warns_when_reachable_from_other_machines() {
         "{warning}"
     );
 }
+
+#[test]
+fn the_emulator_logs_one_line_per_request() {
+    use std::io::BufRead;
+    let (mut child, addr, err) = spawn_emulator(&["--listen", "127.0.0.1:0", "--log"]);
+    let endpoint = format!("http://{addr}");
+    let missing = format!("{PARENT}/operations/missing");
+    let out = Command::new(BIN)
+        .args(["--endpoint", &endpoint, "get", &missing])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let line = err
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("GetOperation"))
+        .expect("a request line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.contains("code=5") && line.contains("latency="),
+        "{line}"
+    );
+    assert!(line.contains("operations%2Fmissing"), "{line}");
+}
