@@ -4,7 +4,8 @@
 //! cargo run --example progress
 //! ```
 //!
-//! Runs against the in-process mock (feature `mock`), so it needs no network and no account;
+//! Runs against the in-process mock (the `ccai-lro-mock` crate), so it needs no network and no
+//! account;
 //! point the same code at a real endpoint with `Client::builder()`.
 
 use ccai_lro::insights::InsightsClient;

@@ -6,7 +6,7 @@
 //! ```
 //!
 //! In a real project this is a `#[tokio::test(start_paused = true)]` in your `tests/`, with
-//! `ccai-lro = { version = "…", features = ["mock"] }` under `[dev-dependencies]`; paused time
+//! `ccai-lro-mock = "…"` under `[dev-dependencies]`; paused time
 //! makes the polling instant and deterministic.
 
 use ccai_lro::insights::DeployIssueModelOperation;
