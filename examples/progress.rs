@@ -5,8 +5,7 @@
 //! ```
 //!
 //! Runs against the in-process mock (the `ccai-lro-mock` crate), so it needs no network and no
-//! account;
-//! point the same code at a real endpoint with `Client::builder()`.
+//! account; point the same code at a real endpoint with `Client::builder()`.
 
 use ccai_lro::insights::InsightsClient;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
