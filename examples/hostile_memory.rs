@@ -19,7 +19,9 @@ mod rss;
 use rss::peak_rss_mib;
 
 use ccai_lro::insights::InsightsClient;
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{CreateIssueModelRequest, IssueModel};
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+    CreateIssueModelRequest, IssueModel,
+};
 use ccai_lro::{json, ListOptions, UntypedOperation};
 use ccai_lro_mock::{MockServer, Script};
 use futures_util::TryStreamExt;
@@ -59,9 +61,14 @@ async fn nested() -> String {
     let bytes = any.value.len();
     let name = format!("{LOCATION}/operations/nested");
     server.insert(&name, Script::new().metadata_any(any).never_done());
-    let op = UntypedOperation::resume(&server.client(), &name).await.expect("resumed");
+    let op = UntypedOperation::resume(&server.client(), &name)
+        .await
+        .expect("resumed");
     let rendered = json::operation_to_json(op.raw()).to_string();
-    format!("{bytes} bytes of metadata rendered as {} bytes of JSON", rendered.len())
+    format!(
+        "{bytes} bytes of metadata rendered as {} bytes of JSON",
+        rendered.len()
+    )
 }
 
 async fn listing() -> String {
@@ -74,7 +81,10 @@ async fn listing() -> String {
     }
     let client = server.client();
     let ops = client.list_operations(LOCATION, ListOptions::new().page_size(1000));
-    let count = ops.try_fold(0usize, |n, _| async move { Ok(n + 1) }).await.expect("listed");
+    let count = ops
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .expect("listed");
     format!("{count} operations listed")
 }
 
