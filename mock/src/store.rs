@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use prost::Message;
 use tokio::time::Instant;
 
 use super::script::{Script, View};
@@ -20,6 +21,10 @@ type Key = (u32, u64);
 /// may be sparse; bounding the scan keeps a page's cost bounded, and the page is simply
 /// shorter with a token to continue (AIP-158 allows short pages).
 const SCAN_BUDGET: usize = 10_000;
+
+/// The most bytes of operations one ListOperations page carries (a page holds at least one):
+/// half of the 4 MiB a default gRPC client accepts.
+pub const MAX_PAGE_BYTES: usize = 2 << 20;
 
 pub(crate) struct Entry {
     name: Arc<str>,
@@ -145,16 +150,24 @@ impl Store {
             return (Vec::new(), None);
         };
         let mut page = Vec::with_capacity(size.min(1024));
-        let mut range = self.ops.range((pid, position)..=(pid, u64::MAX));
-        let mut scanned = 0;
+        let mut range = self.ops.range((pid, position)..=(pid, u64::MAX)).peekable();
+        let (mut scanned, mut bytes) = (0, 0);
         while page.len() < size && scanned < SCAN_BUDGET {
-            let Some((_, entry)) = range.next() else {
+            let Some(&(_, entry)) = range.peek() else {
                 return (page, None);
             };
-            scanned += 1;
             if done.is_none_or(|d| entry.is_done(now) == d) {
-                page.push(entry.render(now));
+                let op = entry.render(now);
+                let len = op.encoded_len();
+                // Bounded in bytes too: a page stays within what a default gRPC client accepts.
+                if !page.is_empty() && bytes + len > MAX_PAGE_BYTES {
+                    break;
+                }
+                bytes += len;
+                page.push(op);
             }
+            scanned += 1;
+            range.next();
         }
         // Only hand out a token when something follows, so the last page has none.
         let next = range.next().map(|(&(_, seq), _)| seq);

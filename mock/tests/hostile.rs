@@ -59,3 +59,39 @@ async fn a_body_over_the_limit_is_refused_unread() {
     assert!(answer.contains("INVALID_ARGUMENT"), "{answer}");
     assert_eq!(server.len(), 0, "nothing was kept");
 }
+
+#[tokio::test]
+async fn a_page_stays_within_what_a_client_accepts() {
+    use futures_util::TryStreamExt;
+    use prost::Message;
+    let server = MockServer::start().await;
+    let location = "projects/p/locations/l";
+    // 50 operations of 200 KB each: 10 MB, more than a default gRPC client takes in one message.
+    let bulky = prost_types::Any {
+        type_url: "type.googleapis.com/acme.Bulky".into(),
+        value: vec![7; 200 * 1024],
+    };
+    for i in 0..50 {
+        let script = ccai_lro_mock::Script::new()
+            .metadata_any(bulky.clone())
+            .never_done();
+        server.insert(&format!("{location}/operations/{i}"), script);
+    }
+    let pages: Vec<_> = server
+        .client()
+        .list_pages(location, ccai_lro::ListOptions::new().page_size(1000))
+        .try_collect()
+        .await
+        .expect("every page");
+    assert!(pages.len() > 1, "{} pages", pages.len());
+    assert!(pages
+        .iter()
+        .all(|p| p.encoded_len() <= ccai_lro_mock::MAX_PAGE_BYTES + 300 * 1024));
+    let mut names: Vec<String> = pages
+        .into_iter()
+        .flat_map(|p| p.operations.into_iter().map(|o| o.name))
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 50, "every operation once");
+}
