@@ -331,26 +331,36 @@ pub struct Summary<'a>(&'a Status);
 impl fmt::Display for Summary<'_> {
     /// One line: the server's text has its control characters (newlines, ESC, ...) escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        escaped(f, &self.0.message)?;
+        write!(f, "{}", Escaped(&self.0.message))?;
         if !self.0.details.is_empty() {
             let parts: Vec<String> = self.0.details.iter().map(ToString::to_string).collect();
             f.write_str(" [")?;
-            escaped(f, &parts.join("; "))?;
+            write!(f, "{}", Escaped(&parts.join("; ")))?;
             f.write_str("]")?;
         }
         Ok(())
     }
 }
 
-/// `text` with control characters written as escapes (`\n`, `\u{1b}`), so that server text
-/// cannot break a line or drive a terminal.
-fn escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    for c in text.chars() {
-        if c.is_control() {
-            write!(f, "{}", c.escape_default())?;
-        } else {
-            fmt::Write::write_char(f, c)?;
+/// Text shown with its control characters written as escapes (`\n`, `\u{1b}`), so that
+/// server text cannot break a line or drive a terminal.
+///
+/// ```
+/// use ccai_lro::status::Escaped;
+/// assert_eq!(Escaped("a\nb\u{1b}").to_string(), "a\\nb\\u{1b}");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }

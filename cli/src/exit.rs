@@ -122,13 +122,5 @@ pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Failur
 /// `text` on one line: control characters (newlines, ESC, ...) escaped, so that no server text
 /// can break the line or drive the terminal.
 pub fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    ccai_lro::status::Escaped(text).to_string()
 }

@@ -42,9 +42,10 @@ impl Client {
             Kind::Start | Kind::Poll => RetryPolicy::never(),
             Kind::Operations | Kind::Wait(_) => self.settings.retry,
         };
+        let per_attempt = self.attempt_deadline(kind);
         // WaitOperation holds the call for its own timeout: the budget must at least cover it.
         let budget = match kind {
-            Kind::Wait(_) => policy.budget.max(self.attempt_deadline(kind)),
+            Kind::Wait(_) => policy.budget.max(per_attempt),
             _ => policy.budget,
         };
         let started = Instant::now();
@@ -59,13 +60,11 @@ impl Client {
             );
             // The first attempt needs no clock: the budget is never below one attempt's
             // deadline unless the policy says so.
-            let left = (attempt > 1 || budget < self.attempt_deadline(kind))
+            let left = (attempt > 1 || budget < per_attempt)
                 .then(|| budget.saturating_sub(started.elapsed()));
             // The whole attempt, the answer's body included, ends by its deadline: tonic's own
             // timeout stops at the response headers, and a server may stall after them.
-            let deadline = left.map_or(self.attempt_deadline(kind), |l| {
-                l.min(self.attempt_deadline(kind))
-            });
+            let deadline = left.map_or(per_attempt, |l| l.min(per_attempt));
             let bounded = tokio::time::timeout(deadline, attempt_fn(left).instrument(span.clone()));
             let error = match bounded.await {
                 Ok(Ok(r)) => {

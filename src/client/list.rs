@@ -63,6 +63,9 @@ impl ListOptions {
 
 /// Where a listing stands: the next token, and the (hashes of the) tokens seen so far.
 struct Listing {
+    /// Why the listing cannot start (a malformed parent, a negative page size): reported as
+    /// the first item, no RPC made.
+    refused: Option<Error>,
     next: Option<String>,
     seen: HashSet<u64>,
     hasher: RandomState,
@@ -88,26 +91,34 @@ impl Client {
         options: ListOptions,
         kind: Kind,
     ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + 'static {
+        // Checked, and the routing header made, once for the whole listing.
+        let refused = walk(parent, LOCATION_PATTERN, |_| ()).err().or_else(|| {
+            (options.page_size < 0).then(|| {
+                Error::InvalidArgument(format!(
+                    "page size {} is negative: use 0 for the server's default, or more",
+                    options.page_size
+                ))
+            })
+        });
+        let header = routing("name", parent);
         let parent = parent.to_owned();
         let client = self.clone();
         let start = Listing {
+            refused,
             next: Some(String::new()),
             seen: HashSet::new(),
             hasher: RandomState::new(),
         };
         stream::try_unfold(start, move |mut listing| {
             let (parent, client, options) = (parent.clone(), client.clone(), options.clone());
+            let header = header.clone();
             async move {
+                if let Some(e) = listing.refused.take() {
+                    return Err(e);
+                }
                 let Some(page_token) = listing.next.take() else {
                     return Ok(None);
                 };
-                walk(&parent, LOCATION_PATTERN, |_| ())?;
-                if options.page_size < 0 {
-                    return Err(Error::InvalidArgument(format!(
-                        "page size {} is negative: use 0 for the server's default, or more",
-                        options.page_size
-                    )));
-                }
                 let ops = client.operations_client();
                 let page = client
                     .call("ListOperations", &parent, kind, |left| {
@@ -118,7 +129,7 @@ impl Client {
                             page_token: page_token.clone(),
                             return_partial_success: options.return_partial_success,
                         };
-                        let req = client.request_for(kind, msg, routing("name", &parent), left);
+                        let req = client.request_for(kind, msg, header.clone(), left);
                         let mut ops = ops.clone();
                         async move { ops.list_operations(req).await }
                     })

@@ -18,6 +18,16 @@ pub(crate) enum NameRule {
 }
 
 impl NameRule {
+    /// The rule for a handle on `R` and `M` payloads: Insights' pattern when either is an
+    /// Insights type, any resource name otherwise.
+    pub(crate) fn for_payloads<R: crate::Payload, M: crate::Payload>() -> NameRule {
+        if R::is_insights() || M::is_insights() {
+            NameRule::Insights
+        } else {
+            NameRule::Any
+        }
+    }
+
     pub(crate) fn check(self, name: &str) -> Result<(), Error> {
         match self {
             NameRule::Insights => walk(name, OPERATION_PATTERN, |_| ()),

@@ -84,7 +84,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// once, within their deadline (so a wait on an unreachable server still ends on time).
     /// Until then the handle reads as running, with no metadata.
     pub fn from_name(client: Client, name: &str) -> Result<Self, Error> {
-        let routing = Target::new(name, Self::rule())?.routing;
+        let routing = Target::new(name, NameRule::for_payloads::<R, M>())?.routing;
         Ok(Operation {
             client,
             raw: RawOperation {
@@ -104,23 +104,13 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// An operation that finished with an error is that error ([`Error::OperationFailed`]);
     /// to hold a handle on it whatever its outcome, use [`Operation::from_name`] and poll.
     pub async fn resume(client: &Client, name: &str) -> Result<Self, Error> {
-        let target = Target::new(name, Self::rule())?;
+        let target = Target::new(name, NameRule::for_payloads::<R, M>())?;
         let raw = client.poll_target(&target, Kind::Operations).await?;
         let mut op = Operation::new(client.clone(), raw);
         op.routing = Some(target.routing);
         op.metadata()?;
         op.result()?;
         Ok(op)
-    }
-
-    /// Insights' strict name pattern when the handle's types are Insights types; any resource
-    /// name otherwise.
-    fn rule() -> NameRule {
-        if R::is_insights() || M::is_insights() {
-            NameRule::Insights
-        } else {
-            NameRule::Any
-        }
     }
 
     /// The operation's name, to store and resume later.
@@ -215,7 +205,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
                 name: &self.raw.name,
                 routing: routing.clone(),
             }),
-            None => Target::new(&self.raw.name, Self::rule()),
+            None => Target::new(&self.raw.name, NameRule::for_payloads::<R, M>()),
         }
     }
 

@@ -16,7 +16,6 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
     pub fn export(&self, mut out: impl Write) -> std::io::Result<()> {
         let (response, metadata) = (R::type_url(), M::type_url());
         let mut names = self.pending();
-        names.extend(self.ready.iter().map(|f| f.name.clone()));
         names.sort();
         for name in names {
             let line = json!({ "name": name, "response": response, "metadata": metadata });

@@ -185,14 +185,6 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
         }
     }
 
-    fn rule() -> NameRule {
-        if R::is_insights() || M::is_insights() {
-            NameRule::Insights
-        } else {
-            NameRule::Any
-        }
-    }
-
     /// Watches the operation `name` (checked first, no RPC); its first look comes at once.
     pub fn add(&mut self, name: &str) -> Result<(), Error> {
         self.handle().add(name)
@@ -212,13 +204,16 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
     pub fn handle(&self) -> WatcherHandle {
         WatcherHandle {
             registry: Arc::clone(&self.registry),
-            rule: Self::rule(),
+            rule: NameRule::for_payloads::<R, M>(),
         }
     }
 
-    /// The names still watched (not finished yet), in no particular order.
+    /// The names not yet reported by [`next`](Watcher::next), in no particular order: those
+    /// still watched, and those seen finished but not yet returned.
     pub fn pending(&self) -> Vec<String> {
-        lock(&self.registry).ops.keys().cloned().collect()
+        let mut names: Vec<String> = lock(&self.registry).ops.keys().cloned().collect();
+        names.extend(self.ready.iter().map(|f| f.name.clone()));
+        names
     }
 
     /// How many operations are still watched.
