@@ -12,6 +12,7 @@ use prost::{Message, Name};
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
+use super::resources::Outcome;
 use super::script::pack;
 use super::shared::Shared;
 use super::start::Start;
@@ -67,8 +68,11 @@ impl InsightsService {
             created: shared.clock.now(),
         };
         if shared.behaviour.track_resources {
-            let lasting = shared.behaviour.op_duration;
-            shared.resources().start(&start, Instant::now(), lasting)?;
+            let now = Instant::now();
+            // Lock order: the store, then the resources (`/reset` takes them one at a time).
+            let store = shared.store();
+            let outcome = |op: &str| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now));
+            shared.resources().start(&start, &outcome)?;
         }
         // Run the user's script function without holding any lock.
         let script = match shared.script_fn(method) {

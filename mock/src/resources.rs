@@ -2,17 +2,17 @@
 //! UploadConversation, with the service's rules for what may be done to them.
 //!
 //! An issue model moves UNDEPLOYED → DEPLOYING → DEPLOYED → UNDEPLOYING → UNDEPLOYED, each move
-//! taking as long as the operation that makes it; deploying, undeploying, exporting or deleting
+//! lasting as long as the operation that makes it, however that operation is timed or scripted:
+//! it lands when the operation succeeds, and goes back where it came from when the operation
+//! fails or is cancelled. Deploying, undeploying, exporting or deleting
 //! a model that does not exist is NOT_FOUND, deleting a deployed one FAILED_PRECONDITION, and an
 //! analysis of a conversation that was never uploaded is NOT_FOUND.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     issue_model::State, UploadConversationRequest,
 };
-use tokio::time::Instant;
 use tonic::Status;
 
 use super::names::{bounded, quote};
@@ -28,20 +28,42 @@ pub(crate) struct Resources {
     conversations: HashSet<String>,
 }
 
+/// Where the operation behind a move stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Running,
+    Succeeded,
+    /// Failed or cancelled.
+    Failed,
+    /// Deleted: the move is taken to have landed, as the service goes on with an operation
+    /// whose record is deleted.
+    Gone,
+}
+
 #[derive(Debug)]
 struct Model {
     state: State,
-    /// A move under way: the state it reaches, and when.
-    moving: Option<(State, Instant)>,
+    moving: Option<Move>,
+}
+
+/// A move under way: the operation making it, where it lands, and where it goes back to.
+#[derive(Debug)]
+struct Move {
+    operation: String,
+    to: State,
+    back: State,
 }
 
 impl Model {
-    fn state(&mut self, now: Instant) -> State {
-        if let Some((to, at)) = self.moving {
-            if now >= at {
-                self.state = to;
-                self.moving = None;
-            }
+    fn state(&mut self, outcome: &dyn Fn(&str) -> Outcome) -> State {
+        if let Some(m) = &self.moving {
+            let landed = match outcome(&m.operation) {
+                Outcome::Running => return self.state,
+                Outcome::Succeeded | Outcome::Gone => m.to,
+                Outcome::Failed => m.back,
+            };
+            self.state = landed;
+            self.moving = None;
         }
         self.state
     }
@@ -67,24 +89,19 @@ impl Resources {
     }
 
     /// Applies what starting `start` does to the resources it names, or refuses it as the
-    /// service would; `lasting` is how long the operation runs.
+    /// service would; `outcome` tells where an earlier operation stands.
     pub(crate) fn start(
         &mut self,
         start: &Start,
-        now: Instant,
-        lasting: Duration,
+        outcome: &dyn Fn(&str) -> Outcome,
     ) -> Result<(), Status> {
         let name = start.resource.as_str();
         let model = |models: &mut HashMap<String, Model>| {
             models
                 .get_mut(name)
-                .map(|m| m.state(now))
+                .map(|m| m.state(outcome))
                 .ok_or_else(|| not_found("Issue model", name))
         };
-        // A duration past what the clock holds: the move never ends.
-        let done_at = now
-            .checked_add(lasting)
-            .unwrap_or(now + Duration::from_secs(86_400 * 365));
         match start.method {
             "CreateIssueModel" => {
                 self.room()?;
@@ -98,15 +115,11 @@ impl Resources {
                 );
             }
             "DeployIssueModel" => match model(&mut self.models)? {
-                State::Undeployed => {
-                    self.move_model(name, State::Deploying, State::Deployed, done_at)
-                }
+                State::Undeployed => self.move_model(start, State::Deploying, State::Deployed),
                 other => return Err(precondition(name, other, "deploy")),
             },
             "UndeployIssueModel" => match model(&mut self.models)? {
-                State::Deployed => {
-                    self.move_model(name, State::Undeploying, State::Undeployed, done_at)
-                }
+                State::Deployed => self.move_model(start, State::Undeploying, State::Undeployed),
                 other => return Err(precondition(name, other, "undeploy")),
             },
             "DeleteIssueModel" => match model(&mut self.models)? {
@@ -140,10 +153,16 @@ impl Resources {
         Ok(())
     }
 
-    fn move_model(&mut self, name: &str, now: State, then: State, at: Instant) {
-        if let Some(m) = self.models.get_mut(name) {
-            m.state = now;
-            m.moving = Some((then, at));
+    /// Starts `start`'s model moving through `via` to `to`, back to where it is if the
+    /// operation does not succeed.
+    fn move_model(&mut self, start: &Start, via: State, to: State) {
+        if let Some(m) = self.models.get_mut(&start.resource) {
+            m.moving = Some(Move {
+                operation: start.operation.clone(),
+                to,
+                back: m.state,
+            });
+            m.state = via;
         }
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use prost::Message;
 use tokio::time::Instant;
 
+use super::resources::Outcome;
 use super::script::{Script, View};
 use ccai_lro::proto::google::longrunning::Operation;
 
@@ -49,6 +50,17 @@ impl Entry {
         let view = self.view(now);
         let cancelled = self.cancelled_at.is_some();
         self.script.render(&self.name, view, cancelled)
+    }
+
+    /// Where the operation stands, for the resource it moves.
+    pub(crate) fn outcome(&self, now: Instant) -> Outcome {
+        use ccai_lro::proto::google::longrunning::operation::Result as Done;
+        let op = self.render(now);
+        match op.result {
+            _ if !op.done => Outcome::Running,
+            Some(Done::Response(_)) => Outcome::Succeeded,
+            _ => Outcome::Failed,
+        }
     }
 
     pub(crate) fn is_done(&self, now: Instant) -> bool {

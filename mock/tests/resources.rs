@@ -151,3 +151,83 @@ async fn scripted_tests_may_name_anything() {
         .await
         .unwrap();
 }
+
+async fn created_model(insights: &InsightsClient) -> String {
+    insights
+        .create_issue_model(CreateIssueModelRequest {
+            parent: PARENT.into(),
+            issue_model: Some(IssueModel::default()),
+        })
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap()
+        .name
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_deploy_leaves_the_model_undeployed() {
+    let (_server, insights) = emulator().await;
+    let name = created_model(&insights).await;
+    let deploying = insights
+        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap();
+    deploying.cancel().await.unwrap();
+    assert_eq!(deploying.wait().await.unwrap_err().code(), Code::Cancelled);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    // Had the move gone on, the model would be DEPLOYED now and could not be deleted.
+    insights
+        .delete_issue_model(DeleteIssueModelRequest { name })
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn moves_follow_the_scripted_operation_not_the_default_duration() {
+    use ccai_lro_mock::Script;
+    // Deploys that never end and undeploys that fail, against a 10 s default duration.
+    let server = MockServer::builder()
+        .track_resources(true)
+        .op_duration(Duration::from_secs(10))
+        .script_for("DeployIssueModel", |_| Script::new().never_done())
+        .start()
+        .await;
+    let insights = InsightsClient::new(server.client());
+    let name = created_model(&insights).await;
+    insights
+        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    let err = insights
+        .delete_issue_model(DeleteIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("DEPLOYING"), "{err}");
+
+    let server = MockServer::builder()
+        .track_resources(true)
+        .op_duration(Duration::from_secs(10))
+        .script_for("DeployIssueModel", |_| {
+            Script::new().fail(Code::Internal, "no capacity")
+        })
+        .start()
+        .await;
+    let insights = InsightsClient::new(server.client());
+    let name = created_model(&insights).await;
+    let failed = insights
+        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap();
+    assert_eq!(failed.wait().await.unwrap_err().code(), Code::Internal);
+    // A failed deploy goes back to UNDEPLOYED at once, so the model can be deleted.
+    insights
+        .delete_issue_model(DeleteIssueModelRequest { name })
+        .await
+        .unwrap();
+}
