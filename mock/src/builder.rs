@@ -12,7 +12,7 @@ use super::clock::Clock;
 use super::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
 use super::faults::{Fault, Faults, Latency};
 use super::record::Recorder;
-use super::router::{router, tcp_incoming};
+use super::router::{router, tcp_incoming, Peers};
 use super::script::Script;
 use super::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 use super::shared::{Behaviour, ScriptFn, Shared};
@@ -234,7 +234,8 @@ impl MockServerBuilder {
             either.await;
             let _ = stopping.send(());
         };
-        let serving = router(&shared).serve_with_incoming_shutdown(tcp_incoming(listener), either);
+        let serving = router(&shared, Peers::Network)
+            .serve_with_incoming_shutdown(tcp_incoming(listener), either);
         // Graceful up to SHUTDOWN_GRACE: a client holding a connection open, silent, must not
         // keep the process alive.
         tokio::select! {

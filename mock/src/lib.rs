@@ -98,6 +98,10 @@ pub use insights::MAX_HELD_BYTES;
 pub use names::MAX_NAME_LEN;
 pub use record::RecordedRequest;
 pub use rest::MAX_BODY;
+pub use router::{
+    KEEPALIVE, KEEPALIVE_TIMEOUT, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_STREAMS,
+    REQUEST_TIMEOUT, SILENCE,
+};
 pub use script::{Advance, Outcome, Script};
 pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 pub use start::Start;

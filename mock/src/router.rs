@@ -20,7 +20,7 @@ use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
 /// everything else (HTTP/1.1 or HTTP/2 JSON) to the REST surface. Server reflection (v1 and
 /// v1alpha, which many tools still ask for) and `grpc.health.v1` let tools find their way in
 /// with no proto files.
-pub(crate) fn router(shared: &Arc<Shared>) -> Router {
+pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
     let mut grpc = Routes::builder();
     grpc.add_service(OperationsServer::new(OperationsService(shared.clone())))
         .add_service(ContactCenterInsightsServer::new(InsightsService(
@@ -52,7 +52,13 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
         .into_axum_router()
         .fallback_service(crate::rest::service(shared.clone()))
         .layer(axum::middleware::from_fn(log_request));
-    Server::builder()
+    let server = match peers {
+        Peers::InProcess => Server::builder(),
+        // Closed gracefully (GOAWAY, requests under way finish) once this old: the bound on a
+        // client that answers every keepalive ping but never sends a request.
+        Peers::Network => Server::builder().max_connection_age(MAX_CONNECTION_AGE),
+    };
+    server
         .accept_http1(true)
         // Bounds on what one client can make the server hold (SECURITY.md lists them).
         .max_concurrent_streams(MAX_STREAMS)
@@ -64,6 +70,19 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
         .add_routes(Routes::from(both))
 }
 
+/// Who the connections come from.
+#[derive(Clone, Copy)]
+pub(crate) enum Peers {
+    /// The in-memory pipes of this process's own tests: never aged out, so that a test's
+    /// request counts do not depend on reconnections.
+    InProcess,
+    /// TCP clients, which may be careless or hostile.
+    Network,
+}
+
+/// The longest a TCP connection is kept: then it is closed gracefully (GOAWAY; requests under
+/// way finish, bounded by [`REQUEST_TIMEOUT`]), and clients reconnect.
+pub const MAX_CONNECTION_AGE: Duration = Duration::from_secs(300);
 /// How long a TCP client may send nothing at all (keepalive answers count) before its
 /// connection is closed.
 pub const SILENCE: Duration = Duration::from_secs(60);

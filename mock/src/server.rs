@@ -16,7 +16,7 @@ use super::builder::MockServerBuilder;
 use super::faults::{Fault, Latency};
 use super::names;
 use super::record::RecordedRequest;
-use super::router::{router, tcp_incoming};
+use super::router::{router, tcp_incoming, Peers};
 use super::script::Script;
 use super::shared::Shared;
 use super::start::Start;
@@ -78,7 +78,7 @@ impl MockServer {
         let incoming =
             UnboundedReceiverStream::new(incoming).map(|s| Ok::<_, io::Error>(MockIo::new(s)));
         tokio::spawn(
-            router(&shared).serve_with_incoming_shutdown(incoming, async {
+            router(&shared, Peers::InProcess).serve_with_incoming_shutdown(incoming, async {
                 let _ = rx.await;
             }),
         );
@@ -86,12 +86,14 @@ impl MockServer {
             let addr = listener.local_addr().ok()?;
             let (tx, rx) = oneshot::channel::<()>();
             shutdown.push(tx);
-            tokio::spawn(router(&shared).serve_with_incoming_shutdown(
-                tcp_incoming(listener),
-                async {
-                    let _ = rx.await;
-                },
-            ));
+            tokio::spawn(
+                router(&shared, Peers::Network).serve_with_incoming_shutdown(
+                    tcp_incoming(listener),
+                    async {
+                        let _ = rx.await;
+                    },
+                ),
+            );
             Some(addr)
         });
         MockServer {

@@ -1,0 +1,264 @@
+//! Hostile HTTP/2 clients: floods of streams, oversized header lists, and a client that keeps
+//! a connection alive by answering pings without ever asking anything. Each test ends with a
+//! well-behaved client answered at once.
+
+use std::time::Duration;
+
+use ccai_lro::Code;
+use ccai_lro_mock::{MockServer, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_STREAMS};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout, Instant};
+
+/// Hand-written HTTP/2 frames: a well-behaved client library cannot send what these tests need
+/// (more streams than the server allows, a header list over its limit).
+mod raw {
+    pub const DATA: u8 = 0;
+    pub const HEADERS: u8 = 1;
+    pub const RST_STREAM: u8 = 3;
+    pub const SETTINGS: u8 = 4;
+    pub const GOAWAY: u8 = 7;
+    pub const CONTINUATION: u8 = 9;
+    pub const END_STREAM: u8 = 0x1;
+    pub const ACK: u8 = 0x1;
+    pub const END_HEADERS: u8 = 0x4;
+    pub const REFUSED_STREAM: u32 = 0x7;
+    pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+    pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let len = payload.len() as u32;
+        let mut f = len.to_be_bytes()[1..].to_vec();
+        f.extend([kind, flags]);
+        f.extend(stream.to_be_bytes());
+        f.extend(payload);
+        f
+    }
+
+    /// An HPACK integer with an `n`-bit prefix (RFC 7541 §5.1).
+    fn int(out: &mut Vec<u8>, mut v: usize, n: u32) {
+        let max = (1usize << n) - 1;
+        if v < max {
+            out.push(v as u8);
+            return;
+        }
+        out.push(max as u8);
+        v -= max;
+        while v >= 128 {
+            out.push((v % 128 + 128) as u8);
+            v /= 128;
+        }
+        out.push(v as u8);
+    }
+
+    /// A header block of literals without indexing, no Huffman coding (RFC 7541 §6.2.2).
+    pub fn block(headers: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, value) in headers {
+            out.push(0);
+            int(&mut out, name.len(), 7);
+            out.extend(name.as_bytes());
+            int(&mut out, value.len(), 7);
+            out.extend(value.as_bytes());
+        }
+        out
+    }
+
+    /// The request headers of a gRPC GetOperation, plus `extra`.
+    pub fn get_operation(extra: &[(&str, &str)]) -> Vec<u8> {
+        let mut headers = vec![
+            (":method", "POST"),
+            (":scheme", "http"),
+            (":path", "/google.longrunning.Operations/GetOperation"),
+            (":authority", "emulator"),
+            ("content-type", "application/grpc"),
+            ("te", "trailers"),
+        ];
+        headers.extend_from_slice(extra);
+        block(&headers)
+    }
+
+    /// What a reader saw of the server's frames.
+    #[derive(Debug, Default)]
+    pub struct Seen {
+        pub refused: usize,
+        pub other_resets: usize,
+        pub headers: usize,
+        pub goaway: Option<u32>,
+    }
+}
+
+/// An empty GetOperationRequest as a gRPC message: not compressed, zero bytes long.
+const EMPTY_MESSAGE: [u8; 5] = [0; 5];
+
+/// Connects, exchanges settings, and returns the socket ready for requests.
+async fn h2_connect(addr: std::net::SocketAddr) -> TcpStream {
+    let mut conn = TcpStream::connect(addr).await.expect("connect");
+    conn.write_all(raw::PREFACE).await.expect("preface");
+    conn.write_all(&raw::frame(raw::SETTINGS, 0, 0, &[]))
+        .await
+        .expect("settings");
+    conn.write_all(&raw::frame(raw::SETTINGS, raw::ACK, 0, &[]))
+        .await
+        .expect("settings ack");
+    conn
+}
+
+/// Reads frames until the server closes, `enough` says stop, or two seconds pass quietly.
+async fn read_frames(conn: &mut TcpStream, enough: impl Fn(&raw::Seen) -> bool) -> raw::Seen {
+    let mut seen = raw::Seen::default();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        while buf.len() >= 9 {
+            let len = u32::from_be_bytes([0, buf[0], buf[1], buf[2]]) as usize;
+            if buf.len() < 9 + len {
+                break;
+            }
+            let (kind, stream) = (buf[3], u32::from_be_bytes([buf[5], buf[6], buf[7], buf[8]]));
+            let payload = &buf[9..9 + len];
+            match kind {
+                raw::RST_STREAM if payload.len() == 4 => {
+                    let code = u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                    if code == raw::REFUSED_STREAM {
+                        seen.refused += 1;
+                    } else {
+                        seen.other_resets += 1;
+                    }
+                }
+                raw::HEADERS if stream != 0 => seen.headers += 1,
+                raw::GOAWAY if payload.len() >= 8 => {
+                    seen.goaway = Some(u32::from_be_bytes([
+                        payload[4], payload[5], payload[6], payload[7],
+                    ]));
+                }
+                _ => {}
+            }
+            buf.drain(..9 + len);
+        }
+        if enough(&seen) {
+            return seen;
+        }
+        match timeout(Duration::from_secs(2), conn.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return seen,
+        }
+    }
+}
+
+/// A well-behaved client on a new connection gets its answer at once.
+async fn answered_at_once(server: &MockServer) {
+    let endpoint = format!("http://{}", server.local_addr().expect("address"));
+    let client = ccai_lro::Client::builder()
+        .endpoint(endpoint)
+        .build()
+        .expect("client");
+    let asked = timeout(
+        Duration::from_secs(5),
+        client.get_operation("projects/p/locations/l/operations/nope"),
+    )
+    .await
+    .expect("answered within 5 s");
+    assert_eq!(asked.expect_err("unknown").code(), Code::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_past_the_limit_are_refused() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let mut conn = h2_connect(server.local_addr().expect("address")).await;
+    // Requests whose bodies never come: each holds a stream open, up to the limit; every one
+    // past it is refused at once, and nothing is kept for it.
+    let extra = 5_000;
+    let block = raw::get_operation(&[]);
+    let mut flood = Vec::new();
+    for i in 0..(MAX_STREAMS + extra as u32) {
+        flood.extend(raw::frame(
+            raw::HEADERS,
+            raw::END_HEADERS,
+            2 * i + 1,
+            &block,
+        ));
+    }
+    conn.write_all(&flood).await.expect("flood");
+    let seen = read_frames(&mut conn, |s| s.refused >= extra).await;
+    assert_eq!(seen.refused, extra, "{seen:?}");
+    // The streams within the limit are live: one finished now is answered.
+    conn.write_all(&raw::frame(raw::DATA, raw::END_STREAM, 1, &EMPTY_MESSAGE))
+        .await
+        .expect("body");
+    let seen = read_frames(&mut conn, |s| s.headers > 0).await;
+    assert!(seen.headers > 0, "{seen:?}");
+    answered_at_once(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_list_over_the_limit_is_refused() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let mut conn = h2_connect(server.local_addr().expect("address")).await;
+    // Just over: the value alone is as long as the whole list may be.
+    let big = "x".repeat(MAX_HEADER_LIST as usize);
+    let block = raw::get_operation(&[("x-big", &big)]);
+    // Past the default frame size: the block goes in a HEADERS and CONTINUATION frames.
+    let mut chunks = block.chunks(16 * 1024).peekable();
+    let first = chunks.next().expect("a block");
+    let mut frames = raw::frame(raw::HEADERS, raw::END_STREAM, 1, first);
+    while let Some(chunk) = chunks.next() {
+        let flags = if chunks.peek().is_none() {
+            raw::END_HEADERS
+        } else {
+            0
+        };
+        frames.extend(raw::frame(raw::CONTINUATION, flags, 1, chunk));
+    }
+    conn.write_all(&frames).await.expect("request");
+    // Answered (431, Request Header Fields Too Large) without reaching a handler.
+    let seen = read_frames(&mut conn, |s| s.headers > 0 || s.goaway.is_some()).await;
+    assert_eq!((seen.headers, seen.goaway), (1, None), "{seen:?}");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // The connection survives for requests within the limit.
+    let ok = raw::get_operation(&[]);
+    conn.write_all(&raw::frame(raw::HEADERS, raw::END_HEADERS, 3, &ok))
+        .await
+        .expect("second request");
+    conn.write_all(&raw::frame(raw::DATA, raw::END_STREAM, 3, &EMPTY_MESSAGE))
+        .await
+        .expect("body");
+    let seen = read_frames(&mut conn, |s| s.headers > 0).await;
+    assert!(seen.headers > 0 && seen.goaway.is_none(), "{seen:?}");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "the request within the limit was handled"
+    );
+    answered_at_once(&server).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_only_answers_pings_is_closed_at_the_connection_age() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let conn = TcpStream::connect(server.local_addr().expect("address"))
+        .await
+        .expect("connect");
+    // A real HTTP/2 client: it answers the server's keepalive pings, and asks nothing.
+    let (_send, connection) = h2::client::handshake(conn).await.expect("handshake");
+    let started = Instant::now();
+    let ended = timeout(Duration::from_secs(3600), connection)
+        .await
+        .expect("closed by the server, not by this test's hour");
+    let lived = started.elapsed();
+    // Closed gracefully (GOAWAY), not dropped as silent or as failing its pings.
+    assert!(ended.is_ok(), "{ended:?}");
+    assert!(lived >= MAX_CONNECTION_AGE, "{lived:?}");
+    assert!(
+        lived < MAX_CONNECTION_AGE + Duration::from_secs(60),
+        "{lived:?}"
+    );
+}
