@@ -3,6 +3,8 @@
 
 mod commands;
 mod errors;
+#[cfg(target_os = "linux")]
+mod floods;
 mod many;
 mod signals;
 
