@@ -67,6 +67,7 @@
 
 #![warn(missing_docs)]
 
+mod admission;
 mod builder;
 mod clock;
 mod defaults;
@@ -74,6 +75,7 @@ mod faults;
 mod history;
 mod insights;
 mod lock;
+mod memory;
 pub mod method;
 mod names;
 mod operations;
@@ -89,6 +91,7 @@ mod start;
 mod store;
 mod transport;
 
+pub use admission::{MAX_RECEIVING, MAX_REQUESTS};
 pub use builder::{serve, MockServerBuilder};
 pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,

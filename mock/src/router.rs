@@ -5,14 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tonic::service::Routes;
 use tonic::transport::server::Router;
 use tonic::transport::Server;
 
+use super::admission::{admit, Admission, MAX_REFLECTION_MESSAGE};
 use super::insights::InsightsService;
+use super::memory::Trimmer;
 use super::operations::OperationsService;
 use super::shared::Shared;
-use super::transport::MockIo;
+use super::transport::{MockIo, Slot};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
 use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
 
@@ -32,10 +35,10 @@ pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
     };
     // Our own descriptor set: it always builds; were it not to, tools lose reflection only.
     if let Ok(v1) = reflection().build_v1() {
-        grpc.add_service(v1);
+        grpc.add_service(v1.max_decoding_message_size(MAX_REFLECTION_MESSAGE));
     }
     if let Ok(v1alpha) = reflection().build_v1alpha() {
-        grpc.add_service(v1alpha);
+        grpc.add_service(v1alpha.max_decoding_message_size(MAX_REFLECTION_MESSAGE));
     }
     let (health, health_service) = tonic_health::server::health_reporter();
     tokio::spawn(async move {
@@ -50,14 +53,20 @@ pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
     let grpc = grpc.routes();
     let both = grpc
         .into_axum_router()
-        .fallback_service(crate::rest::service(shared.clone()))
-        .layer(axum::middleware::from_fn(log_request));
-    let server = match peers {
-        Peers::InProcess => Server::builder(),
-        // Closed gracefully (GOAWAY, requests under way finish) once this old: the bound on a
-        // client that answers every keepalive ping but never sends a request.
-        Peers::Network => Server::builder().max_connection_age(MAX_CONNECTION_AGE),
+        .fallback_service(crate::rest::service(shared.clone()));
+    let (both, server) = match peers {
+        Peers::InProcess => (both, Server::builder()),
+        Peers::Network => (
+            both.layer(axum::middleware::from_fn_with_state(
+                Arc::new(Admission::default()),
+                admit,
+            )),
+            // Closed gracefully (GOAWAY, requests under way finish) once this old: the bound
+            // on a client that answers every keepalive ping but never sends a request.
+            Server::builder().max_connection_age(MAX_CONNECTION_AGE),
+        ),
     };
+    let both = both.layer(axum::middleware::from_fn(log_request));
     server
         .accept_http1(true)
         // Bounds on what one client can make the server hold (SECURITY.md lists them).
@@ -74,9 +83,10 @@ pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
 #[derive(Clone, Copy)]
 pub(crate) enum Peers {
     /// The in-memory pipes of this process's own tests: never aged out, so that a test's
-    /// request counts do not depend on reconnections.
+    /// request counts do not depend on reconnections, and admitted without limits.
     InProcess,
-    /// TCP clients, which may be careless or hostile.
+    /// TCP clients, which may be careless or hostile: admitted within the limits of
+    /// `admission.rs`.
     Network,
 }
 
@@ -96,6 +106,8 @@ pub const KEEPALIVE: Duration = Duration::from_secs(30);
 pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a request may take, WaitOperation's wait included (it is capped below this).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// TCP connections open at once; past it, new clients wait in the kernel's queue.
+pub const MAX_CONNECTIONS: usize = 1000;
 /// After the first failed `accept` in a row (e.g. out of file descriptors), how long to wait
 /// before trying again; it doubles up to [`ACCEPT_BACKOFF_MAX`].
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
@@ -107,14 +119,23 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 pub(crate) fn tcp_incoming(
     listener: TcpListener,
 ) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
-    futures_util::stream::unfold(listener, |listener| async move {
+    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let trimmer = Trimmer::spawn();
+    futures_util::stream::unfold((listener, open, trimmer), |state| async move {
+        let (listener, open, trimmer) = state;
         let mut pause = ACCEPT_BACKOFF;
+        // At the cap, new clients wait in the kernel's queue until a connection closes.
+        let slot = Slot {
+            _permit: open.clone().acquire_owned().await.ok()?,
+            trimmer: trimmer.clone(),
+        };
         loop {
             match listener.accept().await {
                 Ok((s, _)) => {
                     // Polls are tiny request/response pairs; Nagle would only add latency.
                     let _ = s.set_nodelay(true);
-                    return Some((Ok(MockIo::closing_after_silence(s, SILENCE)), listener));
+                    let io = MockIo::closing_after_silence(s, SILENCE).holding(slot);
+                    return Some((Ok(io), (listener, open, trimmer)));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, ?pause, "accept failed; waiting");

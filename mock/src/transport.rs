@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::time::Sleep;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::lock::lock;
+use crate::memory::Trimmer;
 
 /// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
 /// without stalling on a reader.
@@ -59,6 +60,19 @@ fn reset() -> io::Error {
     )
 }
 
+/// A TCP connection's place under the cap on open connections. Freed when the connection
+/// closes, and then what the connection used is given back to the system.
+pub(crate) struct Slot {
+    pub(crate) _permit: OwnedSemaphorePermit,
+    pub(crate) trimmer: Trimmer,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.trimmer.soon();
+    }
+}
+
 /// A server-side connection that can be killed from a handler, and closed when its peer has
 /// sent nothing for a while.
 pub(crate) struct MockIo<T> {
@@ -66,6 +80,8 @@ pub(crate) struct MockIo<T> {
     conn: ConnHandle,
     /// How long the peer may stay silent, and when that runs out.
     silence: Option<(Duration, Pin<Box<Sleep>>)>,
+    /// The connection's place under the cap on open connections, freed when it closes.
+    slot: Option<Slot>,
 }
 
 impl<T> MockIo<T> {
@@ -74,6 +90,7 @@ impl<T> MockIo<T> {
             inner,
             conn: ConnHandle::default(),
             silence: None,
+            slot: None,
         }
     }
 
@@ -85,7 +102,14 @@ impl<T> MockIo<T> {
             inner,
             conn: ConnHandle::default(),
             silence: Some((limit, Box::pin(tokio::time::sleep(limit)))),
+            slot: None,
         }
+    }
+
+    /// Holds `slot` for as long as the connection is open.
+    pub(crate) fn holding(mut self, slot: Slot) -> Self {
+        self.slot = Some(slot);
+        self
     }
 }
 

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use ccai_lro::Code;
-use ccai_lro_mock::{MockServer, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_STREAMS};
+use ccai_lro_mock::{
+    MockServer, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_RECEIVING, MAX_REQUESTS, MAX_STREAMS,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
@@ -147,6 +149,11 @@ async fn read_frames(conn: &mut TcpStream, enough: impl Fn(&raw::Seen) -> bool) 
 
 /// A well-behaved client on a new connection gets its answer at once.
 async fn answered_at_once(server: &MockServer) {
+    assert_eq!(ask(server).await, Code::NotFound);
+}
+
+/// The code a well-behaved client's GetOperation of an unknown operation is answered with.
+async fn ask(server: &MockServer) -> Code {
     let endpoint = format!("http://{}", server.local_addr().expect("address"));
     let client = ccai_lro::Client::builder()
         .endpoint(endpoint)
@@ -158,7 +165,7 @@ async fn answered_at_once(server: &MockServer) {
     )
     .await
     .expect("answered within 5 s");
-    assert_eq!(asked.expect_err("unknown").code(), Code::NotFound);
+    asked.expect_err("unknown").code()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,4 +268,107 @@ async fn a_client_that_only_answers_pings_is_closed_at_the_connection_age() {
         lived < MAX_CONNECTION_AGE + Duration::from_secs(60),
         "{lived:?}"
     );
+}
+
+/// `streams` requests on one new HTTP/2 connection whose bodies start (a 5-byte gRPC prefix
+/// announcing 4 MiB, then `sent` bytes) and never end; returns the connection's request handle
+/// and the answers as they come.
+async fn unfinished_requests(
+    addr: std::net::SocketAddr,
+    streams: usize,
+    sent: usize,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    Vec<h2::client::ResponseFuture>,
+    Vec<h2::SendStream<bytes::Bytes>>,
+) {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (mut send, connection) = h2::client::handshake(tcp).await.expect("handshake");
+    tokio::spawn(connection);
+    let mut body = vec![0u8; 5 + sent];
+    body[1..5].copy_from_slice(&((4u32 << 20) - 1).to_be_bytes());
+    let body = bytes::Bytes::from(body);
+    let (mut answers, mut bodies) = (Vec::new(), Vec::new());
+    for _ in 0..streams {
+        send = send.ready().await.expect("a stream");
+        let request =
+            http::Request::post("http://emulator/google.longrunning.Operations/GetOperation")
+                .header("content-type", "application/grpc")
+                .header("te", "trailers")
+                .body(())
+                .expect("request");
+        let (answer, mut stream) = send.send_request(request, false).expect("sent");
+        stream.send_data(body.clone(), false).expect("data");
+        answers.push(answer);
+        bodies.push(stream);
+    }
+    (send, answers, bodies)
+}
+
+/// How many of `answers` come back RESOURCE_EXHAUSTED within `wait`.
+async fn refused(answers: Vec<h2::client::ResponseFuture>, wait: Duration) -> usize {
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let deadline = Instant::now() + wait;
+    let mut pending: FuturesUnordered<_> = answers.into_iter().collect();
+    let mut refused = 0;
+    while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, pending.next()).await {
+        let code = answer
+            .ok()
+            .and_then(|r| r.headers().get("grpc-status").cloned());
+        if code.is_some_and(|c| c.as_bytes() == b"8") {
+            refused += 1;
+        }
+    }
+    refused
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_limit_of_all_clients_are_refused() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let per_connection = MAX_STREAMS as usize;
+    let connections = MAX_REQUESTS / per_connection + 1;
+    let mut held = Vec::new();
+    let mut answers = Vec::new();
+    for _ in 0..connections {
+        let (send, mut a, bodies) = unfinished_requests(addr, per_connection, 0).await;
+        answers.append(&mut a);
+        held.push((send, bodies));
+    }
+    let over = connections * per_connection - MAX_REQUESTS;
+    assert_eq!(refused(answers, Duration::from_millis(500)).await, over);
+    drop(held);
+    answered_at_once(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_past_the_receiving_budget_are_refused() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    // 48 requests of 1 MiB each, unfinished: more than the emulator holds while receiving.
+    let mib = 1 << 20;
+    let streams = 48;
+    assert!(streams * mib > MAX_RECEIVING);
+    let (send, answers, bodies) = unfinished_requests(addr, streams, mib).await;
+    let refused = refused(answers, Duration::from_secs(2)).await;
+    assert!(refused > 0, "none refused");
+    assert!(
+        refused <= streams - MAX_RECEIVING / (2 * mib),
+        "{refused} refused"
+    );
+    // Once the attacker leaves (when the server has read its resets), others are served; until
+    // then they may be told to retry.
+    drop((send, bodies));
+    let left = Instant::now();
+    while ask(&server).await == Code::ResourceExhausted {
+        assert!(left.elapsed() < Duration::from_secs(5), "budget not freed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    answered_at_once(&server).await;
 }

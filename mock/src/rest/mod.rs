@@ -65,6 +65,7 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
                     .held_bytes
                     .store(0, std::sync::atomic::Ordering::Relaxed);
                 shared.changed.notify_waiters();
+                let _ = tokio::task::spawn_blocking(crate::memory::trim).await;
                 return respond(StatusCode::OK, &json!({}));
             }
             "/shutdown" => {
@@ -218,6 +219,11 @@ fn respond(status: StatusCode, value: &Value) -> Response<Body> {
         http::HeaderValue::from_static("application/json; charset=UTF-8"),
     );
     response
+}
+
+/// Google's REST error body for `status`, enums as names.
+pub(crate) fn error_response(status: &Status) -> Response<Body> {
+    error(status, JsonOptions::default())
 }
 
 /// Google's REST error body, with the HTTP status of the code (clients read `status` too).

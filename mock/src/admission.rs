@@ -1,0 +1,137 @@
+//! What the emulator takes in from all its network clients at once: requests under way, and the
+//! bytes of request bodies held while they arrive.
+//!
+//! A request's body is received whole, within its budget, before any handler sees it. That is
+//! what keeps memory to what clients really sent: tonic's decoder reserves a message's declared
+//! length as soon as its 5-byte prefix arrives, so 10,240 streams that each announce 4 MiB and
+//! send a few bytes would otherwise make it reserve 40 GiB.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use http_body::Body as _;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tonic::Status;
+
+use crate::rest::{self, MAX_BODY};
+
+/// Requests under way at once, from all clients; past it, RESOURCE_EXHAUSTED at once.
+pub const MAX_REQUESTS: usize = 4096;
+/// Bytes of request bodies held at once while they arrive, from all clients.
+pub const MAX_RECEIVING: usize = 32 << 20;
+/// The largest gRPC request message (tonic's default limit), plus its 5-byte prefix.
+const MAX_GRPC_BODY: usize = (4 << 20) + 5;
+/// Server-reflection streams open at once: bidirectional, so their bodies cannot be received
+/// whole first; each message is at most [`MAX_REFLECTION_MESSAGE`] bytes.
+const MAX_REFLECTION_STREAMS: usize = 64;
+/// The largest reflection request message, in bytes (they name a symbol or a file).
+pub(crate) const MAX_REFLECTION_MESSAGE: usize = 64 << 10;
+
+pub(crate) struct Admission {
+    requests: Arc<Semaphore>,
+    bytes: Arc<Semaphore>,
+    reflection: Arc<Semaphore>,
+}
+
+impl Default for Admission {
+    fn default() -> Self {
+        Self {
+            requests: Arc::new(Semaphore::new(MAX_REQUESTS)),
+            bytes: Arc::new(Semaphore::new(MAX_RECEIVING)),
+            reflection: Arc::new(Semaphore::new(MAX_REFLECTION_STREAMS)),
+        }
+    }
+}
+
+/// Admits a request within the limits, its body received whole first, or answers it with the
+/// limit it hit (gRPC status or REST error body, as the client speaks).
+pub(crate) async fn admit(
+    State(admission): State<Arc<Admission>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let grpc = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+    let refuse = |status: Status| {
+        if grpc {
+            status.into_http()
+        } else {
+            rest::error_response(&status)
+        }
+    };
+    let Ok(_request) = admission.requests.clone().try_acquire_owned() else {
+        return refuse(Status::resource_exhausted(format!(
+            "the emulator is serving {MAX_REQUESTS} requests, its limit; retry"
+        )));
+    };
+    if request.uri().path().starts_with("/grpc.reflection.") {
+        let Ok(_stream) = admission.reflection.clone().try_acquire_owned() else {
+            return refuse(Status::resource_exhausted(format!(
+                "{MAX_REFLECTION_STREAMS} reflection streams are open, the emulator's limit"
+            )));
+        };
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    // As each side's clients expect an oversized request to be answered.
+    let (limit, too_big): (_, fn(String) -> Status) = if grpc {
+        (MAX_GRPC_BODY, Status::resource_exhausted)
+    } else {
+        (MAX_BODY, Status::invalid_argument)
+    };
+    let too_big = too_big(format!("request body over {limit} bytes"));
+    match receive(body, limit, too_big, &admission.bytes).await {
+        Ok((body, _held)) => next.run(Request::from_parts(parts, body)).await,
+        Err(status) => refuse(status),
+    }
+}
+
+/// The whole body, paid for from `budget` as it arrives; the permit is held until the request
+/// is answered.
+async fn receive(
+    body: Body,
+    limit: usize,
+    too_big: Status,
+    budget: &Arc<Semaphore>,
+) -> Result<(Body, Option<OwnedSemaphorePermit>), Status> {
+    if body.size_hint().lower() > limit as u64 {
+        return Err(too_big);
+    }
+    let (mut received, mut held) = (BytesMut::new(), None::<OwnedSemaphorePermit>);
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk =
+            chunk.map_err(|e| Status::cancelled(format!("request body unreadable: {e}")))?;
+        if received.len() + chunk.len() > limit {
+            return Err(too_big);
+        }
+        received.extend_from_slice(&chunk);
+        // Paid by capacity, not length: growing the buffer may double it.
+        let paid = held.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
+        let owed = received.capacity().saturating_sub(paid);
+        if owed == 0 {
+            continue;
+        }
+        let permit = u32::try_from(owed)
+            .ok()
+            .and_then(|n| budget.clone().try_acquire_many_owned(n).ok())
+            .ok_or_else(|| {
+                Status::resource_exhausted(format!(
+                    "the emulator is receiving {} MiB of requests, its limit; retry",
+                    MAX_RECEIVING >> 20
+                ))
+            })?;
+        match held.as_mut() {
+            Some(h) => h.merge(permit),
+            None => held = Some(permit),
+        }
+    }
+    Ok((Body::from(received.freeze()), held))
+}
