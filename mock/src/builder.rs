@@ -189,7 +189,7 @@ impl MockServerBuilder {
         self
     }
 
-    fn shared(self) -> Arc<Shared> {
+    pub(crate) fn shared(self) -> Arc<Shared> {
         Arc::new(Shared::new(
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
             self.bearer,

@@ -7,6 +7,8 @@
 //! Answers are the REST API's JSON; errors are Google's REST error body,
 //! `{"error": {"code": <HTTP status>, "message", "status": "<CODE_NAME>", "details"}}`.
 
+#[cfg(test)]
+mod hostile_tests;
 mod request;
 mod routes;
 mod template;
