@@ -18,6 +18,23 @@ use super::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DE
 use super::shared::{Behaviour, ScriptFn, Shared};
 use super::start::Start;
 
+impl MockServer {
+    /// Starts a server with the defaults on the in-memory transport.
+    pub async fn start() -> MockServer {
+        MockServerBuilder::default().start().await
+    }
+
+    /// Starts a server with the defaults on the in-memory transport and on `127.0.0.1:0`.
+    pub async fn start_tcp() -> io::Result<MockServer> {
+        MockServerBuilder::default().start_tcp("127.0.0.1:0").await
+    }
+
+    /// A builder to configure faults, auth, scripts and more.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+}
+
 /// Configures a [`MockServer`] (or an emulator started with [`MockServerBuilder::serve`]).
 ///
 /// ```

@@ -12,7 +12,6 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 
-use super::builder::MockServerBuilder;
 use super::faults::{Fault, Latency};
 use super::names;
 use super::record::RecordedRequest;
@@ -24,14 +23,14 @@ use super::transport::{in_memory_channel, MockIo};
 use crate::lock::lock;
 use ccai_lro::proto::google::longrunning::Operation;
 
-/// The most operations a server holds unless [`MockServerBuilder::max_operations`] says
+/// The most operations a server holds unless [`crate::MockServerBuilder::max_operations`] says
 /// otherwise. Measured: 100,000 default CreateIssueModel operations took the emulator from 16 to
 /// 209 MB of RSS (about 1.9 KB each), so the default keeps it near 110 MB.
 pub const DEFAULT_MAX_OPERATIONS: usize = 50_000;
-/// The seed of the fault PRNG unless [`MockServerBuilder::seed`] sets one.
+/// The seed of the fault PRNG unless [`crate::MockServerBuilder::seed`] sets one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cca1;
 /// How many requests are kept for [`MockServer::requests`] unless
-/// [`MockServerBuilder::record_limit`] says otherwise (the oldest are dropped first).
+/// [`crate::MockServerBuilder::record_limit`] says otherwise (the oldest are dropped first).
 pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
 
 /// A running mock of Contact Center AI Insights and its `google.longrunning.Operations`.
@@ -55,21 +54,6 @@ impl std::fmt::Debug for MockServer {
 }
 
 impl MockServer {
-    /// Starts a server with the defaults on the in-memory transport.
-    pub async fn start() -> MockServer {
-        MockServerBuilder::default().start().await
-    }
-
-    /// Starts a server with the defaults on the in-memory transport and on `127.0.0.1:0`.
-    pub async fn start_tcp() -> io::Result<MockServer> {
-        MockServerBuilder::default().start_tcp("127.0.0.1:0").await
-    }
-
-    /// A builder to configure faults, auth, scripts and more.
-    pub fn builder() -> MockServerBuilder {
-        MockServerBuilder::default()
-    }
-
     pub(crate) fn spawn(shared: Arc<Shared>, listener: Option<TcpListener>) -> MockServer {
         let mut shutdown = Vec::new();
         let (connections, incoming) = mpsc::unbounded_channel::<DuplexStream>();
@@ -155,7 +139,7 @@ impl MockServer {
         self.len() == 0
     }
 
-    /// The requests received so far, oldest first (see [`MockServerBuilder::record_limit`]).
+    /// The requests received so far, oldest first (see [`crate::MockServerBuilder::record_limit`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.recorder).snapshot()
     }
@@ -165,17 +149,17 @@ impl MockServer {
         lock(&self.shared.recorder).clear();
     }
 
-    /// Like [`MockServerBuilder::fail_sequence`], on a running server.
+    /// Like [`crate::MockServerBuilder::fail_sequence`], on a running server.
     pub fn fail_sequence(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
         lock(&self.shared.faults).push_sequence(method, faults);
     }
 
-    /// Like [`MockServerBuilder::fail_rate`], on a running server.
+    /// Like [`crate::MockServerBuilder::fail_rate`], on a running server.
     pub fn fail_rate(&self, method: &str, rate: f64, faults: impl IntoIterator<Item = Fault>) {
         lock(&self.shared.faults).set_rate(method, rate, faults.into_iter().collect());
     }
 
-    /// Like [`MockServerBuilder::latency`], on a running server.
+    /// Like [`crate::MockServerBuilder::latency`], on a running server.
     pub fn latency(&self, method: &str, latency: Latency) {
         lock(&self.shared.faults).set_latency(method, latency);
     }
@@ -190,7 +174,7 @@ impl MockServer {
         lock(&self.shared.faults).reseed(seed);
     }
 
-    /// Like [`MockServerBuilder::script_for`], on a running server (for operations started
+    /// Like [`crate::MockServerBuilder::script_for`], on a running server (for operations started
     /// from now on).
     pub fn script_for(&self, method: &str, f: impl Fn(&Start) -> Script + Send + Sync + 'static) {
         lock(&self.shared.scripts).insert(method.to_owned(), Arc::new(f));
