@@ -11,29 +11,54 @@ const SERVICES: [&str; 2] = [
     "google.longrunning.Operations",
 ];
 
+const TEN_SECONDS: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A channel to `server`, over TCP when `tcp` (where network clients' limits apply), else
+/// in memory.
+async fn channel(server: &MockServer, tcp: bool) -> tonic::transport::Channel {
+    if !tcp {
+        return server.channel();
+    }
+    let addr = server.local_addr().expect("address");
+    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect")
+}
+
+// Interactive, as tools use it: the second question is asked only once the first is answered,
+// on the same open stream.
 macro_rules! reflection_lists_and_describes {
-    ($version:ident) => {{
+    ($version:ident, $tcp:expr) => {{
         use tonic_reflection::pb::$version::{
             server_reflection_client::ServerReflectionClient,
             server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
             ServerReflectionRequest,
         };
-        let server = MockServer::start().await;
-        let mut client = ServerReflectionClient::new(server.channel());
+        let server = MockServer::builder()
+            .start_tcp("127.0.0.1:0")
+            .await
+            .expect("mock on loopback");
+        let mut client = ServerReflectionClient::new(channel(&server, $tcp).await);
         let ask = |request| ServerReflectionRequest {
             host: String::new(),
             message_request: Some(request),
         };
-        let requests = vec![
-            ask(MessageRequest::ListServices(String::new())),
-            ask(MessageRequest::FileContainingSymbol(SERVICES[0].into())),
-        ];
-        let mut answers = client
-            .server_reflection_info(tokio_stream::iter(requests))
+        let (questions, asked) = tokio::sync::mpsc::unbounded_channel();
+        questions
+            .send(ask(MessageRequest::ListServices(String::new())))
+            .expect("first question");
+        let asked = tokio_stream::wrappers::UnboundedReceiverStream::new(asked);
+        let mut answers = tokio::time::timeout(TEN_SECONDS, client.server_reflection_info(asked))
             .await
+            .expect("answered within 10 s")
             .expect("reflection answers")
             .into_inner();
-        let Some(Ok(first)) = answers.next().await else {
+        let Some(Ok(first)) = tokio::time::timeout(TEN_SECONDS, answers.next())
+            .await
+            .expect("answered within 10 s")
+        else {
             panic!("no list")
         };
         let Some(MessageResponse::ListServicesResponse(list)) = first.message_response else {
@@ -43,7 +68,15 @@ macro_rules! reflection_lists_and_describes {
         for s in SERVICES {
             assert!(names.iter().any(|n| n == s), "{s} not in {names:?}");
         }
-        let Some(Ok(second)) = answers.next().await else {
+        questions
+            .send(ask(MessageRequest::FileContainingSymbol(
+                SERVICES[0].into(),
+            )))
+            .expect("second question");
+        let Some(Ok(second)) = tokio::time::timeout(TEN_SECONDS, answers.next())
+            .await
+            .expect("answered within 10 s")
+        else {
             panic!("no file")
         };
         let Some(MessageResponse::FileDescriptorResponse(files)) = second.message_response else {
@@ -57,12 +90,14 @@ use tokio_stream::StreamExt;
 
 #[tokio::test]
 async fn reflection_v1_lists_and_describes() {
-    reflection_lists_and_describes!(v1);
+    reflection_lists_and_describes!(v1, false);
+    reflection_lists_and_describes!(v1, true);
 }
 
 #[tokio::test]
 async fn reflection_v1alpha_lists_and_describes() {
-    reflection_lists_and_describes!(v1alpha);
+    reflection_lists_and_describes!(v1alpha, false);
+    reflection_lists_and_describes!(v1alpha, true);
 }
 
 #[tokio::test]
