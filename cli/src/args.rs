@@ -149,6 +149,9 @@ pub struct Emulator {
     /// The most operations held; starting more answers RESOURCE_EXHAUSTED.
     #[arg(long, default_value_t = ccai_lro_mock::DEFAULT_MAX_OPERATIONS)]
     pub max_operations: usize,
+    /// The most TCP connections open at once; further clients wait until one closes.
+    #[arg(long, default_value_t = ccai_lro_mock::MAX_CONNECTIONS)]
+    pub max_connections: usize,
 }
 
 /// `--fault-rate`: a fraction between 0 and 1.

@@ -174,6 +174,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         .track_resources(true)
         .op_duration(options.op_duration)
         .max_operations(options.max_operations)
+        .max_connections(options.max_connections)
         .seed(options.seed);
     if options.fault_rate > 0.0 {
         for method in calls {

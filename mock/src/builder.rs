@@ -74,6 +74,7 @@ impl Default for MockServerBuilder {
                 max_page_size: super::operations::MAX_PAGE_SIZE,
                 op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
                 max_operations: DEFAULT_MAX_OPERATIONS,
+                max_connections: crate::MAX_CONNECTIONS,
                 track_resources: false,
             },
             epoch: None,
@@ -152,6 +153,13 @@ impl MockServerBuilder {
     /// another answers RESOURCE_EXHAUSTED, so memory stays bounded.
     pub fn max_operations(mut self, n: usize) -> Self {
         self.behaviour.max_operations = n;
+        self
+    }
+
+    /// The most TCP connections open at once (default [`MAX_CONNECTIONS`](crate::MAX_CONNECTIONS),
+    /// at least 1); further clients wait in the kernel's queue until one closes.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.behaviour.max_connections = n.max(1);
         self
     }
 
@@ -251,8 +259,10 @@ impl MockServerBuilder {
             either.await;
             let _ = stopping.send(());
         };
-        let serving = router(&shared, Peers::Network)
-            .serve_with_incoming_shutdown(tcp_incoming(listener), either);
+        let serving = router(&shared, Peers::Network).serve_with_incoming_shutdown(
+            tcp_incoming(listener, shared.behaviour.max_connections),
+            either,
+        );
         // Graceful up to SHUTDOWN_GRACE: a client holding a connection open, silent, must not
         // keep the process alive.
         tokio::select! {

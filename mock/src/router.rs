@@ -106,7 +106,8 @@ pub const KEEPALIVE: Duration = Duration::from_secs(30);
 pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a request may take, WaitOperation's wait included (it is capped below this).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
-/// TCP connections open at once; past it, new clients wait in the kernel's queue.
+/// TCP connections open at once unless [`MockServerBuilder::max_connections`](crate::MockServerBuilder::max_connections)
+/// says otherwise; past it, new clients wait in the kernel's queue.
 pub const MAX_CONNECTIONS: usize = 1000;
 /// After the first failed `accept` in a row (e.g. out of file descriptors), how long to wait
 /// before trying again; it doubles up to [`ACCEPT_BACKOFF_MAX`].
@@ -118,8 +119,9 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// spin a core; serving goes on when descriptors free up.
 pub(crate) fn tcp_incoming(
     listener: TcpListener,
+    max_connections: usize,
 ) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
-    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let open = Arc::new(Semaphore::new(max_connections));
     let trimmer = Trimmer::spawn();
     futures_util::stream::unfold((listener, open, trimmer), |state| async move {
         let (listener, open, trimmer) = state;

@@ -41,6 +41,8 @@ pub(crate) struct Behaviour {
     pub(crate) op_duration: Duration,
     /// The most operations held; creating more answers RESOURCE_EXHAUSTED.
     pub(crate) max_operations: usize,
+    /// The most TCP connections open at once.
+    pub(crate) max_connections: usize,
     /// Issue models and conversations exist, and starters check them (the emulator's way);
     /// off, starters accept any well-formed name (scripted tests' way).
     pub(crate) track_resources: bool,

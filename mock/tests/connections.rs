@@ -372,3 +372,46 @@ async fn bodies_past_the_receiving_budget_are_refused() {
     }
     answered_at_once(&server).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_connection_cap_a_client_waits_for_a_place() {
+    let server = MockServer::builder()
+        .max_connections(2)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let first = h2_connect(addr).await;
+    let second = h2_connect(addr).await;
+    // Both take their place: the server sends each its settings.
+    let (mut first, mut second) = (first, second);
+    for conn in [&mut first, &mut second] {
+        let mut settings = [0u8; 9];
+        timeout(Duration::from_secs(5), conn.read_exact(&mut settings))
+            .await
+            .expect("served")
+            .expect("settings");
+        assert_eq!(settings[3], raw::SETTINGS);
+    }
+    let third = tokio::spawn(async move {
+        let endpoint = format!("http://{addr}");
+        let client = ccai_lro::Client::builder()
+            .endpoint(endpoint)
+            .build()
+            .expect("client");
+        client
+            .get_operation("projects/p/locations/l/operations/nope")
+            .await
+            .expect_err("unknown")
+            .code()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!third.is_finished(), "a third connection was served");
+    drop(first);
+    let code = timeout(Duration::from_secs(5), third)
+        .await
+        .expect("served once a place is free")
+        .expect("task");
+    assert_eq!(code, Code::NotFound);
+    drop(second);
+}
