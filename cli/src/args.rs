@@ -150,8 +150,18 @@ pub struct Emulator {
     #[arg(long, default_value_t = ccai_lro_mock::DEFAULT_MAX_OPERATIONS)]
     pub max_operations: usize,
     /// The most TCP connections open at once; further clients wait until one closes.
-    #[arg(long, default_value_t = ccai_lro_mock::MAX_CONNECTIONS)]
+    #[arg(long, default_value_t = ccai_lro_mock::MAX_CONNECTIONS, value_parser = at_least_one)]
     pub max_connections: usize,
+}
+
+/// `--max-connections`: a whole number, 1 or more (0 would serve no one).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a whole number of 1 or more, like 100"
+        )),
+    }
 }
 
 /// `--fault-rate`: a fraction between 0 and 1.

@@ -127,6 +127,19 @@ fn negative_values_are_refused_with_what_is_allowed() {
 }
 
 #[test]
+fn an_emulator_that_could_serve_no_one_is_refused() {
+    let out = run(&[
+        "emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--max-connections",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 or more"), "{}", stderr(&out));
+}
+
+#[test]
 fn whitespace_in_a_name_is_refused_before_any_rpc() {
     // Port 1: an RPC would have been a transport error (exit 3).
     for name in [
