@@ -26,16 +26,18 @@ pub const MAX_REQUESTS: usize = 4096;
 pub const MAX_RECEIVING: usize = 32 << 20;
 /// The largest gRPC request message (tonic's default limit), plus its 5-byte prefix.
 const MAX_GRPC_BODY: usize = (4 << 20) + 5;
-/// Server-reflection streams open at once: bidirectional, so their bodies cannot be received
-/// whole first; each message is at most [`MAX_REFLECTION_MESSAGE`] bytes.
-const MAX_REFLECTION_STREAMS: usize = 64;
+/// Streaming calls open at once (server reflection, health `Watch`): they last as long as
+/// their client wants, so they are counted until their answer's stream ends. Reflection's
+/// requests stream too, so its bodies cannot be received whole first; each of its messages is
+/// at most [`MAX_REFLECTION_MESSAGE`] bytes.
+pub const MAX_STREAMING_CALLS: usize = 64;
 /// The largest reflection request message, in bytes (they name a symbol or a file).
 pub(crate) const MAX_REFLECTION_MESSAGE: usize = 64 << 10;
 
 pub(crate) struct Admission {
     requests: Arc<Semaphore>,
     bytes: Arc<Semaphore>,
-    reflection: Arc<Semaphore>,
+    streaming: Arc<Semaphore>,
 }
 
 impl Default for Admission {
@@ -43,7 +45,7 @@ impl Default for Admission {
         Self {
             requests: Arc::new(Semaphore::new(MAX_REQUESTS)),
             bytes: Arc::new(Semaphore::new(MAX_RECEIVING)),
-            reflection: Arc::new(Semaphore::new(MAX_REFLECTION_STREAMS)),
+            streaming: Arc::new(Semaphore::new(MAX_STREAMING_CALLS)),
         }
     }
 }
@@ -66,30 +68,71 @@ pub(crate) async fn admit(
             rest::error_response(&status)
         }
     };
-    let Ok(_request) = admission.requests.clone().try_acquire_owned() else {
+    let Ok(call) = admission.requests.clone().try_acquire_owned() else {
         return refuse(Status::resource_exhausted(format!(
             "the emulator is serving {MAX_REQUESTS} requests, its limit; retry"
         )));
     };
-    if request.uri().path().starts_with("/grpc.reflection.") {
-        let Ok(_stream) = admission.reflection.clone().try_acquire_owned() else {
+    let path = request.uri().path();
+    let reflection = path.starts_with("/grpc.reflection.");
+    let stream = if reflection || path == "/grpc.health.v1.Health/Watch" {
+        let Ok(stream) = admission.streaming.clone().try_acquire_owned() else {
             return refuse(Status::resource_exhausted(format!(
-                "{MAX_REFLECTION_STREAMS} reflection streams are open, the emulator's limit"
+                "{MAX_STREAMING_CALLS} streaming calls are open, the emulator's limit"
             )));
         };
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    // As each side's clients expect an oversized request to be answered.
-    let (limit, too_big): (_, fn(String) -> Status) = if grpc {
-        (MAX_GRPC_BODY, Status::resource_exhausted)
+        Some(stream)
     } else {
-        (MAX_BODY, Status::invalid_argument)
+        None
     };
-    let too_big = too_big(format!("request body over {limit} bytes"));
-    match receive(body, limit, too_big, &admission.bytes).await {
-        Ok((body, _held)) => next.run(Request::from_parts(parts, body)).await,
-        Err(status) => refuse(status),
+    let response = if reflection {
+        next.run(request).await
+    } else {
+        let (parts, body) = request.into_parts();
+        // As each side's clients expect an oversized request to be answered.
+        let (limit, too_big): (_, fn(String) -> Status) = if grpc {
+            (MAX_GRPC_BODY, Status::resource_exhausted)
+        } else {
+            (MAX_BODY, Status::invalid_argument)
+        };
+        let too_big = too_big(format!("request body over {limit} bytes"));
+        match receive(body, limit, too_big, &admission.bytes).await {
+            Ok((body, _held)) => next.run(Request::from_parts(parts, body)).await,
+            Err(status) => return refuse(status),
+        }
+    };
+    // The call counts until its answer has been sent, streams included.
+    response.map(|body| {
+        Body::new(Holding {
+            body,
+            _permits: (call, stream),
+        })
+    })
+}
+
+/// An answer's body that keeps its call's places until it is sent or dropped.
+struct Holding {
+    body: Body,
+    _permits: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>),
+}
+
+impl http_body::Body for Holding {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 

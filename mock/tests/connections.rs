@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use ccai_lro::Code;
 use ccai_lro_mock::{
-    MockServer, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_RECEIVING, MAX_REQUESTS, MAX_STREAMS,
+    MockServer, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_RECEIVING, MAX_REQUESTS,
+    MAX_STREAMING_CALLS, MAX_STREAMS,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -419,4 +420,53 @@ async fn past_the_connection_cap_a_client_waits_for_a_place() {
         .expect("task");
     assert_eq!(code, Code::NotFound);
     drop(second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_calls_past_the_limit_are_refused_until_one_ends() {
+    use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect");
+    let mut health = HealthClient::new(channel);
+    let watch = || HealthCheckRequest {
+        service: String::new(),
+    };
+    // Health watches never end by themselves: each holds a place while it is open.
+    let mut open = Vec::new();
+    for _ in 0..MAX_STREAMING_CALLS {
+        let stream = timeout(Duration::from_secs(5), health.watch(watch()))
+            .await
+            .expect("answered")
+            .expect("a watch within the limit");
+        open.push(stream.into_inner());
+    }
+    let refused = timeout(Duration::from_secs(5), health.watch(watch()))
+        .await
+        .expect("answered")
+        .expect_err("one past the limit");
+    assert_eq!(refused.code(), tonic::Code::ResourceExhausted, "{refused}");
+    // Ending one frees its place (once the server has read the reset).
+    drop(open.pop());
+    let ended = Instant::now();
+    loop {
+        match timeout(Duration::from_secs(5), health.watch(watch()))
+            .await
+            .expect("answered")
+        {
+            Ok(stream) => break open.push(stream.into_inner()),
+            Err(e) if e.code() == tonic::Code::ResourceExhausted => {
+                assert!(ended.elapsed() < Duration::from_secs(5), "place not freed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
 }
