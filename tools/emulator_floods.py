@@ -6,7 +6,7 @@ attack runs against a fresh emulator. Standard library only; HTTP/2 frames are w
     cargo build --release -p ccai-lro-cli
     python3 tools/emulator_floods.py target/release/ccai-lro [attack ...]
 
-Attacks: connections, streams, bodies, starved (all by default).
+Attacks: connections, streams, watches, bodies, starved (all by default).
 """
 import http.client
 import os
@@ -38,11 +38,15 @@ def hpack_literal(name, value):
     return b"\x00" + length(len(name)) + name + length(len(value)) + value
 
 
-REQUEST = b"".join(hpack_literal(n, v) for n, v in [
-    (b":method", b"POST"), (b":scheme", b"http"), (b":authority", b"emulator"),
-    (b":path", b"/google.longrunning.Operations/GetOperation"),
-    (b"content-type", b"application/grpc"), (b"te", b"trailers"),
-])
+def request(path):
+    return b"".join(hpack_literal(n, v) for n, v in [
+        (b":method", b"POST"), (b":scheme", b"http"), (b":authority", b"emulator"),
+        (b":path", path), (b"content-type", b"application/grpc"), (b"te", b"trailers"),
+    ])
+
+
+REQUEST = request(b"/google.longrunning.Operations/GetOperation")
+WATCH = request(b"/grpc.health.v1.Health/Watch")
 
 
 class Peer:
@@ -99,8 +103,8 @@ class Peer:
                 self.goaway += 1
             self.lock.notify_all()
 
-    def open(self, stream, end=False):
-        self.sock.sendall(frame(HEADERS, END_HEADERS | (END_STREAM if end else 0), stream, REQUEST))
+    def open(self, stream, end=False, block=REQUEST):
+        self.sock.sendall(frame(HEADERS, END_HEADERS | (END_STREAM if end else 0), stream, block))
 
     def send_body(self, stream, data, deadline):
         """Sends as much of `data` as flow control allows before `deadline`; returns bytes sent."""
@@ -159,6 +163,19 @@ def attack_streams(addr, _pid):
     return peers, f"40 connections x 256 held streams, plus 40,000 past the limit ({refused} refused)"
 
 
+def attack_watches(addr, _pid):
+    """Health watches never end by themselves: each would hold its stream for good."""
+    peers = [Peer(addr) for _ in range(40)]
+    for p in peers:
+        for i in range(256):
+            p.open(2 * i + 1, block=WATCH)
+            # An empty HealthCheckRequest (every service).
+            p.sock.sendall(frame(DATA, END_STREAM, 2 * i + 1, b"\x00\x00\x00\x00\x00"))
+    time.sleep(1)
+    refused = sum(p.refused for p in peers)
+    return peers, f"40 connections x 256 health watches ({refused} streams reset)"
+
+
 LIMIT = 2 << 30
 
 
@@ -209,6 +226,7 @@ def attack_starved(addr, pid):
 ATTACKS = {
     "connections": attack_connections,
     "streams": attack_streams,
+    "watches": attack_watches,
     "bodies": attack_bodies,
     "starved": attack_starved,
 }
