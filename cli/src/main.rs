@@ -129,15 +129,19 @@ fn builder(cli: &Cli) -> Result<ClientBuilder, Failure> {
 
 async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     let listen = &options.listen;
-    if options.log {
-        // Only the request lines: the emulator's own target, at INFO.
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-    }
+    // Warnings always (e.g. accept failing when descriptors run out); request lines, at INFO,
+    // with --log.
+    let level = if options.log {
+        tracing::Level::INFO
+    } else {
+        tracing::Level::WARN
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_max_level(level)
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
     let io = |doing: String| move |cause| Failure::Io { doing, cause };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
