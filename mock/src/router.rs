@@ -90,9 +90,12 @@ pub(crate) enum Peers {
     Network,
 }
 
-/// The longest a TCP connection is kept: then it is closed gracefully (GOAWAY; requests under
-/// way finish, bounded by [`REQUEST_TIMEOUT`]), and clients reconnect.
+/// How old a TCP connection gets before it is closed gracefully (GOAWAY: no new requests, those
+/// under way finish); clients reconnect.
 pub const MAX_CONNECTION_AGE: Duration = Duration::from_secs(300);
+/// How long after [`MAX_CONNECTION_AGE`] a connection is closed whatever it is doing: a stream
+/// its client keeps open (a health watch, an answer it never reads) ends then.
+pub const MAX_CONNECTION_AGE_GRACE: Duration = REQUEST_TIMEOUT;
 /// How long a TCP client may send nothing at all (keepalive answers count) before its
 /// connection is closed.
 pub const SILENCE: Duration = Duration::from_secs(60);
@@ -136,7 +139,9 @@ pub(crate) fn tcp_incoming(
                 Ok((s, _)) => {
                     // Polls are tiny request/response pairs; Nagle would only add latency.
                     let _ = s.set_nodelay(true);
-                    let io = MockIo::closing_after_silence(s, SILENCE).holding(slot);
+                    let io = MockIo::closing_after_silence(s, SILENCE)
+                        .holding(slot)
+                        .living(MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE);
                     return Some((Ok(io), (listener, open, trimmer)));
                 }
                 Err(e) => {

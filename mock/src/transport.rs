@@ -82,6 +82,8 @@ pub(crate) struct MockIo<T> {
     silence: Option<(Duration, Pin<Box<Sleep>>)>,
     /// The connection's place under the cap on open connections, freed when it closes.
     slot: Option<Slot>,
+    /// When the connection is closed whatever it is doing.
+    end_of_life: Option<Pin<Box<Sleep>>>,
 }
 
 impl<T> MockIo<T> {
@@ -91,6 +93,7 @@ impl<T> MockIo<T> {
             conn: ConnHandle::default(),
             silence: None,
             slot: None,
+            end_of_life: None,
         }
     }
 
@@ -103,6 +106,7 @@ impl<T> MockIo<T> {
             conn: ConnHandle::default(),
             silence: Some((limit, Box::pin(tokio::time::sleep(limit)))),
             slot: None,
+            end_of_life: None,
         }
     }
 
@@ -111,6 +115,24 @@ impl<T> MockIo<T> {
         self.slot = Some(slot);
         self
     }
+
+    /// Closes the connection `life` from now, whatever it is doing: the bound on a client that
+    /// keeps a stream open, or never reads its answers, past the graceful close at its age.
+    pub(crate) fn living(mut self, life: Duration) -> Self {
+        self.end_of_life = Some(Box::pin(tokio::time::sleep(life)));
+        self
+    }
+
+    /// Whether the connection has lived its life (registering `cx` to be woken when it has).
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        self.end_of_life
+            .as_mut()
+            .is_some_and(|end| end.as_mut().poll(cx).is_ready())
+    }
+}
+
+fn too_old() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the connection lived its life")
 }
 
 impl<T> Connected for MockIo<T> {
@@ -129,6 +151,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
     ) -> Poll<io::Result<()>> {
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));
+        }
+        if self.expired(cx) {
+            return Poll::Ready(Err(too_old()));
         }
         *lock(&self.conn.0.reader) = Some(cx.waker().clone());
         // Re-check after registering so a kill between the check and the store is not lost.
@@ -167,12 +192,18 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for MockIo<T> {
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));
         }
+        if self.expired(cx) {
+            return Poll::Ready(Err(too_old()));
+        }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));
+        }
+        if self.expired(cx) {
+            return Poll::Ready(Err(too_old()));
         }
         Pin::new(&mut self.inner).poll_flush(cx)
     }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use ccai_lro::Code;
 use ccai_lro_mock::{
-    MockServer, MAX_CONNECTION_AGE, MAX_HEADER_LIST, MAX_RECEIVING, MAX_REQUESTS,
-    MAX_STREAMING_CALLS, MAX_STREAMS,
+    MockServer, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_RECEIVING,
+    MAX_REQUESTS, MAX_STREAMING_CALLS, MAX_STREAMS,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -469,4 +469,38 @@ async fn streaming_calls_past_the_limit_are_refused_until_one_ends() {
             Err(e) => panic!("{e}"),
         }
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_held_open_ends_with_its_connection_at_age_and_grace() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let tcp = TcpStream::connect(server.local_addr().expect("address"))
+        .await
+        .expect("connect");
+    let (send, connection) = h2::client::handshake(tcp).await.expect("handshake");
+    let mut send = send.ready().await.expect("a stream");
+    // A health watch: it never ends by itself, so the graceful close at the connection's age
+    // waits on it.
+    let watch = http::Request::post("http://emulator/grpc.health.v1.Health/Watch")
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let (answer, mut body) = send.send_request(watch, false).expect("sent");
+    body.send_data(bytes::Bytes::from_static(&EMPTY_MESSAGE), true)
+        .expect("empty HealthCheckRequest");
+    let started = Instant::now();
+    let driven = tokio::spawn(connection);
+    let _held = answer.await.expect("the watch is answered and stays open");
+    let ended = timeout(Duration::from_secs(3600), driven)
+        .await
+        .expect("closed by the server, not by this test's hour");
+    let lived = started.elapsed();
+    assert!(ended.is_ok(), "{ended:?}");
+    let life = MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE;
+    assert!(lived >= life, "{lived:?}");
+    assert!(lived < life + Duration::from_secs(60), "{lived:?}");
 }
