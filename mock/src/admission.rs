@@ -24,6 +24,10 @@ use crate::rest::{self, MAX_BODY};
 pub const MAX_REQUESTS: usize = 4096;
 /// Bytes of request bodies held at once while they arrive, from all clients.
 pub const MAX_RECEIVING: usize = 32 << 20;
+/// Bytes of answers being sent at once, to all clients. An answer holds its bytes until its
+/// client has read it; past the budget, a gRPC answer becomes RESOURCE_EXHAUSTED (in trailers)
+/// and a REST answer is reset, so clients that never read cannot make the emulator hold more.
+pub const MAX_SENDING: usize = 64 << 20;
 /// The largest gRPC request message (tonic's default limit), plus its 5-byte prefix.
 const MAX_GRPC_BODY: usize = (4 << 20) + 5;
 /// Streaming calls open at once (server reflection, health `Watch`): they last as long as
@@ -37,6 +41,7 @@ pub(crate) const MAX_REFLECTION_MESSAGE: usize = 64 << 10;
 pub(crate) struct Admission {
     requests: Arc<Semaphore>,
     bytes: Arc<Semaphore>,
+    sending: Arc<Semaphore>,
     streaming: Arc<Semaphore>,
 }
 
@@ -45,6 +50,7 @@ impl Default for Admission {
         Self {
             requests: Arc::new(Semaphore::new(MAX_REQUESTS)),
             bytes: Arc::new(Semaphore::new(MAX_RECEIVING)),
+            sending: Arc::new(Semaphore::new(MAX_SENDING)),
             streaming: Arc::new(Semaphore::new(MAX_STREAMING_CALLS)),
         }
     }
@@ -102,18 +108,62 @@ pub(crate) async fn admit(
         }
     };
     // The call counts until its answer has been sent, streams included.
+    let sending = admission.sending.clone();
     response.map(|body| {
         Body::new(Holding {
             body,
             _permits: (call, stream),
+            sending,
+            sent: None,
+            grpc,
+            refused: false,
         })
     })
 }
 
-/// An answer's body that keeps its call's places until it is sent or dropped.
+/// An answer's body that keeps its call's places until it is sent or dropped, and pays for its
+/// bytes from the sending budget until then.
 struct Holding {
     body: Body,
     _permits: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>),
+    sending: Arc<Semaphore>,
+    sent: Option<OwnedSemaphorePermit>,
+    grpc: bool,
+    /// The budget was spent: the answer ended with an error instead of its data.
+    refused: bool,
+}
+
+impl Holding {
+    /// Pays for `bytes` of the answer, or says the budget is spent.
+    fn pay(&mut self, bytes: usize) -> bool {
+        let Some(permit) = u32::try_from(bytes)
+            .ok()
+            .and_then(|n| self.sending.clone().try_acquire_many_owned(n).ok())
+        else {
+            return false;
+        };
+        match self.sent.as_mut() {
+            Some(sent) => sent.merge(permit),
+            None => self.sent = Some(permit),
+        }
+        true
+    }
+
+    /// What ends an answer the budget cannot pay for.
+    fn refusal(&self) -> Result<http_body::Frame<bytes::Bytes>, axum::Error> {
+        let message = format!(
+            "the emulator holds {} MiB of answers its clients have not read, its limit; retry",
+            MAX_SENDING >> 20
+        );
+        if !self.grpc {
+            return Err(axum::Error::new(message));
+        }
+        let mut trailers = http::HeaderMap::new();
+        Status::resource_exhausted(message)
+            .add_header(&mut trailers)
+            .map_err(axum::Error::new)?;
+        Ok(http_body::Frame::trailers(trailers))
+    }
 }
 
 impl http_body::Body for Holding {
@@ -124,11 +174,23 @@ impl http_body::Body for Holding {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+        if self.refused {
+            return std::task::Poll::Ready(None);
+        }
+        let frame = std::task::ready!(std::pin::Pin::new(&mut self.body).poll_frame(cx));
+        let bytes = match &frame {
+            Some(Ok(frame)) => frame.data_ref().map_or(0, bytes::Bytes::len),
+            _ => 0,
+        };
+        if bytes > 0 && !self.pay(bytes) {
+            self.refused = true;
+            return std::task::Poll::Ready(Some(self.refusal()));
+        }
+        std::task::Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.refused || self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> http_body::SizeHint {

@@ -91,7 +91,7 @@ mod start;
 mod store;
 mod transport;
 
-pub use admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_STREAMING_CALLS};
+pub use admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS};
 pub use builder::{serve, MockServerBuilder};
 pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use ccai_lro::Code;
 use ccai_lro_mock::{
     MockServer, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_RECEIVING,
-    MAX_REQUESTS, MAX_STREAMING_CALLS, MAX_STREAMS,
+    MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS, MAX_STREAMS,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -503,4 +503,77 @@ async fn a_stream_held_open_ends_with_its_connection_at_age_and_grace() {
     let life = MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE;
     assert!(lived >= life, "{lived:?}");
     assert!(lived < life + Duration::from_secs(60), "{lived:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_nobody_reads_are_bounded_by_the_sending_budget() {
+    use ccai_lro::proto::google::cloud::contactcenterinsights::v1::IssueModel;
+    use prost::Message;
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    // An operation whose answer is 1 MiB.
+    let name = "projects/p/locations/l/operations/big";
+    let big = IssueModel {
+        display_name: "x".repeat(1 << 20),
+        ..Default::default()
+    };
+    server.insert(name, ccai_lro_mock::Script::done(&big));
+    let request = ccai_lro::proto::google::longrunning::GetOperationRequest { name: name.into() };
+    let mut body = vec![0u8; 5];
+    body[1..5].copy_from_slice(&(request.encoded_len() as u32).to_be_bytes());
+    request.encode(&mut body).expect("encode");
+    // A client whose streams accept no data: every answer stays with the server.
+    let tcp = TcpStream::connect(server.local_addr().expect("address"))
+        .await
+        .expect("connect");
+    let (mut send, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .expect("handshake");
+    tokio::spawn(connection);
+    let asked = 2 * MAX_SENDING / (1 << 20);
+    let mut answers = Vec::new();
+    for _ in 0..asked {
+        send = send.ready().await.expect("a stream");
+        let get = http::Request::post("http://emulator/google.longrunning.Operations/GetOperation")
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(())
+            .expect("request");
+        let (answer, mut stream) = send.send_request(get, false).expect("sent");
+        stream
+            .send_data(bytes::Bytes::from(body.clone()), true)
+            .expect("body");
+        answers.push(async move {
+            let mut answer = answer.await.ok()?.into_body();
+            answer.trailers().await.ok().flatten()
+        });
+    }
+    // Those past the budget end at once with RESOURCE_EXHAUSTED; the rest wait for a reader.
+    let mut pending: futures_util::stream::FuturesUnordered<_> = answers.into_iter().collect();
+    let mut refused = 0;
+    use futures_util::StreamExt;
+    loop {
+        let wait = Duration::from_secs(if refused == 0 { 20 } else { 2 });
+        let Ok(Some(trailers)) = timeout(wait, pending.next()).await else {
+            break;
+        };
+        if trailers
+            .and_then(|t| t.get("grpc-status").cloned())
+            .is_some_and(|c| c == "8")
+        {
+            refused += 1;
+        }
+    }
+    let held = asked - refused;
+    assert!(refused > 0, "none refused");
+    assert!(
+        held <= MAX_SENDING / (1 << 20),
+        "{held} answers of 1 MiB held"
+    );
+    drop(pending);
+    drop(send);
 }
