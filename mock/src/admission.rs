@@ -80,7 +80,8 @@ pub(crate) async fn admit(
         )));
     };
     let path = request.uri().path();
-    let reflection = path.starts_with("/grpc.reflection.");
+    // Only gRPC streams there; anything else is received whole like any request.
+    let reflection = grpc && path.starts_with("/grpc.reflection.");
     let stream = if reflection || path == "/grpc.health.v1.Health/Watch" {
         let Ok(stream) = admission.streaming.clone().try_acquire_owned() else {
             return refuse(Status::resource_exhausted(format!(

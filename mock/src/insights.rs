@@ -67,21 +67,25 @@ impl InsightsService {
             operation,
             created: shared.clock.now(),
         };
-        if shared.behaviour.track_resources {
-            let now = Instant::now();
-            // Lock order: the store, then the resources (`/reset` takes them one at a time).
-            let store = shared.store();
-            let outcome = |op: &str| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now));
-            shared.resources().start(&start, &outcome)?;
-        }
-        // Run the user's script function without holding any lock.
+        // Run the user's script function without holding any lock (its script is dropped if
+        // the start is refused).
         let script = match shared.script_fn(method) {
             Some(f) => f(&start),
             None => defaults::script_over(&start, shared.behaviour.op_duration),
         };
         let now = Instant::now();
         let op = {
+            // Lock order: the store, then the resources (`/reset` takes them one at a time).
+            // One hold for the check, the move and the insert: a concurrent start sees either
+            // none of them or all.
             let mut store = shared.store();
+            if shared.behaviour.track_resources {
+                let outcome = |op: &str| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now));
+                if let Err(refused) = shared.resources().start(&start, &outcome) {
+                    shared.held_bytes.fetch_sub(weight, Ordering::Relaxed);
+                    return Err(refused);
+                }
+            }
             store.insert(&start.operation, &start.location, script, now);
             store.get(&start.operation).map(|e| e.render(now))
         };

@@ -128,8 +128,17 @@ impl Operations for OperationsService {
         self.0.admit(DELETE_OPERATION, name, &request).await?;
         self.unimplemented("DeleteOperation")?;
         names::operation(name)?;
-        if !self.0.store().remove(name) {
-            return Err(not_found(name));
+        {
+            let mut store = self.0.store();
+            let Some(entry) = store.get(name) else {
+                return Err(not_found(name));
+            };
+            // A model moving by this operation settles as the operation stands now.
+            if self.0.behaviour.track_resources {
+                let outcome = entry.outcome(tokio::time::Instant::now());
+                self.0.resources().settle(name, outcome);
+            }
+            store.remove(name);
         }
         self.0.changed.notify_waiters();
         Ok(Response::new(()))

@@ -57,15 +57,23 @@ struct Move {
 impl Model {
     fn state(&mut self, outcome: &dyn Fn(&str) -> Outcome) -> State {
         if let Some(m) = &self.moving {
-            let landed = match outcome(&m.operation) {
-                Outcome::Running => return self.state,
-                Outcome::Succeeded | Outcome::Gone => m.to,
-                Outcome::Failed => m.back,
-            };
-            self.state = landed;
-            self.moving = None;
+            let now = outcome(&m.operation);
+            self.settle(now);
         }
         self.state
+    }
+
+    /// Ends the move if its operation has: where it lands, or where it goes back to.
+    fn settle(&mut self, outcome: Outcome) {
+        let Some(m) = &self.moving else {
+            return;
+        };
+        self.state = match outcome {
+            Outcome::Running => return,
+            Outcome::Succeeded | Outcome::Gone => m.to,
+            Outcome::Failed => m.back,
+        };
+        self.moving = None;
     }
 }
 
@@ -151,6 +159,24 @@ impl Resources {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Settles the move `operation` makes, as it stands when its record is deleted (a running
+    /// one is taken to land, as the service goes on with it).
+    pub(crate) fn settle(&mut self, operation: &str, outcome: Outcome) {
+        let outcome = match outcome {
+            Outcome::Running => Outcome::Gone,
+            done => done,
+        };
+        for model in self.models.values_mut() {
+            if model
+                .moving
+                .as_ref()
+                .is_some_and(|m| m.operation == operation)
+            {
+                model.settle(outcome);
+            }
+        }
     }
 
     /// Starts `start`'s model moving through `via` to `to`, back to where it is if the

@@ -190,7 +190,7 @@ async fn a_cancelled_deploy_leaves_the_model_undeployed() {
 #[tokio::test(start_paused = true)]
 async fn moves_follow_the_scripted_operation_not_the_default_duration() {
     use ccai_lro_mock::Script;
-    // Deploys that never end and undeploys that fail, against a 10 s default duration.
+    // Deploys that never end, then deploys that fail, against a 10 s default duration.
     let server = MockServer::builder()
         .track_resources(true)
         .op_duration(Duration::from_secs(10))
@@ -230,4 +230,55 @@ async fn moves_follow_the_scripted_operation_not_the_default_duration() {
         .delete_issue_model(DeleteIssueModelRequest { name })
         .await
         .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_a_failed_deploys_record_leaves_the_model_undeployed() {
+    use ccai_lro_mock::Script;
+    let server = MockServer::builder()
+        .track_resources(true)
+        .delete_and_wait(true)
+        .script_for("DeployIssueModel", |_| {
+            Script::new().fail(Code::Internal, "no capacity")
+        })
+        .start()
+        .await;
+    let insights = InsightsClient::new(server.client());
+    let name = created_model(&insights).await;
+    let failed = insights
+        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap();
+    server
+        .client()
+        .delete_operation(failed.name())
+        .await
+        .expect("record deleted");
+    // The move settled as its operation stood (failed): the model is UNDEPLOYED, deletable.
+    insights
+        .delete_issue_model(DeleteIssueModelRequest { name })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_starts_keep_none_of_their_request() {
+    use export_issue_model_request::{Destination, GcsDestination};
+    let (_server, insights) = emulator().await;
+    // 2 MiB requests refused as NOT_FOUND, far more of them than the bytes the emulator holds
+    // for operations (256 MiB): none is kept, so none is refused for room.
+    let uri = format!("gs://bucket/{}", "x".repeat(2 << 20));
+    let unknown = format!("{PARENT}/issueModels/nope");
+    for _ in 0..(2 * ccai_lro_mock::MAX_HELD_BYTES / (4 << 20)) {
+        let export = ExportIssueModelRequest {
+            name: unknown.clone(),
+            destination: Some(Destination::GcsDestination(GcsDestination {
+                object_uri: uri.clone(),
+            })),
+        };
+        assert_eq!(
+            code(insights.export_issue_model(export).await),
+            Code::NotFound
+        );
+    }
 }
