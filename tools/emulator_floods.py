@@ -6,7 +6,7 @@ attack runs against a fresh emulator. Standard library only; HTTP/2 frames are w
     cargo build --release -p ccai-lro-cli
     python3 tools/emulator_floods.py target/release/ccai-lro [attack ...]
 
-Attacks: connections, streams, watches, bodies, starved (all by default).
+Attacks: connections, streams, watches, bodies, heads, starved (all by default).
 """
 import http.client
 import os
@@ -176,6 +176,21 @@ def attack_watches(addr, _pid):
     return peers, f"40 connections x 256 health watches ({refused} streams reset)"
 
 
+def attack_heads(addr, _pid):
+    """HTTP/1.1 request heads that never end: 400 KB of header lines on each connection."""
+    peers = []
+    line = b"x-filler: " + b"y" * 990 + b"\r\n"
+    for _ in range(1000):
+        s = socket.create_connection(addr)
+        s.settimeout(5)
+        try:
+            s.sendall(b"GET /v1/projects/p/locations/l/operations HTTP/1.1\r\nHost: e\r\n" + line * 400)
+        except OSError:
+            pass
+        peers.append(Plain(s))
+    return peers, "1,000 HTTP/1.1 connections, each 400 KB into a request head that never ends"
+
+
 LIMIT = 2 << 30
 
 
@@ -228,6 +243,7 @@ ATTACKS = {
     "streams": attack_streams,
     "watches": attack_watches,
     "bodies": attack_bodies,
+    "heads": attack_heads,
     "starved": attack_starved,
 }
 

@@ -19,6 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::Status;
 
 use crate::rest::{self, MAX_BODY};
+use crate::transport::{ConnHandle, InFlight};
 
 /// Requests under way at once, from all clients; past it, RESOURCE_EXHAUSTED at once.
 pub const MAX_REQUESTS: usize = 4096;
@@ -74,6 +75,12 @@ pub(crate) async fn admit(
             rest::error_response(&status)
         }
     };
+    // While it is under way, its connection may send a body of any length (HTTP/1.1 heads are
+    // bounded between requests).
+    let on_connection = request
+        .extensions()
+        .get::<ConnHandle>()
+        .map(ConnHandle::begin);
     let Ok(call) = admission.requests.clone().try_acquire_owned() else {
         return refuse(Status::resource_exhausted(format!(
             "the emulator is serving {MAX_REQUESTS} requests, its limit; retry"
@@ -114,6 +121,7 @@ pub(crate) async fn admit(
         Body::new(Holding {
             body,
             _permits: (call, stream),
+            _on_connection: on_connection,
             sending,
             sent: None,
             grpc,
@@ -127,6 +135,7 @@ pub(crate) async fn admit(
 struct Holding {
     body: Body,
     _permits: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>),
+    _on_connection: Option<InFlight>,
     sending: Arc<Semaphore>,
     sent: Option<OwnedSemaphorePermit>,
     grpc: bool,

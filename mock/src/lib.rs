@@ -109,3 +109,4 @@ pub use script::{Advance, Outcome, Script};
 pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 pub use start::Start;
 pub use store::MAX_PAGE_BYTES;
+pub use transport::MAX_HTTP1_HEAD;

@@ -141,6 +141,7 @@ pub(crate) fn tcp_incoming(
                     let _ = s.set_nodelay(true);
                     let io = MockIo::closing_after_silence(s, SILENCE)
                         .holding(slot)
+                        .bounding_heads()
                         .living(MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE);
                     return Some((Ok(io), (listener, open, trimmer)));
                 }

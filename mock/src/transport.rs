@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -32,6 +32,23 @@ const PIPE_BYTES: usize = 1 << 20;
 struct ConnState {
     killed: AtomicBool,
     reader: Mutex<Option<Waker>>,
+    /// Requests under way on the connection, and how many have begun.
+    in_flight: AtomicUsize,
+    begun: AtomicU64,
+}
+
+/// The most bytes an HTTP/1.1 client may send while it has no request under way: a request
+/// head, in practice. (hyper would buffer about 400 KB of one, which tonic does not let us
+/// configure; HTTP/2 header lists have their own limit.)
+pub const MAX_HTTP1_HEAD: usize = 64 << 10;
+
+/// A request under way on a connection, until dropped.
+pub(crate) struct InFlight(ConnHandle);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0 .0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A handle on one server-side connection, available to handlers as connect info.
@@ -50,6 +67,45 @@ impl ConnHandle {
 
     fn killed(&self) -> bool {
         self.0.killed.load(Ordering::SeqCst)
+    }
+
+    /// Counts a request as under way on this connection until the guard is dropped.
+    pub(crate) fn begin(&self) -> InFlight {
+        self.0.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.0.begun.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+}
+
+/// What an HTTP/1.1 connection has sent with no request under way, since the last began.
+#[derive(Default)]
+struct Between {
+    /// The first bytes the client sent, until there are three: `PRI` is HTTP/2's preface.
+    first: Vec<u8>,
+    http2: bool,
+    bytes: usize,
+    begun: u64,
+}
+
+impl Between {
+    /// Counts `read`; false once a client with no request under way has sent too much.
+    fn heard(&mut self, read: &[u8], conn: &ConnState) -> bool {
+        if self.first.len() < 3 {
+            let more = read.len().min(3 - self.first.len());
+            self.first.extend_from_slice(&read[..more]);
+            self.http2 = self.first.starts_with(b"PRI");
+        }
+        if self.http2 {
+            return true;
+        }
+        let begun = conn.begun.load(Ordering::SeqCst);
+        if begun != self.begun {
+            (self.begun, self.bytes) = (begun, 0);
+        }
+        if conn.in_flight.load(Ordering::SeqCst) == 0 {
+            self.bytes += read.len();
+        }
+        self.bytes <= MAX_HTTP1_HEAD
     }
 }
 
@@ -84,6 +140,8 @@ pub(crate) struct MockIo<T> {
     slot: Option<Slot>,
     /// When the connection is closed whatever it is doing.
     end_of_life: Option<Pin<Box<Sleep>>>,
+    /// What an HTTP/1.1 client sends between requests, when bounded.
+    between: Option<Between>,
 }
 
 impl<T> MockIo<T> {
@@ -94,6 +152,7 @@ impl<T> MockIo<T> {
             silence: None,
             slot: None,
             end_of_life: None,
+            between: None,
         }
     }
 
@@ -107,6 +166,7 @@ impl<T> MockIo<T> {
             silence: Some((limit, Box::pin(tokio::time::sleep(limit)))),
             slot: None,
             end_of_life: None,
+            between: None,
         }
     }
 
@@ -120,6 +180,13 @@ impl<T> MockIo<T> {
     /// keeps a stream open, or never reads its answers, past the graceful close at its age.
     pub(crate) fn living(mut self, life: Duration) -> Self {
         self.end_of_life = Some(Box::pin(tokio::time::sleep(life)));
+        self
+    }
+
+    /// Bounds what an HTTP/1.1 client sends while no request of its is under way
+    /// ([`MAX_HTTP1_HEAD`]); needs the admission layer to count requests.
+    pub(crate) fn bounding_heads(mut self) -> Self {
+        self.between = Some(Between::default());
         self
     }
 
@@ -163,6 +230,15 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
         let before = buf.filled().len();
         let read = Pin::new(&mut self.inner).poll_read(cx, buf);
         let heard = buf.filled().len() > before;
+        let this = &mut *self;
+        if let Some(between) = this.between.as_mut() {
+            if heard && !between.heard(&buf.filled()[before..], &this.conn.0) {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("a request head over {MAX_HTTP1_HEAD} bytes"),
+                )));
+            }
+        }
         let Some((limit, timer)) = self.silence.as_mut() else {
             return read;
         };

@@ -364,8 +364,10 @@ async fn bodies_past_the_receiving_budget_are_refused() {
     let (send, answers, bodies) = unfinished_requests(addr, streams, mib).await;
     let refused = refused(answers).await;
     assert!(refused > 0, "none refused");
+    // Paid by buffer capacity, which grows by doubling (up to about twice the bytes, more
+    // while streams interleave): still, a fair share of the budget goes to whole requests.
     assert!(
-        refused <= streams - MAX_RECEIVING / (2 * mib),
+        refused <= streams - MAX_RECEIVING / (4 * mib),
         "{refused} refused"
     );
     // Once the attacker leaves (when the server has read its resets), others are served; until

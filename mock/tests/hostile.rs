@@ -95,3 +95,52 @@ async fn a_page_stays_within_what_a_client_accepts() {
     names.dedup();
     assert_eq!(names.len(), 50, "every operation once");
 }
+
+/// Sends `head` (and nothing after) on a new HTTP/1.1 connection; what the server answers
+/// within 10 s, and whether it then closed the connection.
+fn http1(addr: std::net::SocketAddr, head: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let _ = conn.write_all(&head);
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http1_head_over_the_limit_loses_its_connection_and_one_within_is_served() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let head = |lines: usize, end: &str| {
+        let mut head =
+            b"GET /v1/projects/p/locations/l/operations/o HTTP/1.1\r\nHost: e\r\n".to_vec();
+        for _ in 0..lines {
+            head.extend(format!("x-filler: {}\r\n", "y".repeat(990)).as_bytes());
+        }
+        head.extend(end.as_bytes());
+        head
+    };
+    let started = Instant::now();
+    // Never finished, and past the limit: closed at once, without an answer.
+    let over = ccai_lro_mock::MAX_HTTP1_HEAD / 1000 + 10;
+    let answer = tokio::task::spawn_blocking(move || http1(addr, head(over, "")))
+        .await
+        .expect("call");
+    assert_eq!(answer, "");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "closed by the 10 s read timeout"
+    );
+    // Within the limit: answered (NOT_FOUND: no such operation).
+    let within = ccai_lro_mock::MAX_HTTP1_HEAD / 1000 - 10;
+    let answer =
+        tokio::task::spawn_blocking(move || http1(addr, head(within, "Connection: close\r\n\r\n")))
+            .await
+            .expect("call");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+}
