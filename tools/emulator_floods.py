@@ -6,7 +6,7 @@ attack runs against a fresh emulator. Standard library only; HTTP/2 frames are w
     cargo build --release -p ccai-lro-cli
     python3 tools/emulator_floods.py target/release/ccai-lro [attack ...]
 
-Attacks: connections, streams, watches, bodies, heads, starved (all by default).
+Attacks: connections, streams, watches, bodies, heads, unread, starved (all by default).
 """
 import http.client
 import os
@@ -52,9 +52,9 @@ WATCH = request(b"/grpc.health.v1.Health/Watch")
 class Peer:
     """One hostile HTTP/2 connection, with a reader that keeps the flow-control credit."""
 
-    def __init__(self, addr):
+    def __init__(self, addr, settings=b""):
         self.sock = socket.create_connection(addr)
-        self.sock.sendall(PREFACE + frame(SETTINGS, 0, 0))
+        self.sock.sendall(PREFACE + frame(SETTINGS, 0, 0, settings))
         self.lock = threading.Condition()
         self.conn_credit, self.initial, self.stream_credit = 65535, 65535, {}
         self.refused = self.goaway = 0
@@ -176,6 +176,26 @@ def attack_watches(addr, _pid):
     return peers, f"40 connections x 256 health watches ({refused} streams reset)"
 
 
+def attack_unread(addr, _pid):
+    """Clients that ask for 1 MiB answers and never read them (stream windows of 0)."""
+    conn = http.client.HTTPConnection(*addr, timeout=30)
+    body = '{"displayName":"%s"}' % ("x" * (1000 * 1000))
+    conn.request("POST", "/v1/projects/p/locations/us-central1/issueModels", body=body,
+                 headers={"content-type": "application/json"})
+    import json
+    name = json.loads(conn.getresponse().read())["name"].encode()
+    time.sleep(2.5)  # the operation is done: its answer carries the model, 1 MB
+    ask = b"\x0a" + bytes([len(name)]) + name
+    message = b"\x00" + struct.pack(">I", len(ask)) + ask
+    peers = [Peer(addr, settings=struct.pack(">HI", 4, 0)) for _ in range(16)]
+    for p in peers:
+        for i in range(256):
+            p.open(2 * i + 1)
+            p.sock.sendall(frame(DATA, END_STREAM, 2 * i + 1, message))
+    time.sleep(2)
+    return peers, "16 connections x 256 GetOperation of a 1 MB answer, none read"
+
+
 def attack_heads(addr, _pid):
     """HTTP/1.1 request heads that never end: 400 KB of header lines on each connection."""
     peers = []
@@ -244,6 +264,7 @@ ATTACKS = {
     "watches": attack_watches,
     "bodies": attack_bodies,
     "heads": attack_heads,
+    "unread": attack_unread,
     "starved": attack_starved,
 }
 
