@@ -34,7 +34,7 @@ const MAX_GRPC_BODY: usize = (4 << 20) + 5;
 /// Streaming calls open at once (server reflection, health `Watch`): they last as long as
 /// their client wants, so they are counted until their answer's stream ends. Reflection's
 /// requests stream too, so its bodies cannot be received whole first; each of its messages is
-/// at most [`MAX_REFLECTION_MESSAGE`] bytes.
+/// at most 64 KiB.
 pub const MAX_STREAMING_CALLS: usize = 64;
 /// The largest reflection request message, in bytes (they name a symbol or a file).
 pub(crate) const MAX_REFLECTION_MESSAGE: usize = 64 << 10;
