@@ -155,7 +155,12 @@ async fn answered_at_once(server: &MockServer) {
 
 /// The code a well-behaved client's GetOperation of an unknown operation is answered with.
 async fn ask(server: &MockServer) -> Code {
-    let endpoint = format!("http://{}", server.local_addr().expect("address"));
+    ask_at(server.local_addr().expect("address")).await
+}
+
+/// [`ask`], of the server at `addr`.
+async fn ask_at(addr: std::net::SocketAddr) -> Code {
+    let endpoint = format!("http://{addr}");
     let client = ccai_lro::Client::builder()
         .endpoint(endpoint)
         .build()
@@ -171,10 +176,7 @@ async fn ask(server: &MockServer) -> Code {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_past_the_limit_are_refused() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let mut conn = h2_connect(server.local_addr().expect("address")).await;
     // Requests whose bodies never come: each holds a stream open, up to the limit; every one
     // past it is refused at once, and nothing is kept for it.
@@ -203,10 +205,7 @@ async fn streams_past_the_limit_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_header_list_over_the_limit_is_refused() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let mut conn = h2_connect(server.local_addr().expect("address")).await;
     // Just over: the value alone is as long as the whole list may be.
     let big = "x".repeat(MAX_HEADER_LIST as usize);
@@ -250,10 +249,7 @@ async fn a_header_list_over_the_limit_is_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn a_client_that_only_answers_pings_is_closed_at_the_connection_age() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let conn = TcpStream::connect(server.local_addr().expect("address"))
         .await
         .expect("connect");
@@ -294,12 +290,7 @@ async fn unfinished_requests(
     let (mut answers, mut bodies) = (Vec::new(), Vec::new());
     for _ in 0..streams {
         send = send.ready().await.expect("a stream");
-        let request =
-            http::Request::post("http://emulator/google.longrunning.Operations/GetOperation")
-                .header("content-type", "application/grpc")
-                .header("te", "trailers")
-                .body(())
-                .expect("request");
+        let request = grpc_post("/google.longrunning.Operations/GetOperation");
         let (answer, mut stream) = send.send_request(request, false).expect("sent");
         stream.send_data(body.clone(), false).expect("data");
         answers.push(answer);
@@ -308,32 +299,44 @@ async fn unfinished_requests(
     (send, answers, bodies)
 }
 
-/// How many of `answers` come back RESOURCE_EXHAUSTED: the first within 20 s, the rest until
-/// 2 s pass without another (the others are held, unanswered).
+/// How many of `answers` come back RESOURCE_EXHAUSTED in their headers.
 async fn refused(answers: Vec<h2::client::ResponseFuture>) -> usize {
+    count_until_quiet(answers.into_iter().map(|answer| async move {
+        let answer = answer.await.ok();
+        answer.is_some_and(|r| r.headers().get("grpc-status").is_some_and(|c| c == "8"))
+    }))
+    .await
+}
+
+/// How many of `checks` come out true: the first within 20 s, the rest until 2 s pass without
+/// another (the others are held, unanswered).
+async fn count_until_quiet<F: std::future::Future<Output = bool>>(
+    checks: impl IntoIterator<Item = F>,
+) -> usize {
     use futures_util::stream::{FuturesUnordered, StreamExt};
-    let mut pending: FuturesUnordered<_> = answers.into_iter().collect();
-    let mut refused = 0;
+    let mut pending: FuturesUnordered<_> = checks.into_iter().collect();
+    let mut count = 0;
     loop {
-        let wait = if refused == 0 { 20 } else { 2 };
-        let Ok(Some(answer)) = timeout(Duration::from_secs(wait), pending.next()).await else {
-            return refused;
+        let wait = if count == 0 { 20 } else { 2 };
+        let Ok(Some(yes)) = timeout(Duration::from_secs(wait), pending.next()).await else {
+            return count;
         };
-        let code = answer
-            .ok()
-            .and_then(|r| r.headers().get("grpc-status").cloned());
-        if code.is_some_and(|c| c.as_bytes() == b"8") {
-            refused += 1;
-        }
+        count += usize::from(yes);
     }
+}
+
+/// The request headers of a gRPC call of `path` (`/package.Service/Method`).
+fn grpc_post(path: &str) -> http::Request<()> {
+    http::Request::post(format!("http://emulator{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_past_the_limit_of_all_clients_are_refused() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
     let per_connection = MAX_STREAMS as usize;
     let connections = MAX_REQUESTS / per_connection + 1;
@@ -352,10 +355,7 @@ async fn requests_past_the_limit_of_all_clients_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_past_the_receiving_budget_are_refused() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
     // 48 requests of 1 MiB each, unfinished: more than the emulator holds while receiving.
     let mib = 1 << 20;
@@ -401,18 +401,7 @@ async fn past_the_connection_cap_a_client_waits_for_a_place() {
             .expect("settings");
         assert_eq!(settings[3], raw::SETTINGS);
     }
-    let third = tokio::spawn(async move {
-        let endpoint = format!("http://{addr}");
-        let client = ccai_lro::Client::builder()
-            .endpoint(endpoint)
-            .build()
-            .expect("client");
-        client
-            .get_operation("projects/p/locations/l/operations/nope")
-            .await
-            .expect_err("unknown")
-            .code()
-    });
+    let third = tokio::spawn(ask_at(addr));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!third.is_finished(), "a third connection was served");
     drop(first);
@@ -427,10 +416,7 @@ async fn past_the_connection_cap_a_client_waits_for_a_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streaming_calls_past_the_limit_are_refused_until_one_ends() {
     use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
@@ -475,10 +461,7 @@ async fn streaming_calls_past_the_limit_are_refused_until_one_ends() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stream_held_open_ends_with_its_connection_at_age_and_grace() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let tcp = TcpStream::connect(server.local_addr().expect("address"))
         .await
         .expect("connect");
@@ -486,11 +469,7 @@ async fn a_stream_held_open_ends_with_its_connection_at_age_and_grace() {
     let mut send = send.ready().await.expect("a stream");
     // A health watch: it never ends by itself, so the graceful close at the connection's age
     // waits on it.
-    let watch = http::Request::post("http://emulator/grpc.health.v1.Health/Watch")
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .expect("request");
+    let watch = grpc_post("/grpc.health.v1.Health/Watch");
     let (answer, mut body) = send.send_request(watch, false).expect("sent");
     body.send_data(bytes::Bytes::from_static(&EMPTY_MESSAGE), true)
         .expect("empty HealthCheckRequest");
@@ -511,10 +490,7 @@ async fn a_stream_held_open_ends_with_its_connection_at_age_and_grace() {
 async fn answers_nobody_reads_are_bounded_by_the_sending_budget() {
     use ccai_lro::proto::google::cloud::contactcenterinsights::v1::IssueModel;
     use prost::Message;
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     // An operation whose answer is 1 MiB.
     let name = "projects/p/locations/l/operations/big";
     let big = IssueModel {
@@ -540,42 +516,26 @@ async fn answers_nobody_reads_are_bounded_by_the_sending_budget() {
     let mut answers = Vec::new();
     for _ in 0..asked {
         send = send.ready().await.expect("a stream");
-        let get = http::Request::post("http://emulator/google.longrunning.Operations/GetOperation")
-            .header("content-type", "application/grpc")
-            .header("te", "trailers")
-            .body(())
-            .expect("request");
+        let get = grpc_post("/google.longrunning.Operations/GetOperation");
         let (answer, mut stream) = send.send_request(get, false).expect("sent");
         stream
             .send_data(bytes::Bytes::from(body.clone()), true)
             .expect("body");
         answers.push(async move {
-            let mut answer = answer.await.ok()?.into_body();
-            answer.trailers().await.ok().flatten()
+            let Ok(answer) = answer.await else {
+                return false;
+            };
+            let trailers = answer.into_body().trailers().await.ok().flatten();
+            trailers.is_some_and(|t| t.get("grpc-status").is_some_and(|c| c == "8"))
         });
     }
     // Those past the budget end at once with RESOURCE_EXHAUSTED; the rest wait for a reader.
-    let mut pending: futures_util::stream::FuturesUnordered<_> = answers.into_iter().collect();
-    let mut refused = 0;
-    use futures_util::StreamExt;
-    loop {
-        let wait = Duration::from_secs(if refused == 0 { 20 } else { 2 });
-        let Ok(Some(trailers)) = timeout(wait, pending.next()).await else {
-            break;
-        };
-        if trailers
-            .and_then(|t| t.get("grpc-status").cloned())
-            .is_some_and(|c| c == "8")
-        {
-            refused += 1;
-        }
-    }
+    let refused = count_until_quiet(answers).await;
     let held = asked - refused;
     assert!(refused > 0, "none refused");
     assert!(
         held <= MAX_SENDING / (1 << 20),
         "{held} answers of 1 MiB held"
     );
-    drop(pending);
     drop(send);
 }

@@ -36,10 +36,7 @@ macro_rules! reflection_lists_and_describes {
             server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
             ServerReflectionRequest,
         };
-        let server = MockServer::builder()
-            .start_tcp("127.0.0.1:0")
-            .await
-            .expect("mock on loopback");
+        let server = MockServer::start_tcp().await.expect("mock on loopback");
         let mut client = ServerReflectionClient::new(channel(&server, $tcp).await);
         let ask = |request| ServerReflectionRequest {
             host: String::new(),

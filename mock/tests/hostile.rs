@@ -8,10 +8,7 @@ use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]
 async fn a_client_that_never_speaks_is_disconnected() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
     let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let started = Instant::now();
@@ -36,10 +33,7 @@ async fn a_client_that_never_speaks_is_disconnected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_is_refused_unread() {
     use std::io::{Read, Write};
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
     let big = ccai_lro_mock::MAX_BODY + 1;
     let answer = tokio::task::spawn_blocking(move || {
@@ -111,10 +105,7 @@ fn http1(addr: std::net::SocketAddr, head: Vec<u8>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http1_head_over_the_limit_loses_its_connection_and_one_within_is_served() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
     let head = |lines: usize, end: &str| {
         let mut head =

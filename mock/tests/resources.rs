@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use ccai_lro::insights::InsightsClient;
+use ccai_lro::insights::{DeployIssueModelOperation, InsightsClient};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
 use ccai_lro::{Code, Error};
-use ccai_lro_mock::MockServer;
+use ccai_lro_mock::{MockServer, MockServerBuilder, Script};
 
 const PARENT: &str = "projects/p/locations/us-central1";
 
@@ -166,6 +166,36 @@ async fn created_model(insights: &InsightsClient) -> String {
         .name
 }
 
+/// An emulator (10 s operations) whose DeployIssueModel follows `deploy`, configured further by
+/// `more`, with a model created and its deploy started: the server, a client, the model's
+/// name and the deploy.
+async fn deploying(
+    more: impl FnOnce(MockServerBuilder) -> MockServerBuilder,
+    deploy: impl Fn(&ccai_lro_mock::Start) -> Script + Send + Sync + 'static,
+) -> (
+    MockServer,
+    InsightsClient,
+    String,
+    DeployIssueModelOperation,
+) {
+    let builder = MockServer::builder()
+        .track_resources(true)
+        .op_duration(Duration::from_secs(10))
+        .script_for("DeployIssueModel", deploy);
+    let server = more(builder).start().await;
+    let insights = InsightsClient::new(server.client());
+    let name = created_model(&insights).await;
+    let deploy = insights
+        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap();
+    (server, insights, name, deploy)
+}
+
+fn failing() -> Script {
+    Script::new().fail(Code::Internal, "no capacity")
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_deploy_leaves_the_model_undeployed() {
     let (_server, insights) = emulator().await;
@@ -189,20 +219,8 @@ async fn a_cancelled_deploy_leaves_the_model_undeployed() {
 
 #[tokio::test(start_paused = true)]
 async fn moves_follow_the_scripted_operation_not_the_default_duration() {
-    use ccai_lro_mock::Script;
     // Deploys that never end, then deploys that fail, against a 10 s default duration.
-    let server = MockServer::builder()
-        .track_resources(true)
-        .op_duration(Duration::from_secs(10))
-        .script_for("DeployIssueModel", |_| Script::new().never_done())
-        .start()
-        .await;
-    let insights = InsightsClient::new(server.client());
-    let name = created_model(&insights).await;
-    insights
-        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
-        .await
-        .unwrap();
+    let (_server, insights, name, _deploy) = deploying(|b| b, |_| Script::new().never_done()).await;
     tokio::time::sleep(Duration::from_secs(3600)).await;
     let err = insights
         .delete_issue_model(DeleteIssueModelRequest { name: name.clone() })
@@ -210,20 +228,7 @@ async fn moves_follow_the_scripted_operation_not_the_default_duration() {
         .unwrap_err();
     assert!(err.to_string().contains("DEPLOYING"), "{err}");
 
-    let server = MockServer::builder()
-        .track_resources(true)
-        .op_duration(Duration::from_secs(10))
-        .script_for("DeployIssueModel", |_| {
-            Script::new().fail(Code::Internal, "no capacity")
-        })
-        .start()
-        .await;
-    let insights = InsightsClient::new(server.client());
-    let name = created_model(&insights).await;
-    let failed = insights
-        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
-        .await
-        .unwrap();
+    let (_server, insights, name, failed) = deploying(|b| b, |_| failing()).await;
     assert_eq!(failed.wait().await.unwrap_err().code(), Code::Internal);
     // A failed deploy goes back to UNDEPLOYED at once, so the model can be deleted.
     insights
@@ -234,21 +239,8 @@ async fn moves_follow_the_scripted_operation_not_the_default_duration() {
 
 #[tokio::test(start_paused = true)]
 async fn deleting_a_failed_deploys_record_leaves_the_model_undeployed() {
-    use ccai_lro_mock::Script;
-    let server = MockServer::builder()
-        .track_resources(true)
-        .delete_and_wait(true)
-        .script_for("DeployIssueModel", |_| {
-            Script::new().fail(Code::Internal, "no capacity")
-        })
-        .start()
-        .await;
-    let insights = InsightsClient::new(server.client());
-    let name = created_model(&insights).await;
-    let failed = insights
-        .deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
-        .await
-        .unwrap();
+    let (server, insights, name, failed) =
+        deploying(|b| b.delete_and_wait(true), |_| failing()).await;
     server
         .client()
         .delete_operation(failed.name())
