@@ -45,17 +45,6 @@ impl InsightsService {
                  raise --max-operations"
             )));
         }
-        // What the operation keeps of the request (echoed in its metadata, and in its response
-        // for some RPCs): bounded in all, whatever the size of each request.
-        let weight = 2 * request.get_ref().encoded_len() as u64;
-        let held = shared.held_bytes.fetch_add(weight, Ordering::Relaxed) + weight;
-        if held > MAX_HELD_BYTES {
-            shared.held_bytes.fetch_sub(weight, Ordering::Relaxed);
-            return Err(Status::resource_exhausted(format!(
-                "the emulator holds {} MiB of requests, its limit: POST /reset",
-                MAX_HELD_BYTES >> 20
-            )));
-        }
         let id = shared.next_id();
         let operation = format!("{location}/operations/{id}");
         let start = Start {
@@ -76,16 +65,23 @@ impl InsightsService {
         let now = Instant::now();
         let op = {
             // Lock order: the store, then the resources (`/reset` takes them one at a time).
-            // One hold for the check, the move and the insert: a concurrent start sees either
-            // none of them or all.
+            // One hold for the checks, the move, the bytes and the insert: a concurrent start
+            // sees either none of them or all, and a refused start keeps nothing.
             let mut store = shared.store();
+            // What the operation keeps of the request (echoed in its metadata, and in its
+            // response for some RPCs): bounded in all, whatever the size of each request.
+            let weight = 2 * start.request.value.len() as u64;
+            if shared.held_bytes.load(Ordering::Relaxed) + weight > MAX_HELD_BYTES {
+                return Err(Status::resource_exhausted(format!(
+                    "the emulator holds {} MiB of requests, its limit: POST /reset",
+                    MAX_HELD_BYTES >> 20
+                )));
+            }
             if shared.behaviour.track_resources {
                 let outcome = |op: &str| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now));
-                if let Err(refused) = shared.resources().start(&start, &outcome) {
-                    shared.held_bytes.fetch_sub(weight, Ordering::Relaxed);
-                    return Err(refused);
-                }
+                shared.resources().start(&start, &outcome)?;
             }
+            shared.held_bytes.fetch_add(weight, Ordering::Relaxed);
             store.insert(&start.operation, &start.location, script, now);
             store.get(&start.operation).map(|e| e.render(now))
         };

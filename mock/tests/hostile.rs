@@ -135,3 +135,37 @@ async fn an_http1_head_over_the_limit_loses_its_connection_and_one_within_is_ser
             .expect("call");
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_bytes_operations_keep_are_capped() {
+    use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+        CreateIssueModelRequest, IssueModel,
+    };
+    let server = MockServer::start().await;
+    let insights = ccai_lro::insights::InsightsClient::new(server.client());
+    let create = || CreateIssueModelRequest {
+        parent: "projects/p/locations/l".into(),
+        issue_model: Some(IssueModel {
+            display_name: "x".repeat(2 << 20),
+            ..Default::default()
+        }),
+    };
+    // Each keeps about twice its 2 MiB: the cap is reached after about 64.
+    let most = ccai_lro_mock::MAX_HELD_BYTES / (4 << 20);
+    let mut started: u64 = 0;
+    let refused = loop {
+        match insights.create_issue_model(create()).await {
+            Ok(_) => started += 1,
+            Err(e) => break e,
+        }
+        assert!(started <= most, "{started} started, past the cap");
+    };
+    assert_eq!(
+        refused.code(),
+        ccai_lro::Code::ResourceExhausted,
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("MiB of requests"), "{refused}");
+    assert!(started >= most - 1, "refused after only {started}");
+    assert_eq!(server.len() as u64, started, "a refused start keeps no operation");
+}
