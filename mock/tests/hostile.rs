@@ -167,5 +167,9 @@ async fn the_bytes_operations_keep_are_capped() {
     );
     assert!(refused.to_string().contains("MiB of requests"), "{refused}");
     assert!(started >= most - 1, "refused after only {started}");
-    assert_eq!(server.len() as u64, started, "a refused start keeps no operation");
+    assert_eq!(
+        server.len() as u64,
+        started,
+        "a refused start keeps no operation"
+    );
 }
