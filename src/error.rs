@@ -82,7 +82,8 @@ pub enum Error {
         /// The operation's error.
         status: Status,
     },
-    /// A payload's type URL was not the one its typed handle expects.
+    /// A payload named another message than its typed handle expects (the full names after the
+    /// last `/` differ; the domains are not compared).
     TypeMismatch {
         /// The operation's name.
         name: String,

@@ -37,10 +37,57 @@ pub fn pool() -> &'static DescriptorPool {
     )
 }
 
+/// The full message name a type URL names: what follows its last `/`.
+///
+/// Protobuf's rule for `Any`: the domain before that `/` says where the type might be described,
+/// not which type it is. So `/pkg.Msg` (prost's default `Name::type_url`), `type.googleapis.com/pkg.Msg`
+/// and `example.com/types/pkg.Msg` all name `pkg.Msg`.
+///
+/// ```
+/// use ccai_lro::registry::type_name;
+/// assert_eq!(type_name("type.googleapis.com/google.rpc.Status"), "google.rpc.Status");
+/// assert_eq!(type_name("/google.rpc.Status"), "google.rpc.Status");
+/// ```
+pub fn type_name(type_url: &str) -> &str {
+    type_url.rsplit_once('/').map_or(type_url, |(_, n)| n)
+}
+
+/// Whether two type URLs name the same message, by [`type_name`]: domains are not compared.
+///
+/// ```
+/// use ccai_lro::registry::same_type;
+/// assert!(same_type("/a.v1.Msg", "type.googleapis.com/a.v1.Msg"));
+/// assert!(!same_type("type.googleapis.com/a.v1.Msg", "type.googleapis.com/a.v2.Msg"));
+/// ```
+pub fn same_type(a: &str, b: &str) -> bool {
+    type_name(a) == type_name(b)
+}
+
+/// The type URL this crate expects and packs `T` with: `T::type_url()`, with
+/// [`TYPE_URL_PREFIX`] in front when that has no domain (prost's default `/pkg.Msg`). A domain
+/// of the type's own is kept.
+///
+/// ```
+/// #[derive(Clone, PartialEq, prost::Message)]
+/// struct Job {}
+/// impl prost::Name for Job {
+///     const NAME: &'static str = "Job";
+///     const PACKAGE: &'static str = "example.v1";
+/// }
+/// assert_eq!(<Job as prost::Name>::type_url(), "/example.v1.Job");
+/// assert_eq!(ccai_lro::registry::type_url_of::<Job>(), "type.googleapis.com/example.v1.Job");
+/// ```
+pub fn type_url_of<T: prost::Name>() -> String {
+    let url = T::type_url();
+    match url.strip_prefix('/') {
+        Some(name) => format!("{TYPE_URL_PREFIX}{name}"),
+        None => url,
+    }
+}
+
 /// The message a type URL names, if the registry knows it.
 pub fn lookup(type_url: &str) -> Option<MessageDescriptor> {
-    let name = type_url.rsplit_once('/').map_or(type_url, |(_, n)| n);
-    pool().get_message_by_name(name)
+    pool().get_message_by_name(type_name(type_url))
 }
 
 /// The (response, metadata) full type names an Insights RPC, e.g. `"DeployIssueModel"`, declares

@@ -63,9 +63,9 @@ macro_rules! standard_details {
         impl Detail {
             /// Decodes one `Any` into the matching standard type, or keeps it.
             pub fn from_any(any: Any) -> Detail {
-                let url = any.type_url.as_str();
+                let name = crate::registry::type_name(&any.type_url);
                 $(
-                    if url == $t::type_url() {
+                    if name == $t::full_name() {
                         return match $t::decode(any.value.as_slice()) {
                             Ok(v) => Detail::$t(v),
                             Err(e) => Detail::Undecodable { any, reason: e.to_string() },

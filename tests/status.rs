@@ -97,6 +97,32 @@ fn the_ten_standard_details_decode_and_unknown_ones_are_kept() {
 }
 
 #[test]
+fn a_detail_is_known_by_its_full_name_whatever_its_domain() {
+    use prost::Message;
+    let info = pb::ErrorInfo {
+        reason: "R".into(),
+        ..Default::default()
+    };
+    for domain in ["", "example.com/types", "type.googleapis.com"] {
+        let any = Any {
+            type_url: format!("{domain}/google.rpc.ErrorInfo"),
+            value: info.encode_to_vec(),
+        };
+        assert_eq!(
+            Detail::from_any(any),
+            Detail::ErrorInfo(info.clone()),
+            "{domain:?}"
+        );
+    }
+    // A name that only ends like a standard one is not it.
+    let other = Any {
+        type_url: "type.googleapis.com/acme.google.rpc.ErrorInfo".into(),
+        value: info.encode_to_vec(),
+    };
+    assert_eq!(Detail::from_any(other.clone()), Detail::Other(other));
+}
+
+#[test]
 fn interoperates_with_tonic_types() {
     // Ours → tonic::Status → tonic-types.
     let ours = Status::new(Code::FailedPrecondition, "not yet").with_detail(Detail::ErrorInfo(

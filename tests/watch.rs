@@ -297,6 +297,9 @@ async fn import_refuses_what_it_cannot_trust() {
         .unwrap_err();
     assert!(err.to_string().contains("invalid resource name"), "{err}");
     assert!(watcher.is_empty());
+    // Another domain for the same type is the same type.
+    let same = r#"{"name":"projects/p/locations/l/operations/2","response":"/google.cloud.contactcenterinsights.v1.IssueModel","metadata":null}"#;
+    assert_eq!(watcher.import(same.as_bytes()).unwrap(), 1);
 }
 
 #[tokio::test(start_paused = true)]

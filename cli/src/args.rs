@@ -152,6 +152,10 @@ pub struct Emulator {
     /// The most TCP connections open at once; further clients wait until one closes.
     #[arg(long, default_value_t = ccai_lro_mock::MAX_CONNECTIONS, value_parser = at_least_one)]
     pub max_connections: usize,
+    /// How long a client has, from connecting, to send HTTP/2's preface or an HTTP/1 request
+    /// line before its connection is closed (like 10s).
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub handshake_timeout: Duration,
 }
 
 /// `--max-connections`: a whole number, 1 or more (0 would serve no one).

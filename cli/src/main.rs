@@ -179,6 +179,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         .op_duration(options.op_duration)
         .max_operations(options.max_operations)
         .max_connections(options.max_connections)
+        .handshake_timeout(options.handshake_timeout)
         .seed(options.seed);
     if options.fault_rate > 0.0 {
         for method in calls {

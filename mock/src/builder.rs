@@ -75,6 +75,7 @@ impl Default for MockServerBuilder {
                 op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
                 max_operations: DEFAULT_MAX_OPERATIONS,
                 max_connections: crate::MAX_CONNECTIONS,
+                handshake_timeout: crate::HANDSHAKE_TIMEOUT,
                 track_resources: false,
             },
             epoch: None,
@@ -157,9 +158,18 @@ impl MockServerBuilder {
     }
 
     /// The most TCP connections open at once (default [`MAX_CONNECTIONS`](crate::MAX_CONNECTIONS),
-    /// at least 1); further clients wait in the kernel's queue until one closes.
+    /// at least 1). At the cap, a new client takes the place of the oldest connection with no
+    /// request under way; it waits only while every connection has one.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.behaviour.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a TCP client has, from accept, to send HTTP/2's preface or an HTTP/1 request
+    /// line before its connection is closed (default
+    /// [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT), at least 1 ms).
+    pub fn handshake_timeout(mut self, limit: Duration) -> Self {
+        self.behaviour.handshake_timeout = limit.max(Duration::from_millis(1));
         self
     }
 
@@ -259,10 +269,8 @@ impl MockServerBuilder {
             either.await;
             let _ = stopping.send(());
         };
-        let serving = router(&shared, Peers::Network).serve_with_incoming_shutdown(
-            tcp_incoming(listener, shared.behaviour.max_connections),
-            either,
-        );
+        let serving = router(&shared, Peers::Network)
+            .serve_with_incoming_shutdown(tcp_incoming(listener, &shared.behaviour), either);
         // Graceful up to SHUTDOWN_GRACE: a client holding a connection open, silent, must not
         // keep the process alive.
         tokio::select! {

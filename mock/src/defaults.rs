@@ -70,6 +70,27 @@ fn metadata(desc: &MessageDescriptor, start: &Start, end: Option<&Timestamp>) ->
     }
 }
 
+/// `metadata` with its `end_time` (where its type has one) set to `end`; unchanged if its type
+/// is unknown or its bytes do not decode.
+pub(crate) fn ended_at(metadata: &Any, end: &Timestamp) -> Any {
+    let Some(desc) = ccai_lro::registry::lookup(&metadata.type_url) else {
+        return metadata.clone();
+    };
+    let Ok(mut m) = DynamicMessage::decode(desc, metadata.value.as_slice()) else {
+        return metadata.clone();
+    };
+    set_message(
+        &mut m,
+        "end_time",
+        &Timestamp::full_name(),
+        &end.encode_to_vec(),
+    );
+    Any {
+        type_url: metadata.type_url.clone(),
+        value: m.encode_to_vec(),
+    }
+}
+
 fn add(t: &Timestamp, d: Duration) -> Timestamp {
     let mut t = *t;
     t.seconds += i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);

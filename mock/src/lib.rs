@@ -70,6 +70,7 @@
 mod admission;
 mod builder;
 mod clock;
+mod connection_cap;
 mod defaults;
 mod faults;
 mod history;
@@ -102,8 +103,8 @@ pub use names::MAX_NAME_LEN;
 pub use record::RecordedRequest;
 pub use rest::MAX_BODY;
 pub use router::{
-    KEEPALIVE, KEEPALIVE_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE,
-    MAX_HEADER_LIST, MAX_STREAMS, REQUEST_TIMEOUT, SILENCE,
+    HANDSHAKE_TIMEOUT, KEEPALIVE, KEEPALIVE_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTION_AGE,
+    MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_STREAMS, REQUEST_TIMEOUT, SILENCE,
 };
 pub use script::{Advance, Outcome, Script};
 pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};

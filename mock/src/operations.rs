@@ -155,7 +155,7 @@ impl Operations for OperationsService {
             .store()
             .get_mut(name)
             .ok_or_else(|| not_found(name))?
-            .cancel(Instant::now());
+            .cancel(Instant::now(), &self.0.clock.now());
         self.0.changed.notify_waiters();
         Ok(Response::new(()))
     }

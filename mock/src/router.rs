@@ -1,23 +1,25 @@
 //! One port for everything: gRPC services, reflection, health, and the REST surface.
 
+use std::borrow::Cow;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tonic::service::Routes;
 use tonic::transport::server::Router;
 use tonic::transport::Server;
 
 use super::admission::{admit, Admission, MAX_REFLECTION_MESSAGE};
+use super::connection_cap::ConnectionCap;
 use super::insights::InsightsService;
-use super::memory::Trimmer;
 use super::operations::OperationsService;
-use super::shared::Shared;
-use super::transport::{MockIo, Slot};
+use super::rest;
+use super::shared::{Behaviour, Shared};
+use super::transport::MockIo;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
 use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
+use ccai_lro::Code;
 
 /// gRPC and REST on one router: gRPC requests go by their `/package.Service/Method` paths,
 /// everything else (HTTP/1.1 or HTTP/2 JSON) to the REST surface. Server reflection (v1 and
@@ -110,40 +112,43 @@ pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a request may take, WaitOperation's wait included (it is capped below this).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// TCP connections open at once unless [`MockServerBuilder::max_connections`](crate::MockServerBuilder::max_connections)
-/// says otherwise; past it, new clients wait in the kernel's queue.
+/// says otherwise; past it, the oldest connection with no request under way is closed to make
+/// room, and a newcomer waits only while every connection has one.
 pub const MAX_CONNECTIONS: usize = 1000;
+/// How long a TCP client has, from accept, to send HTTP/2's preface or an HTTP/1 request line
+/// unless [`MockServerBuilder::handshake_timeout`](crate::MockServerBuilder::handshake_timeout)
+/// says otherwise; then its connection is closed.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// After the first failed `accept` in a row (e.g. out of file descriptors), how long to wait
 /// before trying again; it doubles up to [`ACCEPT_BACKOFF_MAX`].
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
-/// Accepted connections. A failed `accept` (out of file descriptors, a connection reset before
-/// it was taken) is waited out with a growing pause instead of retried at once, which would
-/// spin a core; serving goes on when descriptors free up.
+/// Accepted connections, each within the cap of `max_connections` (shedding the oldest idle
+/// one to make room: `connection_cap.rs`) and closed unless it begins a protocol within
+/// `handshake`. A failed `accept` (out of file descriptors, a connection reset before it was
+/// taken) is waited out with a growing pause instead of retried at once, which would spin a
+/// core; serving goes on when descriptors free up.
 pub(crate) fn tcp_incoming(
     listener: TcpListener,
-    max_connections: usize,
+    behaviour: &Behaviour,
 ) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
-    let open = Arc::new(Semaphore::new(max_connections));
-    let trimmer = Trimmer::spawn();
-    futures_util::stream::unfold((listener, open, trimmer), |state| async move {
-        let (listener, open, trimmer) = state;
+    let cap = ConnectionCap::new(behaviour.max_connections);
+    let handshake = behaviour.handshake_timeout;
+    futures_util::stream::unfold((listener, cap), move |state| async move {
+        let (listener, cap) = state;
         let mut pause = ACCEPT_BACKOFF;
-        // At the cap, new clients wait in the kernel's queue until a connection closes.
-        let slot = Slot {
-            _permit: open.clone().acquire_owned().await.ok()?,
-            trimmer: trimmer.clone(),
-        };
         loop {
             match listener.accept().await {
                 Ok((s, _)) => {
                     // Polls are tiny request/response pairs; Nagle would only add latency.
                     let _ = s.set_nodelay(true);
                     let io = MockIo::closing_after_silence(s, SILENCE)
-                        .holding(slot)
+                        .handshake_within(handshake)
                         .bounding_heads()
                         .living(MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE);
-                    return Some((Ok(io), (listener, open, trimmer)));
+                    let slot = cap.place(io.handle()).await?;
+                    return Some((Ok(io.holding(slot)), (listener, cap)));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, ?pause, "accept failed; waiting");
@@ -157,7 +162,8 @@ pub(crate) fn tcp_incoming(
 
 /// One line per request through `tracing` (target `ccai_lro_mock::requests`, level INFO):
 /// method, resource, code and latency. The resource is the routing header gRPC clients send,
-/// or the REST path; both are cut to 256 characters.
+/// or the REST path; both are cut to 256 characters. The code is a `google.rpc.Code` name
+/// whatever the protocol; a REST answer also gives its HTTP status (`http=404`).
 async fn log_request(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -174,18 +180,44 @@ async fn log_request(
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| format!("{} {}", request.method(), method), str::to_owned);
     let response = next.run(request).await;
-    // gRPC errors carry their code in the headers; a success's comes in the trailers (0).
-    let code = response
-        .headers()
-        .get("grpc-status")
-        .and_then(|v| v.to_str().ok())
-        .map_or_else(|| response.status().as_u16().to_string(), str::to_owned);
+    let (code, http) = logged_code(&response);
     tracing::info!(
         target: "ccai_lro_mock::requests",
         method = %method.chars().take(256).collect::<String>(),
         resource = %resource.chars().take(256).collect::<String>(),
         code = %code,
+        http = http,
         latency = ?started.elapsed(),
     );
     response
+}
+
+/// The `google.rpc.Code` name an answer carries, and its HTTP status if it is a REST answer.
+fn logged_code(response: &axum::response::Response) -> (Cow<'static, str>, Option<u16>) {
+    let name = |n: i32| match Code::try_from(n) {
+        Ok(c) => Cow::Borrowed(c.as_str_name()),
+        Err(_) => Cow::Owned(format!("CODE_{n}")),
+    };
+    let grpc = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+    if grpc {
+        // An error comes in the headers (trailers-only); a success's code comes in the
+        // trailers, after this line is written.
+        let code = response
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .map_or(Cow::Borrowed("OK"), name);
+        return (code, None);
+    }
+    let status = response.status();
+    let code = match response.extensions().get::<Code>() {
+        Some(c) => Cow::Borrowed(c.as_str_name()),
+        None if status.is_success() => Cow::Borrowed("OK"),
+        // Answers the REST layer did not build from a status (an unknown path, a body too big).
+        None => Cow::Borrowed(rest::code_of_http(status).as_str_name()),
+    };
+    (code, Some(status.as_u16()))
 }

@@ -100,7 +100,7 @@ fn empty_any() -> Any {
 /// Packs a message without the fallible `Any::from_msg` (encoding into a `Vec` cannot fail).
 pub(crate) fn pack<M: Message + Name>(message: &M) -> Any {
     Any {
-        type_url: M::type_url(),
+        type_url: ccai_lro::registry::type_url_of::<M>(),
         value: message.encode_to_vec(),
     }
 }
@@ -257,7 +257,7 @@ impl Script {
         }
     }
 
-    fn metadata_at(&self, stage: u32, done: bool) -> Option<Any> {
+    pub(crate) fn metadata_at(&self, stage: u32, done: bool) -> Option<Any> {
         if done {
             if let Some(m) = &self.0.final_metadata {
                 return Some(m.clone());
@@ -270,9 +270,14 @@ impl Script {
             .map(|m| Any::clone(m))
     }
 
-    /// Renders the operation at `stage`; `cancelled` overrides the outcome.
-    pub(crate) fn render(&self, name: &str, view: View, cancelled: bool) -> Operation {
-        let result = if cancelled {
+    /// Renders the operation at `stage`; `cancelled` overrides the outcome and the metadata.
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        view: View,
+        cancelled: Option<&Cancelled>,
+    ) -> Operation {
+        let result = if cancelled.is_some() {
             Some(operation::Result::Error(Status {
                 code: Code::Cancelled as i32,
                 message: "Operation was cancelled.".into(),
@@ -289,11 +294,21 @@ impl Script {
         };
         Operation {
             name: name.to_owned(),
-            metadata: self.metadata_at(view.stage, view.done),
-            done: view.done || cancelled,
+            metadata: match cancelled {
+                Some(c) => c.metadata.clone(),
+                None => self.metadata_at(view.stage, view.done),
+            },
+            done: view.done || cancelled.is_some(),
             result,
         }
     }
+}
+
+/// How a cancelled operation stays: at the stage it was cancelled in, with that stage's
+/// metadata ended at the moment of cancelling.
+pub(crate) struct Cancelled {
+    pub(crate) stage: u32,
+    pub(crate) metadata: Option<Any>,
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ impl MockServer {
             shutdown.push(tx);
             tokio::spawn(
                 router(&shared, Peers::Network).serve_with_incoming_shutdown(
-                    tcp_incoming(listener, shared.behaviour.max_connections),
+                    tcp_incoming(listener, &shared.behaviour),
                     async {
                         let _ = rx.await;
                     },

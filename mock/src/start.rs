@@ -29,7 +29,7 @@ pub struct Start {
 impl Start {
     /// Decodes the request as `M`; `None` if it is another type.
     pub fn request_as<M: Message + Name + Default>(&self) -> Option<M> {
-        if self.request.type_url != M::type_url() {
+        if !ccai_lro::registry::same_type(&self.request.type_url, &M::type_url()) {
             return None;
         }
         M::decode(self.request.value.as_slice()).ok()

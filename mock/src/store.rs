@@ -10,10 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use prost::Message;
+use prost_types::Timestamp;
 use tokio::time::Instant;
 
+use super::defaults::ended_at;
 use super::resources::Outcome;
-use super::script::{Script, View};
+use super::script::{Cancelled, Script, View};
 use ccai_lro::proto::google::longrunning::Operation;
 
 type Key = (u32, u64);
@@ -32,7 +34,7 @@ pub(crate) struct Entry {
     script: Script,
     created: Instant,
     polls: u32,
-    cancelled_at: Option<u32>,
+    cancelled: Option<Cancelled>,
 }
 
 impl Entry {
@@ -40,16 +42,19 @@ impl Entry {
         let v = self
             .script
             .view(self.polls, now.saturating_duration_since(self.created));
-        match self.cancelled_at {
-            Some(stage) => View { stage, done: true },
+        match &self.cancelled {
+            Some(c) => View {
+                stage: c.stage,
+                done: true,
+            },
             None => v,
         }
     }
 
     pub(crate) fn render(&self, now: Instant) -> Operation {
         let view = self.view(now);
-        let cancelled = self.cancelled_at.is_some();
-        self.script.render(&self.name, view, cancelled)
+        self.script
+            .render(&self.name, view, self.cancelled.as_ref())
     }
 
     /// Where the operation stands, for the resource it moves.
@@ -73,17 +78,24 @@ impl Entry {
         self.render(now)
     }
 
-    /// Cancels a running operation; a done one (cancelled included) is left as it is.
-    pub(crate) fn cancel(&mut self, now: Instant) {
+    /// Cancels a running operation at wall-clock time `at`, which becomes its metadata's
+    /// `end_time`; a done one (cancelled included) is left as it is.
+    pub(crate) fn cancel(&mut self, now: Instant, at: &Timestamp) {
         let view = self.view(now);
         if !view.done {
-            self.cancelled_at = Some(view.stage);
+            self.cancelled = Some(Cancelled {
+                stage: view.stage,
+                metadata: self
+                    .script
+                    .metadata_at(view.stage, false)
+                    .map(|m| ended_at(&m, at)),
+            });
         }
     }
 
     /// When the operation next changes by itself, for a timed script.
     pub(crate) fn next_change(&self, now: Instant) -> Option<Instant> {
-        if self.cancelled_at.is_some() {
+        if self.cancelled.is_some() {
             return None;
         }
         let view = self.view(now);
@@ -128,7 +140,7 @@ impl Store {
                 script,
                 created: now,
                 polls: 0,
-                cancelled_at: None,
+                cancelled: None,
             },
         );
     }

@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
-use tokio::sync::{mpsc, OwnedSemaphorePermit};
+use tokio::sync::mpsc;
 use tokio::time::Sleep;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::connection_cap::Slot;
 use crate::lock::lock;
-use crate::memory::Trimmer;
 
 /// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
 /// without stalling on a reader.
@@ -67,6 +67,11 @@ impl ConnHandle {
 
     fn killed(&self) -> bool {
         self.0.killed.load(Ordering::SeqCst)
+    }
+
+    /// Whether the connection is open with no request under way: what may be shed at the cap.
+    pub(crate) fn is_idle(&self) -> bool {
+        !self.killed() && self.0.in_flight.load(Ordering::SeqCst) == 0
     }
 
     /// Counts a request as under way on this connection until the guard is dropped.
@@ -116,16 +121,35 @@ fn reset() -> io::Error {
     )
 }
 
-/// A TCP connection's place under the cap on open connections. Freed when the connection
-/// closes, and then what the connection used is given back to the system.
-pub(crate) struct Slot {
-    pub(crate) _permit: OwnedSemaphorePermit,
-    pub(crate) trimmer: Trimmer,
+/// HTTP/2's connection preface: this magic, then the client's SETTINGS frame.
+const MAGIC: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// The magic and a frame header: the preface counts as complete once its SETTINGS frame has
+/// begun (hyper refuses a connection whose first frame is anything else).
+const PREFACE: usize = MAGIC.len() + 9;
+
+/// The start of a connection, until its client has said which protocol it speaks: HTTP/2's
+/// preface, or an HTTP/1 request line. Its deadline counts from accept, not from the last byte,
+/// so a client that sends a byte now and then cannot stretch it.
+struct Handshake {
+    limit: Duration,
+    deadline: Pin<Box<Sleep>>,
+    /// The first bytes the client sent, up to [`PREFACE`].
+    seen: Vec<u8>,
 }
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.trimmer.soon();
+impl Handshake {
+    /// Counts `read`; true once the handshake is complete.
+    fn complete_after(&mut self, read: &[u8]) -> bool {
+        let more = read.len().min(PREFACE.saturating_sub(self.seen.len()));
+        self.seen
+            .extend_from_slice(read.get(..more).unwrap_or_default());
+        let start = self.seen.get(..MAGIC.len()).unwrap_or(&self.seen);
+        if MAGIC.starts_with(start) {
+            self.seen.len() >= PREFACE
+        } else {
+            // HTTP/1, or bytes of no protocol (hyper answers those): a line has ended.
+            read.contains(&b'\n')
+        }
     }
 }
 
@@ -138,6 +162,8 @@ pub(crate) struct MockIo<T> {
     silence: Option<(Duration, Pin<Box<Sleep>>)>,
     /// The connection's place under the cap on open connections, freed when it closes.
     slot: Option<Slot>,
+    /// Until the client has begun speaking a protocol, and how long it may take.
+    handshake: Option<Handshake>,
     /// When the connection is closed whatever it is doing.
     end_of_life: Option<Pin<Box<Sleep>>>,
     /// What an HTTP/1.1 client sends between requests, when bounded.
@@ -151,6 +177,7 @@ impl<T> MockIo<T> {
             conn: ConnHandle::default(),
             silence: None,
             slot: None,
+            handshake: None,
             end_of_life: None,
             between: None,
         }
@@ -165,9 +192,27 @@ impl<T> MockIo<T> {
             conn: ConnHandle::default(),
             silence: Some((limit, Box::pin(tokio::time::sleep(limit)))),
             slot: None,
+            handshake: None,
             end_of_life: None,
             between: None,
         }
+    }
+
+    /// Closes the connection if its client has not sent HTTP/2's preface or an HTTP/1 request
+    /// line `limit` after now: a socket that connects and stays silent, or trickles bytes,
+    /// holds a place under the cap for no longer than that.
+    pub(crate) fn handshake_within(mut self, limit: Duration) -> Self {
+        self.handshake = Some(Handshake {
+            limit,
+            deadline: Box::pin(tokio::time::sleep(limit)),
+            seen: Vec::new(),
+        });
+        self
+    }
+
+    /// The handle handlers see, which kills the connection.
+    pub(crate) fn handle(&self) -> ConnHandle {
+        self.conn.clone()
     }
 
     /// Holds `slot` for as long as the connection is open.
@@ -231,6 +276,19 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
         let read = Pin::new(&mut self.inner).poll_read(cx, buf);
         let heard = buf.filled().len() > before;
         let this = &mut *self;
+        if let Some(handshake) = this.handshake.as_mut() {
+            if heard && handshake.complete_after(&buf.filled()[before..]) {
+                this.handshake = None;
+            } else if read.is_pending() && handshake.deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no HTTP/2 preface or HTTP/1 request line within {:?}",
+                        handshake.limit
+                    ),
+                )));
+            }
+        }
         if let Some(between) = this.between.as_mut() {
             if heard && !between.heard(&buf.filled()[before..], &this.conn.0) {
                 return Poll::Ready(Err(io::Error::new(

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use ccai_lro::Code;
 use ccai_lro_mock::{
-    MockServer, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_RECEIVING,
-    MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS, MAX_STREAMS,
+    MockServer, HANDSHAKE_TIMEOUT, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST,
+    MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS, MAX_STREAMS,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -269,6 +269,55 @@ async fn a_client_that_only_answers_pings_is_closed_at_the_connection_age() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_client_that_does_not_begin_a_protocol_is_closed_at_the_handshake_deadline() {
+    let server = MockServer::start_tcp().await.expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let started = Instant::now();
+    let silent = TcpStream::connect(addr).await.expect("connect");
+    // A request line that never ends, and an HTTP/2 magic trickled a byte every 3 s: each
+    // byte would restart a silence timer, not the handshake deadline.
+    let mut line = TcpStream::connect(addr).await.expect("connect");
+    line.write_all(b"GET /v1/projects/p HTTP/1.1")
+        .await
+        .expect("head");
+    let trickle = TcpStream::connect(addr).await.expect("connect");
+    let (mut trickle_read, mut trickle_write) = trickle.into_split();
+    tokio::spawn(async move {
+        for byte in raw::PREFACE {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            if trickle_write.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+        }
+    });
+    // A real HTTP/2 client that asks nothing: it has begun, so it stays.
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (_send, connection) = h2::client::handshake(tcp).await.expect("handshake");
+    let mut connection = tokio::spawn(connection);
+
+    let mut ends = Vec::new();
+    for mut conn in [silent, line] {
+        assert!(closed_within(&mut conn, Duration::from_secs(3600)).await);
+        ends.push(started.elapsed());
+    }
+    let mut byte = [0u8; 1];
+    let _ = trickle_read.read(&mut byte).await;
+    ends.push(started.elapsed());
+    for end in ends {
+        assert!(
+            end >= HANDSHAKE_TIMEOUT && end < HANDSHAKE_TIMEOUT + Duration::from_secs(1),
+            "{end:?}"
+        );
+    }
+    assert!(
+        timeout(Duration::from_secs(60), &mut connection)
+            .await
+            .is_err(),
+        "an HTTP/2 client that began was closed"
+    );
+}
+
 /// `streams` requests on one new HTTP/2 connection whose bodies start (a 5-byte gRPC prefix
 /// announcing 4 MiB, then `sent` bytes) and never end; returns the connection's request handle
 /// and the answers as they come.
@@ -382,28 +431,21 @@ async fn bodies_past_the_receiving_budget_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn past_the_connection_cap_a_client_waits_for_a_place() {
+async fn past_the_connection_cap_a_client_waits_while_every_connection_is_busy() {
     let server = MockServer::builder()
         .max_connections(2)
         .start_tcp("127.0.0.1:0")
         .await
         .expect("mock on loopback");
     let addr = server.local_addr().expect("address");
-    let first = h2_connect(addr).await;
-    let second = h2_connect(addr).await;
-    // Both take their place: the server sends each its settings.
-    let (mut first, mut second) = (first, second);
-    for conn in [&mut first, &mut second] {
-        let mut settings = [0u8; 9];
-        timeout(Duration::from_secs(5), conn.read_exact(&mut settings))
-            .await
-            .expect("served")
-            .expect("settings");
-        assert_eq!(settings[3], raw::SETTINGS);
-    }
+    // Each holds a request under way: its body announces 4 MiB and never comes.
+    let first = unfinished_requests(addr, 1, 0).await;
+    let second = unfinished_requests(addr, 1, 0).await;
+    // Until the server has read their headers, nothing says they are busy.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let third = tokio::spawn(ask_at(addr));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!third.is_finished(), "a third connection was served");
+    assert!(!third.is_finished(), "a busy connection was shed");
     drop(first);
     let code = timeout(Duration::from_secs(5), third)
         .await
@@ -411,6 +453,111 @@ async fn past_the_connection_cap_a_client_waits_for_a_place() {
         .expect("task");
     assert_eq!(code, Code::NotFound);
     drop(second);
+}
+
+/// Whether the server has closed `conn`, reading within `wait` and discarding what it sent
+/// (its settings, for an HTTP/2 client).
+async fn closed_within(conn: &mut TcpStream, wait: Duration) -> bool {
+    let mut chunk = [0u8; 1024];
+    let until = Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(until, conn.read(&mut chunk)).await {
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_cap_a_newcomer_takes_the_place_of_the_oldest_idle_connection() {
+    let server = MockServer::builder()
+        .max_connections(2)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    let mut first = h2_connect(addr).await;
+    let mut second = h2_connect(addr).await;
+    // Both are served (settings come back) before the third arrives.
+    for conn in [&mut first, &mut second] {
+        let mut settings = [0u8; 9];
+        timeout(Duration::from_secs(5), conn.read_exact(&mut settings))
+            .await
+            .expect("served")
+            .expect("settings");
+    }
+    assert_eq!(ask_at(addr).await, Code::NotFound);
+    assert!(
+        closed_within(&mut first, Duration::from_secs(5)).await,
+        "the oldest idle one goes"
+    );
+    assert!(
+        !closed_within(&mut second, Duration::from_millis(500)).await,
+        "the younger stays"
+    );
+}
+
+/// Raises this process's open-file limit to its hard limit: the flood below holds about 3,000
+/// descriptors (its 2,000 sockets and the server's 1,000), past a common default of 1,024.
+fn raise_descriptor_limit() {
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed by pointer.
+    unsafe {
+        let mut limit = std::mem::zeroed::<libc::rlimit>();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+/// Issue 22's attack at the default cap: 1,000 connections that never send a byte, 500 that
+/// send HTTP/2's magic only, 500 that send the magic and SETTINGS: 2,000 against 1,000 places.
+/// The handshake deadline is an hour here, so only shedding can make room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_client_is_served_among_two_thousand_hostile_connections() {
+    raise_descriptor_limit();
+    let server = MockServer::builder()
+        .handshake_timeout(Duration::from_secs(3600))
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    assert_eq!(ccai_lro_mock::MAX_CONNECTIONS, 1000, "the test's premise");
+    let addr = server.local_addr().expect("address");
+    // The oldest connection of all has a request under way: it is never shed.
+    let (_busy, mut busy_answer, _busy_body) = unfinished_requests(addr, 1, 0).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut silent = Vec::new();
+    for _ in 0..1000 {
+        silent.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    let mut half_open = Vec::new();
+    for i in 0..1000 {
+        let mut conn = TcpStream::connect(addr).await.expect("connect");
+        conn.write_all(raw::PREFACE).await.expect("magic");
+        if i % 2 == 1 {
+            conn.write_all(&raw::frame(raw::SETTINGS, 0, 0, &[]))
+                .await
+                .expect("settings");
+        }
+        half_open.push(conn);
+    }
+    assert_eq!(ask_at(addr).await, Code::NotFound, "the fresh client");
+    // The 1,000 silent ones were the oldest idle: each made room for a newer one.
+    let closed = futures_util::future::join_all(
+        silent
+            .iter_mut()
+            .map(|c| closed_within(c, Duration::from_secs(10))),
+    )
+    .await;
+    assert_eq!(closed.iter().filter(|c| **c).count(), 1000);
+    // The busy connection is still there, its request still waiting for its body.
+    let still = timeout(Duration::from_millis(200), &mut busy_answer[0]).await;
+    assert!(
+        still.is_err(),
+        "the busy connection's request ended: {still:?}"
+    );
+    drop(half_open);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -181,7 +181,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
 
     fn unpack<T: Payload>(&self, any: &Any, field: &'static str) -> Result<T, Error> {
         if let Some(expected) = T::type_url() {
-            if any.type_url != expected {
+            if !crate::registry::same_type(&any.type_url, &expected) {
                 return Err(Error::TypeMismatch {
                     name: self.raw.name.clone(),
                     field,

@@ -22,7 +22,8 @@ use prost_types::Any;
 /// assert_eq!(<ccai_lro::Untyped as Payload>::type_url(), None);
 /// ```
 pub trait Payload: Sized + Send + Sync + 'static {
-    /// The type URL this payload must have; `None` accepts any.
+    /// The type URL this payload is packed with; `None` accepts any. An `Any` matches when it
+    /// names the same full type, whatever its domain (see [`crate::registry::same_type`]).
     fn type_url() -> Option<String>;
     /// Decodes the payload's bytes.
     fn decode(any: &Any) -> Result<Self, DecodeError>;
@@ -35,7 +36,7 @@ pub trait Payload: Sized + Send + Sync + 'static {
 
 impl<T: Message + Name + Default + Send + Sync + 'static> Payload for T {
     fn type_url() -> Option<String> {
-        Some(T::type_url())
+        Some(crate::registry::type_url_of::<T>())
     }
     fn decode(any: &Any) -> Result<T, DecodeError> {
         T::decode(any.value.as_slice())

@@ -14,7 +14,9 @@ use crate::{poll::PollFailures, Error, PollPolicy};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Progress<R, M> {
-    /// Still running, with the metadata the server sent (if any).
+    /// Still running, with the metadata the server sent: `None` when the operation carries no
+    /// metadata (a server may send none before its first progress report; Insights sends it
+    /// from the start).
     Running(Option<M>),
     /// Still running; the metadata did not decode as `M` (polling goes on).
     MetadataUnreadable(Error),

@@ -46,7 +46,7 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
             for (field, want) in &expected {
                 let got = value.get(*field).and_then(Value::as_str);
                 if let (Some(got), Some(want)) = (got, want) {
-                    if got != want {
+                    if !crate::registry::same_type(got, want) {
                         return Err(at(format!(
                             "{field} type {got} is not this watcher's {want}"
                         )));

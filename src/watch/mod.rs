@@ -11,8 +11,8 @@
 //! client's poll budget ([`ClientBuilder::max_polls_per_second`]), shared with every wait on
 //! the same client.
 //!
-//! The watched set can be saved and restored as JSON Lines ([`Watcher::export`],
-//! [`Watcher::import`], feature `json`), so a process that restarts resumes where it was.
+//! With feature `json`, the watched set can be saved and restored as JSON Lines
+//! (`Watcher::export`, `Watcher::import`), so a process that restarts resumes where it was.
 //!
 //! ```
 //! use ccai_lro_mock::{MockServer, Script};

@@ -177,3 +177,137 @@ async fn the_stream_is_unpin_and_send() {
     }
     assert!(matches!(last, Some(Ok(Progress::Done(_)))));
 }
+
+/// Another API's types as `prost-build` writes them without `type_name_domain`: the default
+/// `Name::type_url`, `/google.cloud.dialogflow.v2.ExportAgentMetadata`.
+mod default_name {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ExportAgentResponse {
+        #[prost(string, tag = "1")]
+        pub agent_uri: String,
+    }
+    impl prost::Name for ExportAgentResponse {
+        const NAME: &'static str = "ExportAgentResponse";
+        const PACKAGE: &'static str = "google.cloud.dialogflow.v2";
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ExportAgentMetadata {
+        #[prost(int32, tag = "1")]
+        pub percent: i32,
+    }
+    impl prost::Name for ExportAgentMetadata {
+        const NAME: &'static str = "ExportAgentMetadata";
+        const PACKAGE: &'static str = "google.cloud.dialogflow.v2";
+    }
+}
+
+/// Packs as a server does, with the URL it chooses, not the one the type names.
+fn sent_as<M: prost::Message + prost::Name>(domain: &str, m: &M) -> prost_types::Any {
+    prost_types::Any {
+        type_url: format!("{domain}/{}", M::full_name()),
+        value: m.encode_to_vec(),
+    }
+}
+
+fn agent_export(domain: &str) -> Script {
+    use default_name::*;
+    let meta = |percent| sent_as(domain, &ExportAgentMetadata { percent });
+    // The first snapshot is the start's answer; resuming is the first poll.
+    Script::new()
+        .metadata_any(meta(0))
+        .metadata_any(meta(10))
+        .metadata_any(meta(60))
+        .respond_any(sent_as(
+            domain,
+            &ExportAgentResponse {
+                agent_uri: "gs://b/agent.zip".into(),
+            },
+        ))
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_name_types_resume_report_progress_and_end_typed() {
+    use default_name::*;
+    assert_eq!(
+        <ExportAgentMetadata as prost::Name>::type_url(),
+        "/google.cloud.dialogflow.v2.ExportAgentMetadata",
+        "the premise: prost's default type URL has no domain"
+    );
+    let server = MockServer::start().await;
+    server.insert(NAME, agent_export("type.googleapis.com"));
+    let mut op: Operation<ExportAgentResponse, ExportAgentMetadata> =
+        Operation::resume(&server.client(), NAME).await.unwrap();
+    assert_eq!(op.metadata().unwrap().map(|m| m.percent), Some(10));
+    let items: Vec<_> = op.progress().collect().await;
+    let percents: Vec<i32> = items
+        .iter()
+        .filter_map(|i| match i {
+            Ok(Progress::Running(Some(m))) => Some(m.percent),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(percents, [60]);
+    assert!(
+        matches!(items.last(), Some(Ok(Progress::Done(r))) if r.agent_uri == "gs://b/agent.zip"),
+        "{items:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_custom_domain_on_either_side_names_the_same_type() {
+    let server = MockServer::start().await;
+    // The server's domain is its own; the handle's types have another one.
+    server.insert(NAME, {
+        let m = |percent| sent_as("example.com/types", &ExportMetadata { percent });
+        Script::new().metadata_any(m(5)).respond_any(sent_as(
+            "example.com/types",
+            &ExportResponse {
+                uri: "gs://b/x".into(),
+                rows: 3,
+            },
+        ))
+    });
+    let got = ExportOperation::from_name(server.client(), NAME)
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!((got.uri.as_str(), got.rows), ("gs://b/x", 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_default_name_type_of_another_message_is_still_a_mismatch() {
+    use default_name::*;
+    let server = MockServer::start().await;
+    // Same package, same domain rule, another message: metadata is the response type.
+    server.insert(
+        NAME,
+        Script::new().metadata_any(sent_as(
+            "type.googleapis.com",
+            &ExportAgentResponse::default(),
+        )),
+    );
+    let err = Operation::<ExportAgentResponse, ExportAgentMetadata>::resume(&server.client(), NAME)
+        .await
+        .unwrap_err();
+    let Error::TypeMismatch {
+        field,
+        expected,
+        actual,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*field, "metadata");
+    assert_eq!(
+        expected,
+        "type.googleapis.com/google.cloud.dialogflow.v2.ExportAgentMetadata"
+    );
+    assert_eq!(
+        actual,
+        "type.googleapis.com/google.cloud.dialogflow.v2.ExportAgentResponse"
+    );
+    let line = err.to_string();
+    assert!(line.contains(expected) && line.contains(actual), "{line}");
+}

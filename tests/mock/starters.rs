@@ -286,3 +286,41 @@ async fn default_scripts_can_be_overridden() {
     assert_eq!(e.code, rpc::Code::FailedPrecondition as i32);
     assert!(e.message.contains("issueModels/m is DELETING"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_operation_ends_when_it_was_cancelled() {
+    use ccai_lro::proto::google::longrunning::CancelOperationRequest;
+    let server = MockServer::start().await;
+    let mut insights = ContactCenterInsightsClient::new(server.channel());
+    let op = insights
+        .create_issue_model(insights::CreateIssueModelRequest {
+            parent: LOC.into(),
+            issue_model: Some(insights::IssueModel::default()),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // A default script lasts 2 s; cancel 700 ms in, in its second step.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut c = ops(&server);
+    c.cancel_operation(CancelOperationRequest {
+        name: op.name.clone(),
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let cancelled = get(&mut c, &op.name).await.unwrap();
+    assert!(cancelled.done);
+    assert_eq!(
+        error_of(&cancelled).map(|s| s.code),
+        Some(Code::Cancelled as i32)
+    );
+    let meta: insights::CreateIssueModelMetadata = cancelled.metadata.unwrap().to_msg().unwrap();
+    let (created, ended) = (meta.create_time.unwrap(), meta.end_time.unwrap());
+    let ran =
+        (ended.seconds - created.seconds) * 1_000_000_000 + i64::from(ended.nanos - created.nanos);
+    // The moment of the cancel (the paused clock moves only while all is idle), not the
+    // script's end at 2 s.
+    assert!((700_000_000..1_000_000_000).contains(&ran), "{ran} ns");
+    assert_eq!(meta.request.map(|r| r.parent), Some(LOC.to_owned()));
+}

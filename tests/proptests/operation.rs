@@ -23,8 +23,9 @@ fn check_unpacked<T: Message + Name + Default + PartialEq + std::fmt::Debug>(
     field: &'static str,
     got: Result<T, Error>,
 ) -> Result<(), TestCaseError> {
-    let want = T::type_url();
-    if any.type_url != want {
+    // A payload is `T` when it names `T`'s full name, whatever its domain.
+    let want = ccai_lro::registry::type_url_of::<T>();
+    if !ccai_lro::registry::same_type(&any.type_url, &want) {
         match got {
             Err(Error::TypeMismatch {
                 field: f,

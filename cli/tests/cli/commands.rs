@@ -268,7 +268,7 @@ fn the_emulator_warns_when_reachable_from_other_machines() {
 
 #[test]
 fn the_emulator_logs_one_line_per_request() {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read, Write};
     let (mut child, addr, err) = spawn_emulator(&["--listen", "127.0.0.1:0", "--log"]);
     let endpoint = format!("http://{addr}");
     let missing = format!("{PARENT}/operations/missing");
@@ -277,16 +277,39 @@ fn the_emulator_logs_one_line_per_request() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(3));
-    let line = err
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("GetOperation"))
-        .expect("a request line");
+    // The same miss over REST (HTTP/1.1), then a REST success.
+    for path in [format!("/v1/{missing}"), format!("/v1/{PARENT}/operations")] {
+        let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
+        write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let _ = conn.read_to_string(&mut String::new());
+    }
+    let mut lines = err.lines().map_while(Result::ok);
+    let mut next = |what: &str| {
+        lines
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("a request line with {what}"))
+    };
+    let grpc = next("GetOperation");
+    let rest_miss = next("GET /v1/");
+    let rest_ok = next("GET /v1/");
     let _ = child.kill();
     let _ = child.wait();
+    // One vocabulary: google.rpc.Code names, the HTTP status beside them for REST only.
     assert!(
-        line.contains("code=5") && line.contains("latency="),
-        "{line}"
+        grpc.contains("code=NOT_FOUND") && !grpc.contains("http=") && grpc.contains("latency="),
+        "{grpc}"
     );
-    assert!(line.contains("operations%2Fmissing"), "{line}");
+    assert!(grpc.contains("operations%2Fmissing"), "{grpc}");
+    assert!(
+        rest_miss.contains("code=NOT_FOUND") && rest_miss.contains("http=404"),
+        "{rest_miss}"
+    );
+    assert!(
+        rest_ok.contains("code=OK") && rest_ok.contains("http=200"),
+        "{rest_ok}"
+    );
 }

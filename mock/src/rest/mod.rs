@@ -245,7 +245,29 @@ fn error(status: &Status, options: JsonOptions) -> Response<Body> {
             .collect();
         body.insert("details".into(), Value::Array(details));
     }
-    respond(http, &json!({ "error": body }))
+    let mut response = respond(http, &json!({ "error": body }));
+    // For the request log, which names gRPC codes whatever the protocol.
+    response.extensions_mut().insert(parsed.code());
+    response
+}
+
+/// The `google.rpc.Code` of an HTTP status, as `google/rpc/code.proto` maps them back.
+pub(crate) fn code_of_http(status: StatusCode) -> Code {
+    match status.as_u16() {
+        200..=299 => Code::Ok,
+        400 => Code::InvalidArgument,
+        401 => Code::Unauthenticated,
+        403 => Code::PermissionDenied,
+        404 => Code::NotFound,
+        409 => Code::Aborted,
+        413 | 429 => Code::ResourceExhausted,
+        499 => Code::Cancelled,
+        501 => Code::Unimplemented,
+        503 => Code::Unavailable,
+        504 => Code::DeadlineExceeded,
+        500..=599 => Code::Internal,
+        _ => Code::Unknown,
+    }
 }
 
 /// The HTTP status of a `google.rpc.Code`, as `google/rpc/code.proto` maps them.
