@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 #[path = "support/rss.rs"]
 mod rss;
-use rss::peak_rss_mib;
+use rss::{peak_rss_mib, rss_mib};
 
 use ccai_lro::backoff::Backoff;
 use ccai_lro::insights::CreateIssueModelOperation;
@@ -67,6 +67,9 @@ async fn main() {
         server.insert(&name(i), script);
     }
 
+    // What the waiters add is measured from here: runtime, client and the mock's operations
+    // are already resident.
+    let before = rss_mib();
     let started = Instant::now();
     let mut waiters = JoinSet::new();
     for i in 0..WAITERS {
@@ -90,5 +93,10 @@ async fn main() {
         FIRST,
         FIRST + SPREAD
     );
-    println!("waiters: {ok} ok, peak rss {:.1} MiB", peak_rss_mib());
+    let peak = peak_rss_mib();
+    println!(
+        "waiters: {ok} ok, peak rss {peak:.1} MiB ({before:.1} MiB before the waits began: \
+         {:.0} bytes per waiter at the peak)",
+        (peak - before) * 1_048_576.0 / WAITERS as f64
+    );
 }

@@ -6,7 +6,7 @@ attack runs against a fresh emulator. Standard library only; HTTP/2 frames are w
     cargo build --release -p ccai-lro-cli
     python3 tools/emulator_floods.py target/release/ccai-lro [attack ...]
 
-Attacks: connections, streams, watches, bodies, heads, unread, starved (all by default).
+Attacks: silent, connections, streams, watches, bodies, heads, unread, starved (all by default).
 """
 import http.client
 import os
@@ -258,7 +258,39 @@ def attack_starved(addr, pid):
     return [Plain(s) for s in peers], f"120 connections at 64 descriptors: {busy:.1%} of a core while accept fails"
 
 
+def attack_silent(addr, _pid):
+    """Issue 22's attack at the default cap of 1,000: 1,000 connections that never send a byte,
+    500 that send HTTP/2's magic only, 500 the magic and SETTINGS; a fresh client is timed
+    while they hold, and the silent ones are counted again after the handshake deadline."""
+    import resource
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    silent = [socket.create_connection(addr) for _ in range(1000)]
+    half = []
+    for i in range(1000):
+        s = socket.create_connection(addr)
+        s.sendall(PREFACE + (frame(SETTINGS, 0, 0) if i % 2 else b""))
+        half.append(s)
+    fresh = [answered(addr)[1] for _ in range(3)]
+    time.sleep(12)
+
+    def is_open(s):
+        s.setblocking(False)
+        try:
+            return s.recv(65536) != b""
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+    still = sum(is_open(s) for s in silent + half)
+    return [Plain(s) for s in silent + half], (
+        f"2,000 connections at a cap of 1,000 (1,000 silent, 500 magic only, 500 magic+SETTINGS): "
+        f"fresh GETs answered in {', '.join(f'{t * 1000:.1f}' for t in fresh)} ms while they held; "
+        f"{still} of the 2,000 still open 12 s later")
+
+
 ATTACKS = {
+    "silent": attack_silent,
     "connections": attack_connections,
     "streams": attack_streams,
     "watches": attack_watches,

@@ -81,6 +81,7 @@ pub mod method;
 mod names;
 mod operations;
 mod page_token;
+mod payload;
 mod record;
 mod resources;
 mod rest;

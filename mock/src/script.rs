@@ -20,6 +20,8 @@ use ccai_lro::proto::google::longrunning::{operation, Operation};
 use ccai_lro::proto::google::rpc::{Code, Status};
 use ccai_lro::registry::EMPTY_TYPE_URL;
 
+use crate::payload::Payload;
+
 /// How a [`Script`] moves from one step to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Advance {
@@ -44,10 +46,28 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq)]
 struct Inner {
     // Shared so that repeated snapshots (see `repeat_last`) cost one copy.
-    metadata: Vec<Arc<Any>>,
-    final_metadata: Option<Any>,
-    outcome: Outcome,
+    metadata: Vec<Arc<Payload>>,
+    final_metadata: Option<Payload>,
+    outcome: Ending,
     advance: Advance,
+}
+
+/// An [`Outcome`] as a script keeps it (10,000 operations may each have one).
+#[derive(Clone, Debug, PartialEq)]
+enum Ending {
+    Response(Payload),
+    Error(Box<Status>),
+    Never,
+}
+
+impl From<Outcome> for Ending {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Response(any) => Ending::Response(Payload::new(any)),
+            Outcome::Error(status) => Ending::Error(Box::new(status)),
+            Outcome::Never => Ending::Never,
+        }
+    }
 }
 
 /// The life of one scripted operation: metadata snapshots, then an [`Outcome`].
@@ -112,7 +132,7 @@ impl Script {
         Self(Arc::new(Inner {
             metadata: Vec::new(),
             final_metadata: None,
-            outcome: Outcome::Response(empty_any()),
+            outcome: Ending::Response(Payload::new(empty_any())),
             advance: Advance::Polls(1),
         }))
     }
@@ -139,7 +159,7 @@ impl Script {
 
     /// Appends a metadata snapshot given as an `Any` (for types this crate does not know).
     pub fn metadata_any(self, metadata: Any) -> Self {
-        self.edit(|s| s.metadata.push(Arc::new(metadata)))
+        self.edit(|s| s.metadata.push(Arc::new(Payload::new(metadata))))
     }
 
     /// Repeats the last snapshot `times` more times (more steps, no more memory): an operation
@@ -154,13 +174,12 @@ impl Script {
 
     /// Sets the metadata shown once the operation is done (by default, the last snapshot).
     pub fn final_metadata<M: Message + Name>(self, metadata: &M) -> Self {
-        let any = pack(metadata);
-        self.edit(|s| s.final_metadata = Some(any))
+        self.final_metadata_any(pack(metadata))
     }
 
     /// Sets the final metadata as an `Any`.
     pub fn final_metadata_any(self, metadata: Any) -> Self {
-        self.edit(|s| s.final_metadata = Some(metadata))
+        self.edit(|s| s.final_metadata = Some(Payload::new(metadata)))
     }
 
     /// Ends with `Operation.response` set to `response`.
@@ -194,7 +213,7 @@ impl Script {
 
     /// Sets the outcome.
     pub fn outcome(self, outcome: Outcome) -> Self {
-        self.edit(|s| s.outcome = outcome)
+        self.edit(|s| s.outcome = outcome.into())
     }
 
     /// Advances one step every `n` `GetOperation` calls.
@@ -220,7 +239,7 @@ impl Script {
     /// The tokio time from creation to done, for a timed script that finishes.
     pub fn duration(&self) -> Option<Duration> {
         match (self.0.advance, &self.0.outcome) {
-            (_, Outcome::Never) | (Advance::Polls(_), _) => None,
+            (_, Ending::Never) | (Advance::Polls(_), _) => None,
             (Advance::Every(p), _) => Some(p.saturating_mul(self.0.metadata.len() as u32)),
         }
     }
@@ -228,7 +247,7 @@ impl Script {
     fn last_stage(&self) -> u32 {
         let steps = self.0.metadata.len() as u32;
         match self.0.outcome {
-            Outcome::Never => steps.saturating_sub(1),
+            Ending::Never => steps.saturating_sub(1),
             _ => steps,
         }
     }
@@ -243,7 +262,7 @@ impl Script {
             }
         };
         let stage = raw.min(self.last_stage());
-        let done = !matches!(self.0.outcome, Outcome::Never) && stage as usize >= self.steps();
+        let done = !matches!(self.0.outcome, Ending::Never) && stage as usize >= self.steps();
         View { stage, done }
     }
 
@@ -260,14 +279,14 @@ impl Script {
     pub(crate) fn metadata_at(&self, stage: u32, done: bool) -> Option<Any> {
         if done {
             if let Some(m) = &self.0.final_metadata {
-                return Some(m.clone());
+                return Some(m.to_any());
             }
         }
         let last = self.0.metadata.len().checked_sub(1)?;
         self.0
             .metadata
             .get((stage as usize).min(last))
-            .map(|m| Any::clone(m))
+            .map(|m| m.to_any())
     }
 
     /// Renders the operation at `stage`; `cancelled` overrides the outcome and the metadata.
@@ -285,9 +304,9 @@ impl Script {
             }))
         } else if view.done {
             match &self.0.outcome {
-                Outcome::Response(r) => Some(operation::Result::Response(r.clone())),
-                Outcome::Error(e) => Some(operation::Result::Error(e.clone())),
-                Outcome::Never => None,
+                Ending::Response(r) => Some(operation::Result::Response(r.to_any())),
+                Ending::Error(e) => Some(operation::Result::Error(Status::clone(e))),
+                Ending::Never => None,
             }
         } else {
             None

@@ -34,7 +34,8 @@ pub(crate) struct Entry {
     script: Script,
     created: Instant,
     polls: u32,
-    cancelled: Option<Cancelled>,
+    // Boxed: most operations are never cancelled, and entries sit in a BTreeMap's nodes.
+    cancelled: Option<Box<Cancelled>>,
 }
 
 impl Entry {
@@ -54,7 +55,7 @@ impl Entry {
     pub(crate) fn render(&self, now: Instant) -> Operation {
         let view = self.view(now);
         self.script
-            .render(&self.name, view, self.cancelled.as_ref())
+            .render(&self.name, view, self.cancelled.as_deref())
     }
 
     /// Where the operation stands, for the resource it moves.
@@ -83,13 +84,13 @@ impl Entry {
     pub(crate) fn cancel(&mut self, now: Instant, at: &Timestamp) {
         let view = self.view(now);
         if !view.done {
-            self.cancelled = Some(Cancelled {
+            self.cancelled = Some(Box::new(Cancelled {
                 stage: view.stage,
                 metadata: self
                     .script
                     .metadata_at(view.stage, false)
                     .map(|m| ended_at(&m, at)),
-            });
+            }));
         }
     }
 

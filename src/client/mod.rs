@@ -31,7 +31,7 @@ pub(crate) mod target;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use http::HeaderValue;
-use tokio::sync::Semaphore;
+use tokio::sync::{AcquireError, Semaphore, SemaphorePermit};
 use tonic::transport::Channel;
 
 pub use builder::ClientBuilder;
@@ -173,16 +173,21 @@ impl Client {
         Ok(op)
     }
 
-    /// [`Client::get_target`] once a slot among the client's concurrent polls is free and the
-    /// poll budget allows. The call's (large) future is boxed and made only after the slot is
-    /// won, so thousands of waiters queued for a slot each hold a few bytes.
+    /// A slot among the client's polls in flight, held until dropped. (The semaphore is never
+    /// closed, so acquiring only waits.)
+    pub(crate) fn poll_slot(
+        &self,
+    ) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + Send + '_ {
+        self.settings.polls.acquire()
+    }
+
+    /// GetOperation as a poll, within the poll budget; the caller holds a slot
+    /// ([`Client::poll_slot`]).
     pub(crate) async fn poll_target(
         &self,
         target: &Target<'_>,
         kind: Kind,
     ) -> Result<RawOperation, Error> {
-        // The semaphore is never closed, so acquiring only waits.
-        let _permit = self.settings.polls.acquire().await.ok();
         self.budgeted(Box::pin(self.get_target(target, kind))).await
     }
 

@@ -36,9 +36,8 @@ impl NameRule {
     }
 }
 
-/// A validated operation name and its routing header. An operation handle keeps the routing
-/// value (built once) and borrows the name from its last state, so polls neither re-check nor
-/// re-encode it, and the name is not stored twice.
+/// A validated operation name and its routing header, for one call. An operation handle
+/// borrows the name from its last state and checks it once.
 #[derive(Clone, Debug)]
 pub(crate) struct Target<'a> {
     pub(crate) name: &'a str,
@@ -49,9 +48,14 @@ impl<'a> Target<'a> {
     /// Checks `name` by `rule`.
     pub(crate) fn new(name: &'a str, rule: NameRule) -> Result<Target<'a>, Error> {
         rule.check(name)?;
-        Ok(Target {
+        Ok(Target::checked(name))
+    }
+
+    /// The target of a name checked before.
+    pub(crate) fn checked(name: &'a str) -> Target<'a> {
+        Target {
             name,
             routing: routing("name", name),
-        })
+        }
     }
 }

@@ -27,7 +27,6 @@ mod progress;
 
 use std::{fmt, future::Future, marker::PhantomData};
 
-use http::HeaderValue;
 use prost_types::Any;
 use tracing::Instrument;
 
@@ -51,8 +50,10 @@ pub type UntypedOperation = Operation<Untyped, Untyped>;
 pub struct Operation<R, M> {
     client: Client,
     raw: RawOperation,
-    // The routing header, built (and the name checked) once, for every poll.
-    routing: Option<HeaderValue>,
+    // Whether the name has been checked (it cannot change: an answer about another operation
+    // is refused). The routing header is encoded at each poll rather than kept: ~120 bytes a
+    // handle, which 10,000 parked waiters feel, against ~100 ns a poll.
+    checked: bool,
     // False for a handle made from a name alone: its first poll comes at once.
     fetched: bool,
     types: PhantomData<fn() -> (R, M)>,
@@ -73,7 +74,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         Operation {
             client,
             raw,
-            routing: None,
+            checked: false,
             fetched: true,
             types: PhantomData,
         }
@@ -84,14 +85,14 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// once, within their deadline (so a wait on an unreachable server still ends on time).
     /// Until then the handle reads as running, with no metadata.
     pub fn from_name(client: Client, name: &str) -> Result<Self, Error> {
-        let routing = Target::new(name, NameRule::for_payloads::<R, M>())?.routing;
+        NameRule::for_payloads::<R, M>().check(name)?;
         Ok(Operation {
             client,
             raw: RawOperation {
                 name: name.to_owned(),
                 ..RawOperation::default()
             },
-            routing: Some(routing),
+            checked: true,
             fetched: false,
             types: PhantomData,
         })
@@ -104,10 +105,16 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// An operation that finished with an error is that error ([`Error::OperationFailed`]);
     /// to hold a handle on it whatever its outcome, use [`Operation::from_name`] and poll.
     pub async fn resume(client: &Client, name: &str) -> Result<Self, Error> {
-        let target = Target::new(name, NameRule::for_payloads::<R, M>())?;
-        let raw = client.poll_target(&target, Kind::Operations).await?;
+        NameRule::for_payloads::<R, M>().check(name)?;
+        // The routing header is made once a slot is won: thousands of resumes queued for one
+        // hold no more than the name they were given.
+        let raw = {
+            let _slot = client.poll_slot().await;
+            let target = Target::checked(name);
+            client.poll_target(&target, Kind::Operations).await?
+        };
         let mut op = Operation::new(client.clone(), raw);
-        op.routing = Some(target.routing);
+        op.checked = true;
         op.metadata()?;
         op.result()?;
         Ok(op)
@@ -198,23 +205,36 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         })
     }
 
-    /// The poll target: the routing header built on the first poll, then kept.
+    /// The poll target, the name checked on the first poll.
     fn target(&self) -> Result<Target<'_>, Error> {
-        match &self.routing {
-            Some(routing) => Ok(Target {
-                name: &self.raw.name,
-                routing: routing.clone(),
-            }),
-            None => Target::new(&self.raw.name, NameRule::for_payloads::<R, M>()),
+        if self.checked {
+            Ok(Target::checked(&self.raw.name))
+        } else {
+            Target::new(&self.raw.name, NameRule::for_payloads::<R, M>())
         }
     }
 
     /// One GetOperation, one attempt: refreshes this handle. An answer about another operation
-    /// is [`Violation::WrongOperation`] and leaves the handle as it was.
-    pub async fn poll(&mut self) -> Result<(), Error> {
+    /// is [`Violation::WrongOperation`] and leaves the handle as it was. Like every poll, it
+    /// waits for a slot if the client's
+    /// [`max_concurrent_polls`](crate::ClientBuilder::max_concurrent_polls) are all in flight.
+    #[allow(clippy::manual_async_fn)] // an async fn holds its arguments twice
+    pub fn poll(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        // Not an `async fn`, which would hold its argument twice (see `wait_loop`).
+        async move {
+            self.target()?;
+            // The slot first, inline and small; the call's state is boxed only once it may
+            // run, so thousands of waiters queued for a slot do not each hold it.
+            let client = self.client.clone();
+            let _slot = client.poll_slot().await;
+            Box::pin(self.poll_now()).await
+        }
+    }
+
+    async fn poll_now(&mut self) -> Result<(), Error> {
         let target = self.target()?;
         let fresh = self.client.poll_target(&target, Kind::Poll).await;
-        self.routing = Some(target.routing);
+        self.checked = true;
         self.raw = fresh?;
         self.fetched = true;
         Ok(())
@@ -240,6 +260,7 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         // Not an `async fn`: its arguments would stay in the future beside the loop's own copy.
         // Thousands of waits may be parked at once, so every byte counts.
         let span = tracing::info_span!("wait", name = %self.raw.name, polls = tracing::field::Empty, elapsed = tracing::field::Empty);
-        self.wait_loop(policy).instrument(span)
+        self.wait_loop(progress::Poller::new(policy))
+            .instrument(span)
     }
 }

@@ -1,6 +1,7 @@
 //! Polling: the step that [`Operation::wait`] and [`Operation::progress`] share, and the
 //! progress stream that ends with the typed result.
 
+use std::future::Future;
 use std::time::Duration;
 
 use futures_util::{stream::BoxStream, StreamExt};
@@ -37,7 +38,9 @@ pub(super) struct Poller {
     policy: PollPolicy,
     started: Instant,
     step: u32,
-    asked: Option<Duration>,
+    // Milliseconds (0: none), rounded up: 4 bytes where an `Option<Duration>` takes 16, which
+    // keeps a parked waiter's task within one allocation size class fewer.
+    asked_ms: u32,
     // 1 when the first poll came at once (a handle made from a name): the backoff then starts
     // from its first step at the second poll.
     skipped: u32,
@@ -46,12 +49,12 @@ pub(super) struct Poller {
 }
 
 impl Poller {
-    fn new(policy: PollPolicy) -> Poller {
+    pub(super) fn new(policy: PollPolicy) -> Poller {
         Poller {
             policy,
             started: Instant::now(),
             step: 0,
-            asked: None,
+            asked_ms: 0,
             skipped: 0,
             failures: 0,
             failing_since: None,
@@ -109,31 +112,107 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         .boxed()
     }
 
-    pub(super) async fn wait_loop(mut self, policy: PollPolicy) -> Result<R, Error> {
-        let mut poller = Poller::new(policy);
-        let result = loop {
-            match self.step(&mut poller).await {
-                Ok(Progress::Done(r)) => break Ok(r),
-                // Unreadable metadata is reported; the wait is about the result.
-                Ok(Progress::MetadataUnreadable(e)) => {
-                    tracing::warn!(error = %e, "metadata not readable")
+    /// The wait behind [`Operation::wait_with`]. Not an `async fn`: rustc keeps an async fn's
+    /// arguments in its future beside the body's own copies (296 bytes twice over here), where
+    /// an `async move` block uses what it captured in place. It takes the poller whole, so the
+    /// policy is held once.
+    #[allow(clippy::manual_async_fn)] // see above: an async fn holds its arguments twice
+    pub(super) fn wait_loop(
+        mut self,
+        mut poller: Poller,
+    ) -> impl Future<Output = Result<R, Error>> + Send {
+        async move {
+            // The deadline counts from the first poll of the wait, not from its creation.
+            poller.started = Instant::now();
+            let result = loop {
+                match self.step(&mut poller).await {
+                    Ok(Progress::Done(r)) => break Ok(r),
+                    // Unreadable metadata is reported; the wait is about the result.
+                    Ok(Progress::MetadataUnreadable(e)) => {
+                        tracing::warn!(error = %e, "metadata not readable")
+                    }
+                    Ok(Progress::Retrying(e)) => {
+                        tracing::debug!(error = %e, "poll failed; polling on")
+                    }
+                    Ok(_) => {}
+                    Err(e) => break Err(e),
                 }
-                Ok(Progress::Retrying(e)) => tracing::debug!(error = %e, "poll failed; polling on"),
-                Ok(_) => {}
-                Err(e) => break Err(e),
-            }
-        };
-        tracing::Span::current()
-            .record("polls", poller.step)
-            .record("elapsed", format!("{:?}", poller.started.elapsed()));
-        result
+            };
+            tracing::Span::current()
+                .record("polls", poller.step)
+                .record("elapsed", format!("{:?}", poller.started.elapsed()));
+            result
+        }
     }
 
     /// One step of polling: the outcome of an operation already seen done, else a pause and
     /// a poll, both within the deadline.
-    async fn step(&mut self, p: &mut Poller) -> Result<Progress<R, M>, Error> {
+    ///
+    /// Not an `async fn`, and what comes before the pause is a plain function: a parked
+    /// waiter's future then holds the timer and two references, not copies of them or the
+    /// values the pause was computed from.
+    #[allow(clippy::manual_async_fn)] // see above
+    fn step<'a>(
+        &'a mut self,
+        p: &'a mut Poller,
+    ) -> impl Future<Output = Result<Progress<R, M>, Error>> + Send + 'a {
+        async move {
+            // One timer serves both the pause and the deadline, so a parked waiter holds one.
+            let mut timer = std::pin::pin!(match self.pause(p)? {
+                Some(pause) => tokio::time::sleep(pause),
+                None => return self.outcome().map(Progress::Done),
+            });
+            timer.as_mut().await;
+            // The poll in flight is bounded by the wait's deadline too: a poll is a read, safe to
+            // abandon.
+            let polled = match p.policy.deadline.and_then(|d| p.started.checked_add(d)) {
+                Some(at) => {
+                    timer.as_mut().reset(at);
+                    // `poll` boxes the call once it has a slot: a waiter queued for one holds little.
+                    tokio::select! {
+                        biased;
+                        polled = self.poll() => Some(polled),
+                        () = &mut timer => None,
+                    }
+                }
+                None => Some(self.poll().await),
+            };
+            p.step += 1;
+            match polled {
+                None => Err(self.timeout(p)),
+                Some(Ok(())) => {
+                    p.failures = 0;
+                    p.failing_since = None;
+                    if self.raw.done {
+                        return self.outcome().map(Progress::Done);
+                    }
+                    Ok(match self.metadata() {
+                        Ok(m) => Progress::Running(m),
+                        Err(e) => Progress::MetadataUnreadable(e),
+                    })
+                }
+                Some(Err(e)) => {
+                    p.failures += 1;
+                    let since = *p.failing_since.get_or_insert_with(Instant::now);
+                    let failures = PollFailures::new(p.failures, since.elapsed());
+                    if p.policy.errors.keep_polling(&failures, &e) {
+                        p.asked_ms = e.retry_delay().map_or(0, |d| {
+                            u32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u32::MAX)
+                        });
+                        Ok(Progress::Retrying(e))
+                    } else {
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// How long to pause before the next poll (within the deadline); `None` for an operation
+    /// already seen done; the timeout error once the deadline has passed.
+    fn pause(&self, p: &mut Poller) -> Result<Option<Duration>, Error> {
         if self.fetched && self.raw.done {
-            return self.outcome().map(Progress::Done);
+            return Ok(None);
         }
         let remaining = p
             .policy
@@ -149,53 +228,10 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         } else {
             let backoff = p.policy.backoff.delay(p.step - p.skipped);
             // The server may ask for longer (RetryInfo), up to the policy's longest delay.
-            let asked = p.asked.take().unwrap_or_default();
+            let asked = Duration::from_millis(u64::from(std::mem::take(&mut p.asked_ms)));
             backoff.max(asked.min(p.policy.backoff.max))
         };
-        // One timer serves both the pause and the deadline, so a parked waiter holds one.
-        let timer = tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r)));
-        tokio::pin!(timer);
-        timer.as_mut().await;
-        // The poll in flight is bounded by the wait's deadline too: a poll is a read, safe to
-        // abandon.
-        let polled = match p.policy.deadline.and_then(|d| p.started.checked_add(d)) {
-            Some(at) => {
-                timer.as_mut().reset(at);
-                // Boxed: only a waiter that is polling holds the poll's state.
-                tokio::select! {
-                    biased;
-                    polled = Box::pin(self.poll()) => Some(polled),
-                    () = &mut timer => None,
-                }
-            }
-            None => Some(Box::pin(self.poll()).await),
-        };
-        p.step += 1;
-        match polled {
-            None => Err(self.timeout(p)),
-            Some(Ok(())) => {
-                p.failures = 0;
-                p.failing_since = None;
-                if self.raw.done {
-                    return self.outcome().map(Progress::Done);
-                }
-                Ok(match self.metadata() {
-                    Ok(m) => Progress::Running(m),
-                    Err(e) => Progress::MetadataUnreadable(e),
-                })
-            }
-            Some(Err(e)) => {
-                p.failures += 1;
-                let since = *p.failing_since.get_or_insert_with(Instant::now);
-                let failures = PollFailures::new(p.failures, since.elapsed());
-                if p.policy.errors.keep_polling(&failures, &e) {
-                    p.asked = e.retry_delay();
-                    Ok(Progress::Retrying(e))
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        Ok(Some(remaining.map_or(delay, |r| delay.min(r))))
     }
 
     fn timeout(&self, p: &Poller) -> Error {
