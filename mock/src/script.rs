@@ -47,7 +47,8 @@ pub enum Outcome {
 struct Inner {
     // Shared so that repeated snapshots (see `repeat_last`) cost one copy.
     metadata: Vec<Arc<Payload>>,
-    final_metadata: Option<Payload>,
+    // Boxed: few scripts have one, and every operation has a script.
+    final_metadata: Option<Box<Payload>>,
     outcome: Ending,
     advance: Advance,
 }
@@ -159,7 +160,11 @@ impl Script {
 
     /// Appends a metadata snapshot given as an `Any` (for types this crate does not know).
     pub fn metadata_any(self, metadata: Any) -> Self {
-        self.edit(|s| s.metadata.push(Arc::new(Payload::new(metadata))))
+        self.edit(|s| {
+            // Scripts are built once and kept: no room for snapshots that will not come.
+            s.metadata.reserve_exact(1);
+            s.metadata.push(Arc::new(Payload::new(metadata)));
+        })
     }
 
     /// Repeats the last snapshot `times` more times (more steps, no more memory): an operation
@@ -179,7 +184,7 @@ impl Script {
 
     /// Sets the final metadata as an `Any`.
     pub fn final_metadata_any(self, metadata: Any) -> Self {
-        self.edit(|s| s.final_metadata = Some(Payload::new(metadata)))
+        self.edit(|s| s.final_metadata = Some(Box::new(Payload::new(metadata))))
     }
 
     /// Ends with `Operation.response` set to `response`.

@@ -125,6 +125,9 @@ impl<R: Payload, M: Payload> Operation<R, M> {
             // The deadline counts from the first poll of the wait, not from its creation.
             poller.started = Instant::now();
             let result = loop {
+                // A wait reports no snapshot: the last one's bytes need not stay for the whole
+                // pause (thousands of parked waiters would each keep theirs).
+                self.raw.metadata = None;
                 match self.step(&mut poller).await {
                     Ok(Progress::Done(r)) => break Ok(r),
                     // Unreadable metadata is reported; the wait is about the result.
