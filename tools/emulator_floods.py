@@ -275,9 +275,12 @@ def attack_silent(addr, _pid):
     time.sleep(12)
 
     def is_open(s):
+        # What the server sent (its SETTINGS) is read past: open means nothing more to read yet.
         s.setblocking(False)
         try:
-            return s.recv(65536) != b""
+            while s.recv(65536):
+                pass
+            return False
         except BlockingIOError:
             return True
         except OSError:

@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::Status;
 
 use crate::rest::{self, MAX_BODY};
-use crate::transport::{ConnHandle, InFlight};
+use crate::connection::{ConnHandle, InFlight};
 
 /// Requests under way at once, from all clients; past it, RESOURCE_EXHAUSTED at once.
 pub const MAX_REQUESTS: usize = 4096;

@@ -15,7 +15,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::lock::lock;
 use crate::memory::Trimmer;
-use crate::transport::ConnHandle;
+use crate::connection::ConnHandle;
 
 /// How long a newcomer waits for a shed connection to close before it sheds another (a
 /// connection closes once its task sees its IO fail, normally within microseconds).

@@ -70,6 +70,7 @@
 mod admission;
 mod builder;
 mod clock;
+mod connection;
 mod connection_cap;
 mod defaults;
 mod faults;

@@ -17,7 +17,7 @@ use super::resources::Resources;
 use super::script::{pack, Script};
 use super::start::Start;
 use super::store::Store;
-use super::transport::ConnHandle;
+use super::connection::ConnHandle;
 use crate::lock::lock;
 use ccai_lro::proto::google::rpc::{Code, ErrorInfo};
 use ccai_lro::status::to_tonic;

@@ -9,9 +9,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
@@ -21,66 +19,17 @@ use tokio::time::Sleep;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::connection::ConnHandle;
 use crate::connection_cap::Slot;
-use crate::lock::lock;
 
 /// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
 /// without stalling on a reader.
 const PIPE_BYTES: usize = 1 << 20;
 
-#[derive(Default)]
-struct ConnState {
-    killed: AtomicBool,
-    reader: Mutex<Option<Waker>>,
-    /// Requests under way on the connection, and how many have begun.
-    in_flight: AtomicUsize,
-    begun: AtomicU64,
-}
-
 /// The most bytes an HTTP/1.1 client may send while it has no request under way: a request
 /// head, in practice. (hyper would buffer about 400 KB of one, which tonic does not let us
 /// configure; HTTP/2 header lists have their own limit.)
 pub const MAX_HTTP1_HEAD: usize = 64 << 10;
-
-/// A request under way on a connection, until dropped.
-pub(crate) struct InFlight(ConnHandle);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0 .0.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// A handle on one server-side connection, available to handlers as connect info.
-#[derive(Clone, Default)]
-pub(crate) struct ConnHandle(Arc<ConnState>);
-
-impl ConnHandle {
-    /// Fails the connection's IO from now on and wakes a pending read so hyper notices.
-    pub(crate) fn kill(&self) {
-        self.0.killed.store(true, Ordering::SeqCst);
-        let waker = lock(&self.0.reader).take();
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
-    fn killed(&self) -> bool {
-        self.0.killed.load(Ordering::SeqCst)
-    }
-
-    /// Whether the connection is open with no request under way: what may be shed at the cap.
-    pub(crate) fn is_idle(&self) -> bool {
-        !self.killed() && self.0.in_flight.load(Ordering::SeqCst) == 0
-    }
-
-    /// Counts a request as under way on this connection until the guard is dropped.
-    pub(crate) fn begin(&self) -> InFlight {
-        self.0.in_flight.fetch_add(1, Ordering::SeqCst);
-        self.0.begun.fetch_add(1, Ordering::SeqCst);
-        InFlight(self.clone())
-    }
-}
 
 /// What an HTTP/1.1 connection has sent with no request under way, since the last began.
 #[derive(Default)]
@@ -94,7 +43,7 @@ struct Between {
 
 impl Between {
     /// Counts `read`; false once a client with no request under way has sent too much.
-    fn heard(&mut self, read: &[u8], conn: &ConnState) -> bool {
+    fn heard(&mut self, read: &[u8], conn: &ConnHandle) -> bool {
         if self.first.len() < 3 {
             let more = read.len().min(3 - self.first.len());
             self.first.extend_from_slice(&read[..more]);
@@ -103,11 +52,11 @@ impl Between {
         if self.http2 {
             return true;
         }
-        let begun = conn.begun.load(Ordering::SeqCst);
+        let (in_flight, begun) = conn.requests();
         if begun != self.begun {
             (self.begun, self.bytes) = (begun, 0);
         }
-        if conn.in_flight.load(Ordering::SeqCst) == 0 {
+        if in_flight == 0 {
             self.bytes += read.len();
         }
         self.bytes <= MAX_HTTP1_HEAD
@@ -267,7 +216,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
         if self.expired(cx) {
             return Poll::Ready(Err(too_old()));
         }
-        *lock(&self.conn.0.reader) = Some(cx.waker().clone());
+        self.conn.wake_on_kill(cx.waker());
         // Re-check after registering so a kill between the check and the store is not lost.
         if self.conn.killed() {
             return Poll::Ready(Err(reset()));
@@ -290,7 +239,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for MockIo<T> {
             }
         }
         if let Some(between) = this.between.as_mut() {
-            if heard && !between.heard(&buf.filled()[before..], &this.conn.0) {
+            if heard && !between.heard(&buf.filled()[before..], &this.conn) {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("a request head over {MAX_HTTP1_HEAD} bytes"),

@@ -432,12 +432,7 @@ async fn bodies_past_the_receiving_budget_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_connection_cap_a_client_waits_while_every_connection_is_busy() {
-    let server = MockServer::builder()
-        .max_connections(2)
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
-    let addr = server.local_addr().expect("address");
+    let (_server, addr) = capped(2).await;
     // Each holds a request under way: its body announces 4 MiB and never comes.
     let first = unfinished_requests(addr, 1, 0).await;
     let second = unfinished_requests(addr, 1, 0).await;
@@ -453,6 +448,17 @@ async fn past_the_connection_cap_a_client_waits_while_every_connection_is_busy()
         .expect("task");
     assert_eq!(code, Code::NotFound);
     drop(second);
+}
+
+/// A server on loopback with a cap of `max` connections, and its address.
+async fn capped(max: usize) -> (MockServer, std::net::SocketAddr) {
+    let server = MockServer::builder()
+        .max_connections(max)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    (server, addr)
 }
 
 /// Whether the server has closed `conn`, reading within `wait` and discarding what it sent
@@ -471,12 +477,7 @@ async fn closed_within(conn: &mut TcpStream, wait: Duration) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_cap_a_newcomer_takes_the_place_of_the_oldest_idle_connection() {
-    let server = MockServer::builder()
-        .max_connections(2)
-        .start_tcp("127.0.0.1:0")
-        .await
-        .expect("mock on loopback");
-    let addr = server.local_addr().expect("address");
+    let (_server, addr) = capped(2).await;
     let mut first = h2_connect(addr).await;
     let mut second = h2_connect(addr).await;
     // Both are served (settings come back) before the third arrives.

@@ -66,19 +66,24 @@ async fn a_message_defined_here_is_waited_on() {
     assert_eq!(got.rows, 12);
 }
 
+/// What each `Running` item of a progress stream reported, read by `read`.
+fn reported<R, M>(items: &[Result<Progress<R, M>, Error>], read: impl Fn(&M) -> i32) -> Vec<i32> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Ok(Progress::Running(Some(m))) => Some(read(m)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn its_progress_is_typed_and_ends_in_done() {
     let server = MockServer::start().await;
     server.insert(NAME, export_script());
     let mut op = ExportOperation::from_name(server.client(), NAME).unwrap();
     let items: Vec<_> = op.progress().collect().await;
-    let percents: Vec<i32> = items
-        .iter()
-        .filter_map(|i| match i {
-            Ok(Progress::Running(Some(m))) => Some(m.percent),
-            _ => None,
-        })
-        .collect();
+    let percents = reported(&items, |m| m.percent);
     // The first poll already advances the script past its first step.
     assert_eq!(percents, [50, 90]);
     assert!(
@@ -239,13 +244,7 @@ async fn default_name_types_resume_report_progress_and_end_typed() {
         Operation::resume(&server.client(), NAME).await.unwrap();
     assert_eq!(op.metadata().unwrap().map(|m| m.percent), Some(10));
     let items: Vec<_> = op.progress().collect().await;
-    let percents: Vec<i32> = items
-        .iter()
-        .filter_map(|i| match i {
-            Ok(Progress::Running(Some(m))) => Some(m.percent),
-            _ => None,
-        })
-        .collect();
+    let percents = reported(&items, |m| m.percent);
     assert_eq!(percents, [60]);
     assert!(
         matches!(items.last(), Some(Ok(Progress::Done(r))) if r.agent_uri == "gs://b/agent.zip"),
@@ -290,16 +289,8 @@ async fn a_default_name_type_of_another_message_is_still_a_mismatch() {
     let err = Operation::<ExportAgentResponse, ExportAgentMetadata>::resume(&server.client(), NAME)
         .await
         .unwrap_err();
-    let Error::TypeMismatch {
-        field,
-        expected,
-        actual,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*field, "metadata");
+    let (field, expected, actual) = crate::type_mismatch(&err);
+    assert_eq!(field, "metadata");
     assert_eq!(
         expected,
         "type.googleapis.com/google.cloud.dialogflow.v2.ExportAgentMetadata"

@@ -95,18 +95,10 @@ async fn type_mismatch_names_both_urls_and_corrupt_bytes_are_reported() {
     let err = DeployIssueModelOperation::resume(&client, &name)
         .await
         .unwrap_err();
-    let Error::TypeMismatch {
-        field,
-        expected,
-        actual,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*field, "metadata");
-    assert_eq!(expected, &DeployIssueModelMetadata::type_url());
-    assert_eq!(actual, &CreateIssueModelMetadata::type_url());
+    let (field, expected, actual) = crate::type_mismatch(&err);
+    assert_eq!(field, "metadata");
+    assert_eq!(expected, DeployIssueModelMetadata::type_url());
+    assert_eq!(actual, CreateIssueModelMetadata::type_url());
 
     let corrupt = op_name("corrupt");
     let garbage = Any {

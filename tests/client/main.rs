@@ -8,7 +8,7 @@ use ccai_lro::{
     proto::google::cloud::contactcenterinsights::v1::{
         CreateIssueModelMetadata, CreateIssueModelRequest, IssueModel,
     },
-    Client, PollPolicy,
+    Client, Error, PollPolicy,
 };
 use ccai_lro_mock::MockServer;
 
@@ -47,6 +47,19 @@ fn fast() -> PollPolicy {
         2.0,
         Duration::from_secs(8),
     ))
+}
+
+/// The field, expected and actual type URLs of a `TypeMismatch`; any other error fails the test.
+fn type_mismatch(err: &Error) -> (&'static str, &str, &str) {
+    match err {
+        Error::TypeMismatch {
+            field,
+            expected,
+            actual,
+            ..
+        } => (field, expected, actual),
+        other => panic!("not a type mismatch: {other:?}"),
+    }
 }
 
 async fn setup() -> (MockServer, Client) {
