@@ -57,7 +57,6 @@ impl ConnHandle {
     }
 }
 
-
 impl ConnHandle {
     /// Wakes `waker` when the connection is killed (the reader's, so hyper notices at once).
     pub(crate) fn wake_on_kill(&self, waker: &Waker) {

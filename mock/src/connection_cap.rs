@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::connection::ConnHandle;
 use crate::lock::lock;
 use crate::memory::Trimmer;
-use crate::connection::ConnHandle;
 
 /// How long a newcomer waits for a shed connection to close before it sheds another (a
 /// connection closes once its task sees its IO fail, normally within microseconds).

@@ -11,13 +11,13 @@ use tokio::time::Instant;
 use tonic::{Request, Status};
 
 use super::clock::Clock;
+use super::connection::ConnHandle;
 use super::faults::{Fault, Faults};
 use super::record::{headers, RecordedRequest, Recorder};
 use super::resources::Resources;
 use super::script::{pack, Script};
 use super::start::Start;
 use super::store::Store;
-use super::connection::ConnHandle;
 use crate::lock::lock;
 use ccai_lro::proto::google::rpc::{Code, ErrorInfo};
 use ccai_lro::status::to_tonic;
