@@ -314,3 +314,44 @@ pub(crate) fn in_memory_channel(connections: mpsc::UnboundedSender<DuplexStream>
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handshake() -> Handshake {
+        Handshake {
+            limit: Duration::from_secs(10),
+            deadline: Box::pin(tokio::time::sleep(Duration::from_secs(10))),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Feeds `chunks` one read at a time; the index of the read that completed it.
+    fn completes_at(chunks: &[&[u8]]) -> Option<usize> {
+        let mut h = handshake();
+        chunks.iter().position(|c| h.complete_after(c))
+    }
+
+    #[tokio::test]
+    async fn a_preface_completes_with_its_settings_frame_header_however_it_is_split() {
+        let mut preface = MAGIC.to_vec();
+        preface.extend([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+        assert_eq!(completes_at(&[&preface]), Some(0));
+        let bytes: Vec<&[u8]> = preface.chunks(1).collect();
+        assert_eq!(completes_at(&bytes), Some(PREFACE - 1));
+        // The magic alone, even with its `\n`s, is not a request line.
+        assert_eq!(completes_at(&[MAGIC]), None);
+    }
+
+    #[tokio::test]
+    async fn an_http1_request_line_completes_at_its_end_of_line() {
+        assert_eq!(completes_at(&[b"GET /v1/x HTTP/1.1", b"\r\n"]), Some(1));
+        assert_eq!(completes_at(&[b"GET /v1/x HTTP/1.1"]), None);
+        // Bytes of no protocol end a line too; hyper answers them, the deadline need not.
+        assert_eq!(completes_at(&[b"\x16\x03\x01", b"\n"]), Some(1));
+        // A first line past the preface's length is still read for its end.
+        let long = [b'a'; 100];
+        assert_eq!(completes_at(&[&long, b"b\n"]), Some(1));
+    }
+}

@@ -71,3 +71,23 @@ fn out_of_descriptors_it_backs_off_and_serves_again() {
         super::stderr(&out)
     );
 }
+
+#[test]
+fn handshake_timeout_closes_a_silent_connection_at_its_setting() {
+    use std::io::Read;
+    let (mut child, addr, _err) =
+        super::spawn_emulator(&["--listen", "127.0.0.1:0", "--handshake-timeout", "1s"]);
+    let mut silent = std::net::TcpStream::connect(&addr).expect("connect");
+    // Past the 1 s asked for, well short of the 10 s default: only the flag can close it here.
+    silent
+        .set_read_timeout(Some(Duration::from_secs(8)))
+        .expect("read timeout");
+    let read = silent.read(&mut [0u8; 16]);
+    let _ = child.kill();
+    let _ = child.wait();
+    match read {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the emulator did not close the silent connection: {other:?}"),
+    }
+}
