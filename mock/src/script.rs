@@ -45,12 +45,19 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, PartialEq)]
 struct Inner {
-    // Shared so that repeated snapshots (see `repeat_last`) cost one copy.
-    metadata: Vec<Arc<Payload>>,
+    // Runs of equal snapshots, so that repeats (see `repeat_last`) cost one copy and a count.
+    metadata: Vec<Run>,
     // Boxed: few scripts have one, and every operation has a script.
     final_metadata: Option<Box<Payload>>,
     outcome: Ending,
     advance: Advance,
+}
+
+/// A metadata snapshot shown for `times` steps in a row.
+#[derive(Clone, Debug, PartialEq)]
+struct Run {
+    payload: Payload,
+    times: u32,
 }
 
 /// An [`Outcome`] as a script keeps it (10,000 operations may each have one).
@@ -163,7 +170,10 @@ impl Script {
         self.edit(|s| {
             // Scripts are built once and kept: no room for snapshots that will not come.
             s.metadata.reserve_exact(1);
-            s.metadata.push(Arc::new(Payload::new(metadata)));
+            s.metadata.push(Run {
+                payload: Payload::new(metadata),
+                times: 1,
+            });
         })
     }
 
@@ -171,8 +181,9 @@ impl Script {
     /// that reports the same metadata for a while. Does nothing without a snapshot.
     pub fn repeat_last(self, times: usize) -> Self {
         self.edit(|s| {
-            if let Some(last) = s.metadata.last().cloned() {
-                s.metadata.extend(std::iter::repeat_n(last, times));
+            if let Some(last) = s.metadata.last_mut() {
+                let times = u32::try_from(times).unwrap_or(u32::MAX);
+                last.times = last.times.saturating_add(times);
             }
         })
     }
@@ -238,19 +249,24 @@ impl Script {
 
     /// The number of metadata snapshots (steps before the outcome).
     pub fn steps(&self) -> usize {
-        self.0.metadata.len()
+        self.0.metadata.iter().map(|r| r.times as usize).sum()
     }
 
     /// The tokio time from creation to done, for a timed script that finishes.
     pub fn duration(&self) -> Option<Duration> {
         match (self.0.advance, &self.0.outcome) {
             (_, Ending::Never) | (Advance::Polls(_), _) => None,
-            (Advance::Every(p), _) => Some(p.saturating_mul(self.0.metadata.len() as u32)),
+            (Advance::Every(p), _) => Some(p.saturating_mul(self.stage_count())),
         }
     }
 
+    /// [`Script::steps`] as a stage number.
+    fn stage_count(&self) -> u32 {
+        u32::try_from(self.steps()).unwrap_or(u32::MAX)
+    }
+
     fn last_stage(&self) -> u32 {
-        let steps = self.0.metadata.len() as u32;
+        let steps = self.stage_count();
         match self.0.outcome {
             Ending::Never => steps.saturating_sub(1),
             _ => steps,
@@ -287,11 +303,15 @@ impl Script {
                 return Some(m.to_any());
             }
         }
-        let last = self.0.metadata.len().checked_sub(1)?;
-        self.0
-            .metadata
-            .get((stage as usize).min(last))
-            .map(|m| m.to_any())
+        // Past the last snapshot, the last one shows.
+        let mut left = stage.min(self.stage_count().checked_sub(1)?);
+        for run in &self.0.metadata {
+            if left < run.times {
+                return Some(run.payload.to_any());
+            }
+            left -= run.times;
+        }
+        None
     }
 
     /// Renders the operation at `stage`; `cancelled` overrides the outcome and the metadata.
