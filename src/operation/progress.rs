@@ -1,14 +1,16 @@
-//! Polling: the step that [`Operation::wait`] and [`Operation::progress`] share, and the
-//! progress stream that ends with the typed result.
+//! Polling: the pause and poll that [`Operation::wait`] and [`Operation::progress`] share
+//! (`Poller`, `paused_poll`), the progress stream that ends with the typed result, and the
+//! wait, which keeps only a name between its polls.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
-use futures_util::{stream::BoxStream, StreamExt};
-use tokio::time::Instant;
+use futures_util::{future::Either, stream::BoxStream, StreamExt};
+use tokio::time::{Instant, Sleep};
 
-use super::{Operation, Payload};
-use crate::{poll::PollFailures, Error, PollPolicy};
+use super::{unpack, Operation, Payload};
+use crate::{client::target::NameRule, poll::PollFailures, Error, PollPolicy};
 
 /// What one poll of a running operation showed; the last item of a progress stream is
 /// [`Progress::Done`] (or an `Err`).
@@ -58,6 +60,91 @@ impl Poller {
             skipped: 0,
             failures: 0,
             failing_since: None,
+        }
+    }
+
+    /// How long to pause before the next poll of `name`, within the deadline; the timeout
+    /// once the deadline has passed. A handle never `fetched` is asked at once.
+    fn pause(&mut self, fetched: bool, name: &str) -> Result<Duration, Error> {
+        let remaining = self
+            .policy
+            .deadline
+            .map(|d| d.saturating_sub(self.started.elapsed()));
+        if remaining == Some(Duration::ZERO) {
+            return Err(self.timeout(name));
+        }
+        let delay = if !fetched && self.step == 0 {
+            self.skipped = 1;
+            Duration::ZERO
+        } else {
+            let backoff = self.policy.backoff.delay(self.step - self.skipped);
+            // The server may ask for longer (RetryInfo), up to the policy's longest delay.
+            let asked = Duration::from_millis(u64::from(std::mem::take(&mut self.asked_ms)));
+            backoff.max(asked.min(self.policy.backoff.max))
+        };
+        Ok(remaining.map_or(delay, |r| delay.min(r)))
+    }
+
+    /// When the wait's deadline falls, if it has one.
+    fn deadline_at(&self) -> Option<Instant> {
+        self.policy
+            .deadline
+            .and_then(|d| self.started.checked_add(d))
+    }
+
+    fn timeout(&self, name: &str) -> Error {
+        Error::Timeout {
+            name: name.to_owned(),
+            waited: self.started.elapsed(),
+        }
+    }
+
+    /// A poll that was answered.
+    fn answered(&mut self) {
+        self.step += 1;
+        self.failures = 0;
+        self.failing_since = None;
+    }
+
+    /// A poll that failed: `Ok` with the error when the policy rides it out (noting the delay
+    /// the server asked for), `Err` when the wait ends with it.
+    fn failed(&mut self, e: Error) -> Result<Error, Error> {
+        self.step += 1;
+        self.failures += 1;
+        let since = *self.failing_since.get_or_insert_with(Instant::now);
+        let failures = PollFailures::new(self.failures, since.elapsed());
+        if self.policy.errors.keep_polling(&failures, &e) {
+            self.asked_ms = e.retry_delay().map_or(0, |d| {
+                u32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u32::MAX)
+            });
+            Ok(e)
+        } else {
+            Err(e)
+        }
+    }
+}
+
+/// The pause on `timer`, then a poll (made by `poll` only then, so that a parked waiter holds
+/// no poll's state) within the wait's deadline, on the same timer moved on: `None` when the
+/// deadline came first. A poll is a read, safe to abandon.
+#[allow(clippy::manual_async_fn)] // an async fn holds its arguments twice
+fn paused_poll<'a, F: Future + Send + 'a>(
+    p: &'a Poller,
+    mut timer: Pin<&'a mut Sleep>,
+    poll: impl FnOnce() -> F + Send + 'a,
+) -> impl Future<Output = Option<F::Output>> + Send + 'a {
+    async move {
+        timer.as_mut().await;
+        match p.deadline_at() {
+            Some(at) => {
+                timer.as_mut().reset(at);
+                tokio::select! {
+                    biased;
+                    polled = poll() => Some(polled),
+                    () = timer => None,
+                }
+            }
+            None => Some(poll().await),
         }
     }
 }
@@ -112,135 +199,89 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         .boxed()
     }
 
-    /// The wait behind [`Operation::wait_with`]. Not an `async fn`: rustc keeps an async fn's
-    /// arguments in its future beside the body's own copies (296 bytes twice over here), where
-    /// an `async move` block uses what it captured in place. It takes the poller whole, so the
-    /// policy is held once.
-    #[allow(clippy::manual_async_fn)] // see above: an async fn holds its arguments twice
+    /// The wait behind [`Operation::wait_with`]. It keeps across its pauses only what a poll
+    /// needs, the client and the name (≈ 40 bytes, where the handle with its last snapshot is
+    /// 152): each answer is read as it comes and not kept. Not an `async fn`: rustc keeps an
+    /// async fn's arguments in its future beside the body's own copies, where an `async move`
+    /// block uses what it captured in place. 10,000 parked waiters feel every byte.
     pub(super) fn wait_loop(
-        mut self,
+        self,
         mut poller: Poller,
     ) -> impl Future<Output = Result<R, Error>> + Send {
-        async move {
+        let Operation {
+            client,
+            raw,
+            checked,
+            mut fetched,
+            ..
+        } = self;
+        if fetched && raw.done {
+            return Either::Left(std::future::ready(Self::outcome_of(&raw)));
+        }
+        let name = raw.name;
+        Either::Right(async move {
             // The deadline counts from the first poll of the wait, not from its creation.
             poller.started = Instant::now();
+            if !checked {
+                NameRule::for_payloads::<R, M>().check(&name)?;
+            }
             let result = loop {
-                // A wait reports no snapshot: the last one's bytes need not stay for the whole
-                // pause (thousands of parked waiters would each keep theirs).
-                self.raw.metadata = None;
-                match self.step(&mut poller).await {
-                    Ok(Progress::Done(r)) => break Ok(r),
-                    // Unreadable metadata is reported; the wait is about the result.
-                    Ok(Progress::MetadataUnreadable(e)) => {
-                        tracing::warn!(error = %e, "metadata not readable")
-                    }
-                    Ok(Progress::Retrying(e)) => {
-                        tracing::debug!(error = %e, "poll failed; polling on")
-                    }
-                    Ok(_) => {}
+                let pause = match poller.pause(fetched, &name) {
+                    Ok(pause) => pause,
                     Err(e) => break Err(e),
+                };
+                let timer = std::pin::pin!(tokio::time::sleep(pause));
+                let poll = || super::poll_once(&client, &name);
+                match paused_poll(&poller, timer, poll).await {
+                    None => break Err(poller.timeout(&name)),
+                    Some(Ok(raw)) => {
+                        fetched = true;
+                        poller.answered();
+                        if raw.done {
+                            break Self::outcome_of(&raw);
+                        }
+                        // Unreadable metadata is reported; the wait is about the result.
+                        if let Some(Err(e)) = raw
+                            .metadata
+                            .as_ref()
+                            .map(|m| unpack::<M>(&name, m, "metadata"))
+                        {
+                            tracing::warn!(error = %e, "metadata not readable");
+                        }
+                    }
+                    Some(Err(e)) => match poller.failed(e) {
+                        Ok(e) => tracing::debug!(error = %e, "poll failed; polling on"),
+                        Err(e) => break Err(e),
+                    },
                 }
             };
             tracing::Span::current()
                 .record("polls", poller.step)
                 .record("elapsed", format!("{:?}", poller.started.elapsed()));
             result
-        }
+        })
     }
 
-    /// One step of polling: the outcome of an operation already seen done, else a pause and
-    /// a poll, both within the deadline.
-    ///
-    /// Not an `async fn`, and what comes before the pause is a plain function: a parked
-    /// waiter's future then holds the timer and two references, not copies of them or the
-    /// values the pause was computed from.
-    #[allow(clippy::manual_async_fn)] // see above
-    fn step<'a>(
-        &'a mut self,
-        p: &'a mut Poller,
-    ) -> impl Future<Output = Result<Progress<R, M>, Error>> + Send + 'a {
-        async move {
-            // One timer serves both the pause and the deadline, so a parked waiter holds one.
-            let mut timer = std::pin::pin!(match self.pause(p)? {
-                Some(pause) => tokio::time::sleep(pause),
-                None => return self.outcome().map(Progress::Done),
-            });
-            timer.as_mut().await;
-            // The poll in flight is bounded by the wait's deadline too: a poll is a read, safe to
-            // abandon.
-            let polled = match p.policy.deadline.and_then(|d| p.started.checked_add(d)) {
-                Some(at) => {
-                    timer.as_mut().reset(at);
-                    // `poll` boxes the call once it has a slot: a waiter queued for one holds little.
-                    tokio::select! {
-                        biased;
-                        polled = self.poll() => Some(polled),
-                        () = &mut timer => None,
-                    }
-                }
-                None => Some(self.poll().await),
-            };
-            p.step += 1;
-            match polled {
-                None => Err(self.timeout(p)),
-                Some(Ok(())) => {
-                    p.failures = 0;
-                    p.failing_since = None;
-                    if self.raw.done {
-                        return self.outcome().map(Progress::Done);
-                    }
-                    Ok(match self.metadata() {
-                        Ok(m) => Progress::Running(m),
-                        Err(e) => Progress::MetadataUnreadable(e),
-                    })
-                }
-                Some(Err(e)) => {
-                    p.failures += 1;
-                    let since = *p.failing_since.get_or_insert_with(Instant::now);
-                    let failures = PollFailures::new(p.failures, since.elapsed());
-                    if p.policy.errors.keep_polling(&failures, &e) {
-                        p.asked_ms = e.retry_delay().map_or(0, |d| {
-                            u32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u32::MAX)
-                        });
-                        Ok(Progress::Retrying(e))
-                    } else {
-                        Err(e)
-                    }
-                }
-            }
-        }
-    }
-
-    /// How long to pause before the next poll (within the deadline); `None` for an operation
-    /// already seen done; the timeout error once the deadline has passed.
-    fn pause(&self, p: &mut Poller) -> Result<Option<Duration>, Error> {
+    /// One step of the progress stream: the outcome of an operation already seen done, else a
+    /// pause and a poll, both within the deadline, and what it showed.
+    async fn step(&mut self, p: &mut Poller) -> Result<Progress<R, M>, Error> {
         if self.fetched && self.raw.done {
-            return Ok(None);
+            return self.outcome().map(Progress::Done);
         }
-        let remaining = p
-            .policy
-            .deadline
-            .map(|d| d.saturating_sub(p.started.elapsed()));
-        if remaining == Some(Duration::ZERO) {
-            return Err(self.timeout(p));
-        }
-        // A handle made from a name alone has never been seen: ask at once.
-        let delay = if !self.fetched && p.step == 0 {
-            p.skipped = 1;
-            Duration::ZERO
-        } else {
-            let backoff = p.policy.backoff.delay(p.step - p.skipped);
-            // The server may ask for longer (RetryInfo), up to the policy's longest delay.
-            let asked = Duration::from_millis(u64::from(std::mem::take(&mut p.asked_ms)));
-            backoff.max(asked.min(p.policy.backoff.max))
-        };
-        Ok(Some(remaining.map_or(delay, |r| delay.min(r))))
-    }
-
-    fn timeout(&self, p: &Poller) -> Error {
-        Error::Timeout {
-            name: self.raw.name.clone(),
-            waited: p.started.elapsed(),
+        let timer = std::pin::pin!(tokio::time::sleep(p.pause(self.fetched, &self.raw.name)?));
+        match paused_poll(p, timer, || self.poll()).await {
+            None => Err(p.timeout(&self.raw.name)),
+            Some(Ok(())) => {
+                p.answered();
+                if self.raw.done {
+                    return self.outcome().map(Progress::Done);
+                }
+                Ok(match self.metadata() {
+                    Ok(m) => Progress::Running(m),
+                    Err(e) => Progress::MetadataUnreadable(e),
+                })
+            }
+            Some(Err(e)) => p.failed(e).map(Progress::Retrying),
         }
     }
 }

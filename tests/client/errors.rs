@@ -230,3 +230,24 @@ async fn causes_are_kept_as_sources() {
         "{err:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_handle_with_a_malformed_name_is_refused_at_its_first_poll_with_no_rpc() {
+    let (server, client) = setup().await;
+    // As a server might return it: not an Insights operation name.
+    let raw = ccai_lro::proto::google::longrunning::Operation {
+        name: "projects/p/operations/no-location".into(),
+        ..Default::default()
+    };
+    let mut op = CreateIssueModelOperation::new(client.clone(), raw.clone());
+    let polled = op.poll().await.unwrap_err();
+    let waited = CreateIssueModelOperation::new(client, raw)
+        .wait()
+        .await
+        .unwrap_err();
+    for err in [polled, waited] {
+        assert_eq!(err.code(), ccai_lro::Code::InvalidArgument, "{err}");
+        assert!(err.to_string().contains("no-location"), "{err}");
+    }
+    assert!(server.requests().is_empty(), "no RPC for a malformed name");
+}
