@@ -199,10 +199,7 @@ impl Status {
 
     /// The code's name, e.g. `NOT_FOUND`; `CODE_42` for a number outside `google.rpc.Code`.
     pub fn code_name(&self) -> Cow<'static, str> {
-        match Code::try_from(self.code) {
-            Ok(c) => Cow::Borrowed(c.as_str_name()),
-            Err(_) => Cow::Owned(format!("CODE_{}", self.code)),
-        }
+        code_name(self.code)
     }
 
     /// The message and details without the code, `message [detail; detail]`: for lines that
@@ -362,5 +359,20 @@ impl fmt::Display for Escaped<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The name of the `google.rpc.Code` numbered `code`; `CODE_42` for a number outside it (a
+/// server may send any number).
+///
+/// ```
+/// use ccai_lro::status::code_name;
+/// assert_eq!(code_name(5), "NOT_FOUND");
+/// assert_eq!(code_name(42), "CODE_42");
+/// ```
+pub fn code_name(code: i32) -> Cow<'static, str> {
+    match Code::try_from(code) {
+        Ok(c) => Cow::Borrowed(c.as_str_name()),
+        Err(_) => Cow::Owned(format!("CODE_{code}")),
     }
 }

@@ -138,10 +138,10 @@ fn text_line(op: &Value) -> String {
     let name = op["name"].as_str().unwrap_or("?");
     let (state, detail) = if let Some(err) = op.get("error") {
         let code = err["code"].as_i64().unwrap_or(0);
-        let code = i32::try_from(code)
-            .ok()
-            .and_then(|c| ccai_lro::Code::try_from(c).ok())
-            .map_or_else(|| format!("CODE_{code}"), |c| c.as_str_name().to_owned());
+        let code = i32::try_from(code).map_or_else(
+            |_| format!("CODE_{code}").into(),
+            ccai_lro::status::code_name,
+        );
         (
             "failed",
             format!("{code}: {}", err["message"].as_str().unwrap_or_default()),

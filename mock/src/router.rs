@@ -194,10 +194,6 @@ async fn log_request(
 
 /// The `google.rpc.Code` name an answer carries, and its HTTP status if it is a REST answer.
 fn logged_code(response: &axum::response::Response) -> (Cow<'static, str>, Option<u16>) {
-    let name = |n: i32| match Code::try_from(n) {
-        Ok(c) => Cow::Borrowed(c.as_str_name()),
-        Err(_) => Cow::Owned(format!("CODE_{n}")),
-    };
     let grpc = response
         .headers()
         .get(http::header::CONTENT_TYPE)
@@ -209,7 +205,7 @@ fn logged_code(response: &axum::response::Response) -> (Cow<'static, str>, Optio
             .headers()
             .get("grpc-status")
             .and_then(|v| v.to_str().ok()?.parse().ok())
-            .map_or(Cow::Borrowed("OK"), name);
+            .map_or(Cow::Borrowed("OK"), ccai_lro::status::code_name);
         return (code, None);
     }
     let status = response.status();

@@ -51,8 +51,7 @@ pub struct Operation<R, M> {
     client: Client,
     raw: RawOperation,
     // Whether the name has been checked (it cannot change: an answer about another operation
-    // is refused). The routing header is encoded at each poll rather than kept: ~120 bytes a
-    // handle, which 10,000 parked waiters feel, against ~100 ns a poll.
+    // is refused).
     checked: bool,
     // False for a handle made from a name alone: its first poll comes at once.
     fetched: bool,
@@ -195,13 +194,17 @@ impl<R: Payload, M: Payload> Operation<R, M> {
         unpack(&self.raw.name, any, field)
     }
 
-    /// The poll target, the name checked on the first poll.
-    fn target(&self) -> Result<Target<'_>, Error> {
-        if self.checked {
-            Ok(Target::checked(&self.raw.name))
-        } else {
-            Target::new(&self.raw.name, NameRule::for_payloads::<R, M>())
+    /// The name, checked by this handle's rule unless it was before.
+    fn checked_name(&self) -> Result<&String, Error> {
+        if !self.checked {
+            NameRule::for_payloads::<R, M>().check(&self.raw.name)?;
         }
+        Ok(&self.raw.name)
+    }
+
+    /// The target of a call about this operation.
+    fn target(&self) -> Result<Target<'_>, Error> {
+        Ok(Target::checked(self.checked_name()?))
     }
 
     /// One GetOperation, one attempt: refreshes this handle. An answer about another operation
@@ -210,12 +213,9 @@ impl<R: Payload, M: Payload> Operation<R, M> {
     /// [`max_concurrent_polls`](crate::ClientBuilder::max_concurrent_polls) are all in flight.
     #[allow(clippy::manual_async_fn)] // an async fn holds its arguments twice
     pub fn poll(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
-        // Not an `async fn`, which would hold its argument twice (see `wait_loop`).
         async move {
-            if !self.checked {
-                NameRule::for_payloads::<R, M>().check(&self.raw.name)?;
-                self.checked = true;
-            }
+            self.checked_name()?;
+            self.checked = true;
             self.raw = poll_once(&self.client, &self.raw.name).await?;
             self.fetched = true;
             Ok(())
