@@ -52,6 +52,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         // Generated always, compiled with the `server` feature only: clients need none of it.
         .server_mod_attribute(".", "#[cfg(feature = \"server\")]")
+        // A server implements what it serves; the rest answer UNIMPLEMENTED.
+        .generate_default_stubs(true)
         .include_file("_includes.rs")
         // Smaller message buffers than tonic's 8 KiB: see src/codec.rs.
         .codec_path("crate::codec::LeanCodec")

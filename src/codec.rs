@@ -25,7 +25,8 @@ impl<T, U> Default for LeanCodec<T, U> {
     }
 }
 
-fn settings() -> BufferSettings {
+/// The buffer settings of every codec of this crate.
+pub(crate) fn buffer_settings() -> BufferSettings {
     BufferSettings::new(BUFFER_SIZE, YIELD_THRESHOLD)
 }
 
@@ -40,10 +41,10 @@ where
     type Decoder = ProstDecoder<U>;
 
     fn encoder(&mut self) -> Self::Encoder {
-        ProstEncoder::new(settings())
+        ProstEncoder::new(buffer_settings())
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        ProstDecoder::new(settings())
+        ProstDecoder::new(buffer_settings())
     }
 }

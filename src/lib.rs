@@ -55,6 +55,7 @@ pub mod poll;
 pub mod proto;
 pub mod registry;
 pub mod retry;
+pub mod rpc;
 mod rpcs;
 pub mod status;
 mod sync;

@@ -7,6 +7,7 @@ root: `python3 tools/gen_proto.py`. The output is committed; build.rs compiles i
 """
 import json
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -221,5 +222,197 @@ def main():
         sys.exit(f"placed {placed} top-level types, schema has {expected}")
 
 
+# ---- The RPC table: src/rpcs/table.rs -------------------------------------------------
+
+def snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def singular(word):
+    word = snake(word)
+    if word.endswith("ses") and word[:-3].endswith("analy"):
+        return word[:-3] + "sis"
+    return word[:-1] if word.endswith("s") else word
+
+
+def template_pattern(template):
+    """`projects/*/locations/*` -> `projects/{project}/locations/{location}`."""
+    segs = template.split("/")
+    return "/".join("{" + singular(segs[i - 1]) + "}" if s == "*" else s for i, s in enumerate(segs))
+
+
+RESOURCES = {v["resource"]["type"]: (k, v["resource"]["pattern"])
+             for k, v in MESSAGES.items() if v.get("resource")}
+
+
+def route_of(rule):
+    """The one path variable of an HTTP rule: (field path, pattern)."""
+    m = re.search(r"\{([^}=]+)=([^}]+)\}", rule["uri"])
+    if not m:
+        sys.exit(f"no path variable in {rule['uri']}")
+    return m.group(1), template_pattern(m.group(2))
+
+
+def field_of(message, path):
+    fields = None
+    for part in path.split("."):
+        fields = {f["name"]: f for f in MESSAGES[message]["fields"]}
+        f = fields[part]
+        message = f["type_name"]
+    return f
+
+
+def patterns_of(rpc):
+    """Every name the routing field takes: the HTTP bindings' templates, then the patterns of
+    the resource the field references (its parents' for a `child_type`)."""
+    routes = [route_of(h) for h in rpc["http"]]
+    fields = {f for f, _ in routes}
+    if len(fields) != 1:
+        sys.exit(f"{rpc['request']}: bindings route on {fields}")
+    field = fields.pop()
+    pats = []
+    for _, p in routes:
+        if p not in pats:
+            pats.append(p)
+    ref = field_of(rpc["request"], field).get("resource_reference") or {}
+    extra = []
+    if ref.get("type") in RESOURCES:
+        extra = RESOURCES[ref["type"]][1]
+    elif ref.get("child_type") in RESOURCES:
+        extra = ["/".join(p.split("/")[:-2]) for p in RESOURCES[ref["child_type"]][1]]
+    shape = lambda p: re.sub(r"\{[^}]+\}", "*", p)
+    for p in extra:
+        if shape(p) not in {shape(q) for q in pats}:
+            pats.append(p)
+    return field, pats
+
+
+def rust_type(full):
+    if full == "google.protobuf.Empty":
+        return "()"
+    if full == "google.longrunning.Operation":
+        return "$crate::proto::google::longrunning::Operation"
+    return full.rsplit(".", 1)[1]
+
+
+def route_expr(field):
+    parts = field.split(".")
+    if len(parts) == 1:
+        return f"|r| &r.{parts[0]}"
+    if len(parts) == 2:
+        return f"|r| r.{parts[0]}.as_ref().map_or(\"\", |m| m.{parts[1]}.as_str())"
+    sys.exit(f"routing field too deep: {field}")
+
+
+def rust_str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def is_read(rpc_name, http):
+    return http[0]["method"] == "get"
+
+
+def paged(rpc):
+    req = {f["name"] for f in MESSAGES[rpc["request"]]["fields"]}
+    resp = MESSAGES.get(rpc["response"], {"fields": []})["fields"]
+    if "page_token" not in req or not any(f["name"] == "next_page_token" for f in resp):
+        return None
+    items = [f for f in resp if f["label"] == "LABEL_REPEATED" and f["type"] == "TYPE_MESSAGE"]
+    if len(items) != 1:
+        sys.exit(f"{rpc['response']}: {len(items)} repeated message fields")
+    return items[0]["name"], rust_type(items[0]["type_name"])
+
+
+def write_table():
+    rpcs = SCHEMA["services"][f"{INSIGHTS}.ContactCenterInsights"]
+    rows, lro_rows = [], []
+    for name, r in rpcs.items():
+        field, pats = patterns_of(r)
+        pats_rs = "[" + ", ".join(rust_str(p) for p in pats) + "]"
+        http = "; ".join(f"`{h['method'].upper()} {h['uri']}`" for h in r["http"])
+        fn = snake(name)
+        req, resp = rust_type(r["request"]), rust_type(r["response"])
+        if "operation_response" in r:
+            op = (f"{name}Operation<{rust_type(r['operation_response']).replace('()', '$crate::Empty')}, "
+                  f"{rust_type(r['operation_metadata'])}>")
+            shape = f"operation({op})"
+            lro_rows.append(f"            /// `{name}`: {http}.\n"
+                            f"            {fn}, {rust_str(name)}, {req}\n"
+                            f"                => {op},\n"
+                            f"                route {rust_str(field)} = {route_expr(field)}, &{pats_rs};")
+        elif paged(r):
+            items, item = paged(r)
+            shape = f"paged({items}: {item}, {fn}_items)"
+        else:
+            shape = "unary"
+        kind = "read" if is_read(name, r["http"]) else "write"
+        rows.append(f"            /// `{name}`: {http}.\n"
+                    f"            {fn}, {rust_str(name)}, {req} => {resp}, {shape}, {kind},\n"
+                    f"                route {rust_str(field)} = {route_expr(field)}, {pats_rs};")
+    out = [
+        "// Generated by tools/gen_proto.py from tests/reference/schema.json; edit the generator.",
+        "//",
+        "// Rows: `$(#[doc])* fn_name, \"Rpc\", Request => Response, shape, read|write,",
+        "//        route \"field.path\" = |r| value, [patterns];` where shape is `unary`,",
+        "// `paged(items_field: Item, items_method)` or `operation(Alias<Response, Metadata>)`. Type names are",
+        "// bare: the expansion site glob-imports the Insights package.",
+        "",
+        "/// Invokes `$callback!` once with one row per RPC of `ContactCenterInsights`, in the",
+        "/// service's declaration order.",
+        "#[macro_export]",
+        "#[doc(hidden)]",
+        "macro_rules! insights_rpcs {",
+        "    ($callback:ident) => {",
+        "        $callback! {",
+        *rows,
+        "        }",
+        "    };",
+        "}",
+        "",
+        "/// [`insights_rpcs!`]'s 17 rows that start a long-running operation, as",
+        "/// `fn_name, \"Rpc\", Request => Alias<Response, Metadata>, route \"field\" = |r| value, &[patterns];`.",
+        "#[macro_export]",
+        "#[doc(hidden)]",
+        "macro_rules! insights_lro_rpcs {",
+        "    ($callback:ident) => {",
+        "        $callback! {",
+        *lro_rows,
+        "        }",
+        "    };",
+        "}",
+        "",
+    ]
+    res = []
+    for full, (msg, pats) in sorted(RESOURCES.items(), key=lambda kv: kv[1][0]):
+        short = msg.rsplit(".", 1)[1]
+        all_vars = [re.findall(r"\{([^}]+)\}", p) for p in pats]
+        always = [v for v in all_vars[0] if all(v in vs for vs in all_vars)]
+        sometimes = []
+        for vs in all_vars:
+            sometimes += [v for v in vs if v not in always and v not in sometimes]
+        pats_rs = ", ".join(rust_str(p) for p in pats)
+        res.append(f"            /// The name of a `{short}` (`{full}`).\n"
+                   f"            {short}Name, {rust_str(full)}, [{pats_rs}],\n"
+                   f"                always({', '.join(always)}), sometimes({', '.join(sometimes)});")
+    out += [
+        "/// Invokes `$callback!` with one row per resource of the API, sorted by message:",
+        "/// `TypeName, \"resource type\", [patterns], always(vars), sometimes(vars);`.",
+        "#[macro_export]",
+        "#[doc(hidden)]",
+        "macro_rules! insights_resources {",
+        "    ($callback:ident) => {",
+        "        $callback! {",
+        *res,
+        "        }",
+        "    };",
+        "}",
+    ]
+    path = os.path.join(ROOT, "src", "rpcs", "table.rs")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("\n".join(out) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    write_table()

@@ -204,10 +204,17 @@ impl ClientBuilder {
             .max_concurrent_polls
             .unwrap_or(DEFAULT_CONCURRENT_POLLS)
             .max(1);
+        let server = endpoint.parse::<http::Uri>().ok().and_then(|uri| {
+            let port = uri
+                .port_u16()
+                .unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
+            Some((uri.host()?.into(), port))
+        });
         Ok(Client {
             settings: Arc::new(Settings {
                 transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
                 endpoint,
+                server,
                 // Made once: every request clones these.
                 operations_timeout: grpc_timeout(self.timeout.unwrap_or(OPERATIONS_DEADLINE)),
                 start_timeout: grpc_timeout(self.timeout.unwrap_or(START_DEADLINE)),

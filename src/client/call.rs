@@ -7,7 +7,14 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::Client;
-use crate::{Error, RetryPolicy};
+use crate::{rpc::Method, Error, RetryPolicy};
+
+/// `gcp.client.*` attributes: the library that made the call, as Google's libraries name
+/// theirs.
+const CLIENT_SERVICE: &str = "contactcenterinsights";
+const CLIENT_REPO: &str = "ccai-lro/ccai-lro";
+const CLIENT_ARTIFACT: &str = env!("CARGO_PKG_NAME");
+const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What a call does, which sets its deadline and whether it may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,18 +25,22 @@ pub(crate) enum Kind {
     Poll,
     /// WaitOperation, which may hold the call for its own timeout.
     Wait(Duration),
-    /// Starts an operation: never repeated.
-    Start,
+    /// An API call that reads (or a write the caller allowed to repeat): retried by the
+    /// retry policy, with the API's deadline.
+    Read,
+    /// An API call that writes, starting operations included: sent once, with the API's
+    /// deadline. A repeated create can make a duplicate.
+    Write,
 }
 
 impl Client {
-    /// Runs one RPC: retried by the retry policy for [`Kind::Operations`] and
+    /// Runs one RPC: retried by the retry policy for [`Kind::Operations`], [`Kind::Read`] and
     /// [`Kind::Wait`], within the policy's overall budget. `attempt_fn` gets the time left in
     /// the budget, to shorten the attempt's `grpc-timeout` (which the channel also enforces on
     /// our side: an expiry is DEADLINE_EXCEEDED).
     pub(crate) async fn call<T, F, Fut>(
         &self,
-        method: &'static str,
+        method: &'static Method,
         resource: &str,
         kind: Kind,
         mut attempt_fn: F,
@@ -39,8 +50,8 @@ impl Client {
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
         let policy = match kind {
-            Kind::Start | Kind::Poll => RetryPolicy::never(),
-            Kind::Operations | Kind::Wait(_) => self.settings.retry,
+            Kind::Write | Kind::Poll => RetryPolicy::never(),
+            Kind::Operations | Kind::Read | Kind::Wait(_) => self.settings.retry,
         };
         let per_attempt = self.attempt_deadline(kind);
         // WaitOperation holds the call for its own timeout: the budget must at least cover it.
@@ -51,13 +62,7 @@ impl Client {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let span = tracing::debug_span!(
-                "rpc",
-                method,
-                resource,
-                attempt,
-                code = tracing::field::Empty
-            );
+            let span = self.span(method, resource, attempt);
             // The first attempt needs no clock: the budget is never below one attempt's
             // deadline unless the policy says so.
             let left = (attempt > 1 || budget < per_attempt)
@@ -69,11 +74,12 @@ impl Client {
             let error = match bounded.await {
                 Ok(Ok(r)) => {
                     span.record("code", "OK");
+                    span.record("rpc.grpc.status_code", 0);
                     return Ok(r.into_inner());
                 }
-                Ok(Err(status)) => Error::from_call(method, status),
+                Ok(Err(status)) => Error::from_call(method.name, status),
                 Err(_) => Error::Rpc {
-                    method,
+                    method: method.name,
                     status: crate::Status::new(
                         crate::Code::DeadlineExceeded,
                         "no complete answer within the call deadline",
@@ -81,6 +87,7 @@ impl Client {
                 },
             };
             span.record("code", error.code().as_str_name());
+            span.record("rpc.grpc.status_code", error.code() as i32);
             let left = budget.saturating_sub(started.elapsed());
             match policy.next_delay(&error, attempt) {
                 // A retry that could not start before the budget ends is not worth waiting for.
@@ -92,5 +99,32 @@ impl Client {
                 _ => return Err(error),
             }
         }
+    }
+}
+
+impl Client {
+    /// One attempt's span, with OpenTelemetry's RPC attributes and Google's client attributes
+    /// (the names Google's own libraries emit). Its fields are computed only when a subscriber
+    /// listens at debug level.
+    fn span(&self, method: &'static Method, resource: &str, attempt: u32) -> tracing::Span {
+        let (address, port) = self.settings.server.as_ref().map_or(("", 0), |(a, p)| (&**a, *p));
+        tracing::debug_span!(
+            "rpc",
+            otel.name = method.path.trim_start_matches('/'),
+            otel.kind = "client",
+            rpc.system = "grpc",
+            rpc.service = method.service,
+            rpc.method = method.name,
+            rpc.grpc.status_code = tracing::field::Empty,
+            server.address = address,
+            server.port = port,
+            gcp.client.service = CLIENT_SERVICE,
+            gcp.client.version = CLIENT_VERSION,
+            gcp.client.repo = CLIENT_REPO,
+            gcp.client.artifact = CLIENT_ARTIFACT,
+            gcp.resource.destination.id = resource,
+            attempt,
+            code = tracing::field::Empty
+        )
     }
 }

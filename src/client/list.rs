@@ -1,15 +1,17 @@
-//! ListOperations: every page of a parent, lazily, with a guard against servers that loop.
+//! Paged lists (AIP-158), ListOperations and every paged Insights List RPC: every page,
+//! lazily, with a guard against servers that loop.
 
 use std::{
     collections::HashSet,
     hash::{BuildHasher, RandomState},
 };
 
-use futures_util::{stream, Stream, TryStreamExt};
+use futures_util::{stream, Stream, StreamExt, TryStreamExt};
 
-use super::{call::Kind, headers::routing, Client};
+use super::{call::Kind, Client};
 use crate::{
     error::Violation,
+    rpc::{Method, Paged, Rpc},
     name::{walk, LOCATION_PATTERN},
     proto::google::longrunning::{
         ListOperationsRequest, ListOperationsResponse, Operation as RawOperation,
@@ -61,14 +63,40 @@ impl ListOptions {
     }
 }
 
-/// Where a listing stands: the next token, and the (hashes of the) tokens seen so far.
-struct Listing {
+/// Where a listing stands: the request of the next page, and the (hashes of the) tokens seen
+/// so far.
+struct Listing<R> {
     /// Why the listing cannot start (a malformed parent, a negative page size): reported as
     /// the first item, no RPC made.
     refused: Option<Error>,
-    next: Option<String>,
+    /// The next page's request; `None` once the last page came.
+    next: Option<R>,
     seen: HashSet<u64>,
     hasher: RandomState,
+}
+
+impl Rpc for ListOperationsRequest {
+    type Response = ListOperationsResponse;
+    const METHOD: &'static Method = super::LIST_OPERATIONS;
+    fn routing_value(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Paged for ListOperationsRequest {
+    type Item = RawOperation;
+    fn page_size(&self) -> i32 {
+        self.page_size
+    }
+    fn set_page_token(&mut self, token: String) {
+        self.page_token = token;
+    }
+    fn next_page_token(page: &ListOperationsResponse) -> &str {
+        &page.next_page_token
+    }
+    fn into_items(page: ListOperationsResponse) -> Vec<RawOperation> {
+        page.operations
+    }
 }
 
 impl Client {
@@ -80,75 +108,26 @@ impl Client {
         parent: &str,
         options: ListOptions,
     ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + 'static {
-        self.pages(parent, options, Kind::Operations)
+        self.operation_pages(parent, options, Kind::Operations)
     }
 
     /// [`Client::list_pages`] with pages of `kind`: one-shot (retried by the retry policy) or
     /// polls (one attempt each, so each attempt is one slot of the poll budget).
-    pub(crate) fn pages(
+    pub(crate) fn operation_pages(
         &self,
         parent: &str,
         options: ListOptions,
         kind: Kind,
     ) -> impl Stream<Item = Result<ListOperationsResponse, Error>> + Send + 'static {
-        // Checked, and the routing header made, once for the whole listing.
-        let refused = walk(parent, LOCATION_PATTERN, |_| ()).err().or_else(|| {
-            (options.page_size < 0).then(|| {
-                Error::InvalidArgument(format!(
-                    "page size {} is negative: use 0 for the server's default, or more",
-                    options.page_size
-                ))
-            })
-        });
-        let header = routing("name", parent);
-        let parent = parent.to_owned();
-        let client = self.clone();
-        let start = Listing {
-            refused,
-            next: Some(String::new()),
-            seen: HashSet::new(),
-            hasher: RandomState::new(),
+        let refused = walk(parent, LOCATION_PATTERN, |_| ()).err();
+        let request = ListOperationsRequest {
+            name: parent.to_owned(),
+            filter: options.filter,
+            page_size: options.page_size,
+            page_token: String::new(),
+            return_partial_success: options.return_partial_success,
         };
-        stream::try_unfold(start, move |mut listing| {
-            let (parent, client, options) = (parent.clone(), client.clone(), options.clone());
-            let header = header.clone();
-            async move {
-                if let Some(e) = listing.refused.take() {
-                    return Err(e);
-                }
-                let Some(page_token) = listing.next.take() else {
-                    return Ok(None);
-                };
-                let ops = client.operations_client();
-                let page = client
-                    .call("ListOperations", &parent, kind, |left| {
-                        let msg = ListOperationsRequest {
-                            name: parent.clone(),
-                            filter: options.filter.clone(),
-                            page_size: options.page_size,
-                            page_token: page_token.clone(),
-                            return_partial_success: options.return_partial_success,
-                        };
-                        let req = client.request_for(kind, msg, header.clone(), left);
-                        let mut ops = ops.clone();
-                        async move { ops.list_operations(req).await }
-                    })
-                    .await?;
-                if !page.next_page_token.is_empty() {
-                    // The first page's empty token is never handed out, so it is not recorded.
-                    let token = &page.next_page_token;
-                    let fresh = listing.seen.insert(listing.hasher.hash_one(token));
-                    if !fresh {
-                        return Err(Error::Protocol(Violation::RepeatedPageToken {
-                            parent,
-                            token: token.clone(),
-                        }));
-                    }
-                    listing.next = Some(token.clone());
-                }
-                Ok(Some((page, listing)))
-            }
-        })
+        self.follow(request, kind, refused)
     }
 
     /// ListOperations as a stream of operations across all pages.
@@ -157,8 +136,102 @@ impl Client {
         parent: &str,
         options: ListOptions,
     ) -> impl Stream<Item = Result<RawOperation, Error>> + Send + 'static {
-        self.list_pages(parent, options)
-            .map_ok(|page| stream::iter(page.operations.into_iter().map(Ok)))
-            .try_flatten()
+        flatten::<ListOperationsRequest>(self.list_pages(parent, options), None)
     }
+
+    /// Every page of a paged List RPC (AIP-158), lazily: the first with `request`'s own page
+    /// token, then each `next_page_token` until an empty one. A token handed out twice in one
+    /// listing ends it with [`Violation::RepeatedPageToken`]; a negative page size is refused
+    /// before any RPC. Pages are reads: retried on UNAVAILABLE.
+    pub fn page_stream<R: Paged>(
+        &self,
+        request: R,
+    ) -> impl Stream<Item = Result<R::Response, Error>> + Send + 'static {
+        self.follow(request, Kind::of(R::METHOD, false), None)
+    }
+
+    /// The items of every page ([`Client::page_stream`]), at most `limit` of them: no page is
+    /// asked for once the limit is reached.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ccai_lro::Client) -> Result<(), ccai_lro::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use ccai_lro::proto::google::cloud::contactcenterinsights::v1::ListConversationsRequest;
+    /// let request = ListConversationsRequest {
+    ///     parent: "projects/p/locations/us-central1".into(),
+    ///     page_size: 100,
+    ///     ..Default::default()
+    /// };
+    /// let first: Vec<_> = client.item_stream(request, Some(250)).try_collect().await?;
+    /// assert!(first.len() <= 250);
+    /// # Ok(()) }
+    /// ```
+    pub fn item_stream<R: Paged>(
+        &self,
+        request: R,
+        limit: Option<usize>,
+    ) -> impl Stream<Item = Result<R::Item, Error>> + Send + 'static {
+        flatten::<R>(self.page_stream(request), limit)
+    }
+
+    /// Pages of `request` sent as `kind`.
+    pub(crate) fn follow<R: Paged>(
+        &self,
+        request: R,
+        kind: Kind,
+        refused: Option<Error>,
+    ) -> impl Stream<Item = Result<R::Response, Error>> + Send + 'static {
+        let refused = refused.or_else(|| {
+            (request.page_size() < 0).then(|| {
+                Error::InvalidArgument(format!(
+                    "page size {} is negative: use 0 for the server's default, or more",
+                    request.page_size()
+                ))
+            })
+        });
+        let client = self.clone();
+        let start = Listing {
+            refused,
+            next: Some(request),
+            seen: HashSet::new(),
+            hasher: RandomState::new(),
+        };
+        stream::try_unfold(start, move |mut listing| {
+            let client = client.clone();
+            async move {
+                if let Some(e) = listing.refused.take() {
+                    return Err(e);
+                }
+                let Some(mut request) = listing.next.take() else {
+                    return Ok(None);
+                };
+                let page = client.send(&request, kind).await?;
+                let token = R::next_page_token(&page);
+                if !token.is_empty() {
+                    // The first page's token is the caller's, so it is not recorded.
+                    let fresh = listing.seen.insert(listing.hasher.hash_one(token));
+                    if !fresh {
+                        return Err(Error::Protocol(Violation::RepeatedPageToken {
+                            parent: request.routing_value().to_owned(),
+                            token: token.to_owned(),
+                        }));
+                    }
+                    request.set_page_token(token.to_owned());
+                    listing.next = Some(request);
+                }
+                Ok(Some((page, listing)))
+            }
+        })
+    }
+}
+
+/// The items of `pages`, at most `limit`.
+fn flatten<R: Paged>(
+    pages: impl Stream<Item = Result<R::Response, Error>> + Send + 'static,
+    limit: Option<usize>,
+) -> impl Stream<Item = Result<R::Item, Error>> + Send + 'static {
+    pages
+        .map_ok(|page| stream::iter(R::into_items(page).into_iter().map(Ok)))
+        .try_flatten()
+        .take(limit.unwrap_or(usize::MAX))
 }

@@ -27,6 +27,7 @@ pub(crate) mod call;
 pub(crate) mod headers;
 mod list;
 pub(crate) mod target;
+mod unary;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -45,6 +46,7 @@ use crate::{
     },
     Error, PollPolicy, RetryPolicy,
 };
+use crate::rpc::Method;
 use call::Kind;
 use target::{NameRule, Target};
 
@@ -53,6 +55,30 @@ pub const DEFAULT_ENDPOINT: &str = "https://contactcenterinsights.googleapis.com
 /// The environment variable naming an emulator's `host:port` (plaintext, no credentials).
 pub const EMULATOR_HOST_ENV: &str = "CONTACT_CENTER_INSIGHTS_EMULATOR_HOST";
 
+/// A `google.longrunning.Operations` RPC, routed by the operation's (or parent's) `name`,
+/// which the caller checks by the handle's rule.
+const fn operations_method(name: &'static str, path: &'static str) -> Method {
+    Method {
+        service: "google.longrunning.Operations",
+        name,
+        path,
+        routing_field: "name",
+        patterns: &[],
+        expected: crate::name::ANY_PATTERN,
+        read: true,
+    }
+}
+const GET_OPERATION: &Method =
+    &operations_method("GetOperation", "/google.longrunning.Operations/GetOperation");
+const CANCEL_OPERATION: &Method =
+    &operations_method("CancelOperation", "/google.longrunning.Operations/CancelOperation");
+const DELETE_OPERATION: &Method =
+    &operations_method("DeleteOperation", "/google.longrunning.Operations/DeleteOperation");
+const WAIT_OPERATION: &Method =
+    &operations_method("WaitOperation", "/google.longrunning.Operations/WaitOperation");
+const LIST_OPERATIONS: &Method =
+    &operations_method("ListOperations", "/google.longrunning.Operations/ListOperations");
+
 /// The service stack every generated client of this crate runs on.
 pub type Transport = AuthService<Channel>;
 
@@ -60,7 +86,8 @@ pub type Transport = AuthService<Channel>;
 const DEFAULT_CONCURRENT_POLLS: usize = 64;
 /// The per-attempt deadline of Operations calls (google.longrunning's published 10 s).
 const OPERATIONS_DEADLINE: Duration = Duration::from_secs(10);
-/// The per-attempt deadline of starting an operation (Insights' published 60 s).
+/// The per-attempt deadline of an Insights RPC, starting operations included (Insights'
+/// published 60 s).
 const START_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A connection to the Insights API. Cheap to clone (one reference count): clones share one
@@ -78,8 +105,11 @@ struct Settings {
     user_project: Option<HeaderValue>,
     /// `grpc-timeout` of Operations calls.
     operations_timeout: HeaderValue,
-    /// `grpc-timeout` of starters.
+    /// `grpc-timeout` of Insights RPCs.
     start_timeout: HeaderValue,
+    /// The endpoint's host and port, for spans (`server.address`, `server.port`); unknown for
+    /// a channel made by the caller.
+    server: Option<(Box<str>, u16)>,
     polls: Arc<Semaphore>,
     budget: Option<budget::Budget>,
     timeout: Option<Duration>,
@@ -126,7 +156,7 @@ impl Client {
     /// One Operations call on a validated operation name, routed by it.
     async fn on_operation<Req, T, Fut>(
         &self,
-        method: &'static str,
+        method: &'static Method,
         target: &Target<'_>,
         kind: Kind,
         message: impl Fn(String) -> Req,
@@ -157,7 +187,7 @@ impl Client {
     ) -> Result<RawOperation, Error> {
         let op: RawOperation = self
             .on_operation(
-                "GetOperation",
+                GET_OPERATION,
                 target,
                 kind,
                 |name| GetOperationRequest { name },
@@ -222,7 +252,7 @@ impl Client {
     /// CancelOperation on a name validated before.
     pub(crate) async fn cancel_target(&self, target: &Target<'_>) -> Result<(), Error> {
         self.on_operation(
-            "CancelOperation",
+            CANCEL_OPERATION,
             target,
             Kind::Operations,
             |name| CancelOperationRequest { name },
@@ -234,7 +264,7 @@ impl Client {
     /// DeleteOperation. Insights does not implement it: expect [`Error::Unsupported`].
     pub async fn delete_operation(&self, name: &str) -> Result<(), Error> {
         self.on_operation(
-            "DeleteOperation",
+            DELETE_OPERATION,
             &Target::new(name, NameRule::Insights)?,
             Kind::Operations,
             |name| DeleteOperationRequest { name },
@@ -256,7 +286,7 @@ impl Client {
             .transpose()
             .map_err(|e| Error::InvalidArgument(format!("timeout: {e}")))?;
         self.on_operation(
-            "WaitOperation",
+            WAIT_OPERATION,
             &Target::new(name, NameRule::Insights)?,
             kind,
             |name| WaitOperationRequest { name, timeout },

@@ -283,7 +283,7 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
     async fn sweep(&mut self, parent: &str) {
         let options =
             ListOptions::new().page_size(i32::try_from(self.options.page_size).unwrap_or(i32::MAX));
-        let mut pages = Box::pin(self.client.pages(parent, options, Kind::Poll));
+        let mut pages = Box::pin(self.client.operation_pages(parent, options, Kind::Poll));
         let mut seen = std::collections::HashSet::new();
         let mut count = 0u32;
         let outcome = loop {

@@ -8,6 +8,19 @@
 //! [`Error::InvalidName`] showing the expected pattern. Segments are non-empty and hold no
 //! whitespace or control characters, which is what the service itself refuses.
 //!
+//! Each Insights resource has a type that parses every published pattern of its name and
+//! formats the canonical one ([`ConversationName`], [`IssueModelName`], …, fourteen in all).
+//!
+//! ```
+//! use ccai_lro::name::ConversationName;
+//! let c = ConversationName::new("p", "us-central1", "c1").unwrap();
+//! assert_eq!(c.as_str(), "projects/p/locations/us-central1/conversations/c1");
+//! let viewed: ConversationName =
+//!     "projects/p/locations/l/authorizedViewSets/s/authorizedViews/v/conversations/c1".parse().unwrap();
+//! assert_eq!((viewed.conversation(), viewed.authorized_view()), ("c1", Some("v")));
+//! assert!("projects/p/conversations/c1".parse::<ConversationName>().is_err());
+//! ```
+//!
 //! ```
 //! use ccai_lro::name::{OperationName, OPERATION_PATTERN};
 //! let name: OperationName = "projects/p/locations/us-central1/operations/42".parse().unwrap();
@@ -20,6 +33,10 @@
 use std::{fmt, str::FromStr};
 
 use crate::Error;
+
+mod resource;
+
+pub use resource::*;
 
 /// The pattern of an operation name.
 pub const OPERATION_PATTERN: &str =
