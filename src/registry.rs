@@ -97,6 +97,9 @@ pub fn operation_info(rpc: &str) -> Option<(String, String)> {
     let method = service.methods().find(|m| m.name() == rpc)?;
     let ext = pool().get_extension_by_name("google.longrunning.operation_info")?;
     let options = method.options();
+    if !options.has_extension(&ext) {
+        return None;
+    }
     let info = options.get_extension(&ext);
     let Reflected::Message(info) = info.as_ref() else {
         return None;
@@ -122,11 +125,17 @@ pub fn operation_types(rpc: &str) -> Option<(String, String)> {
     ))
 }
 
-/// The names of the Insights RPCs that start long-running operations.
+/// The names of the Insights RPCs that start long-running operations (those declaring
+/// `google.longrunning.operation_info`), in declaration order.
 pub fn insights_lro_methods() -> Vec<String> {
     pool()
         .get_service_by_name(INSIGHTS_SERVICE)
-        .map(|s| s.methods().map(|m| m.name().to_owned()).collect())
+        .map(|s| {
+            s.methods()
+                .map(|m| m.name().to_owned())
+                .filter(|m| operation_info(m).is_some())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -105,6 +105,34 @@ operation; POST /shutdown stops the process.\n\nExample:\n  ccai-lro emulator --
     /// Start issue-model operations.
     #[command(subcommand)]
     IssueModels(IssueModels),
+    /// Call any of the 74 Insights RPCs with a JSON request; print the answer as JSON.
+    #[command(
+        after_help = "The request is the REST API's JSON (proto3 JSON; the proto's snake_case names \
+work too); a field the request lacks, an unknown RPC or JSON that does not parse exits 2 before \
+any RPC. An RPC that starts an operation prints the operation; --wait waits for it.\n\n\
+Examples:\n  ccai-lro call --list\n  \
+ccai-lro call GetSettings '{\"name\": \"projects/p/locations/us-central1/settings\"}'\n  \
+ccai-lro call ListConversations '{\"parent\": \"projects/p/locations/us-central1\", \"pageSize\": 10}'\n  \
+echo '{\"parent\": \"projects/p/locations/us-central1\"}' | ccai-lro call CreateIssueModel - --wait"
+    )]
+    Call(Call),
+}
+
+/// `call` options.
+#[derive(Debug, Args)]
+pub struct Call {
+    /// The RPC: its short name (ListConversations) or full name.
+    #[arg(required_unless_present = "list")]
+    pub method: Option<String>,
+    /// The request as JSON, or - to read it from standard input (default: {}).
+    #[arg(allow_hyphen_values = true)]
+    pub request: Option<String>,
+    /// For an RPC that starts an operation: wait for it as `wait` does.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print the RPCs: name, request type, answer type, read or write.
+    #[arg(long, conflicts_with_all = ["method", "request", "wait"])]
+    pub list: bool,
 }
 
 /// `wait` options.

@@ -2,6 +2,7 @@
 //! emulator; see the whole flow with `ccai-lro demo`.
 
 mod args;
+mod call;
 mod demo;
 mod exit;
 mod output;
@@ -100,6 +101,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             issue_models(&cli, InsightsClient::new(connect(&cli)?), cmd).await
         }
+        Command::Call(call) => call::run(&cli, call).await,
     }
 }
 

@@ -212,6 +212,7 @@ impl Client {
                     let fresh = listing.seen.insert(listing.hasher.hash_one(token));
                     if !fresh {
                         return Err(Error::Protocol(Violation::RepeatedPageToken {
+                            method: R::METHOD.name,
                             parent: request.routing_value().to_owned(),
                             token: token.to_owned(),
                         }));

@@ -36,10 +36,20 @@ pub enum Violation {
     /// ListOperations handed out a page token it had handed out before in the same listing,
     /// which would loop forever.
     RepeatedPageToken {
+        /// The List RPC.
+        method: &'static str,
         /// The parent being listed.
         parent: String,
         /// The repeated token.
         token: String,
+    },
+    /// An answer decoded but cannot be rendered or read as its type says (for example JSON
+    /// of an `Any` whose type is unknown, or a timestamp out of range).
+    Unreadable {
+        /// The RPC.
+        method: &'static str,
+        /// What could not be read.
+        reason: String,
     },
 }
 
@@ -64,10 +74,17 @@ impl fmt::Display for Violation {
                 f,
                 "the server named a new operation {name:?}, which is not {expected}"
             ),
-            Violation::RepeatedPageToken { parent, token } => write!(
+            Violation::RepeatedPageToken {
+                method,
+                parent,
+                token,
+            } => write!(
                 f,
-                "ListOperations of {parent} repeated page token {token:?}; stopped listing"
+                "{method} of {parent} repeated page token {token:?}; stopped listing"
             ),
+            Violation::Unreadable { method, reason } => {
+                write!(f, "the answer of {method} cannot be read: {reason}")
+            }
         }
     }
 }

@@ -12,81 +12,153 @@ mod tests {
 
     use crate::proto::google::cloud::contactcenterinsights::v1::*;
     use crate::registry;
+    use crate::rpc::{Method, Rpc, INSIGHTS_METHODS};
 
-    /// One row as the schema sees it.
-    struct Row {
+    /// The reference the generator read.
+    fn reference() -> serde_json::Value {
+        let text = include_str!("../../tests/reference/schema.json");
+        serde_json::from_str(text).expect("the reference is JSON")
+    }
+
+    /// One LRO row as the schema sees it.
+    struct LroRow {
         rpc: &'static str,
         request: String,
         response: String,
         metadata: String,
-        field: &'static str,
     }
 
-    macro_rules! rows {
+    macro_rules! lro_rows {
         ($(
             $(#[$doc:meta])*
             $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
             route $key:literal = |$r:ident| $value:expr, $pattern:expr;
         )*) => {
-            vec![$(Row {
+            vec![$(LroRow {
                 rpc: $rpc,
                 request: <$req as Name>::full_name(),
                 response: <$resp as Name>::full_name(),
                 metadata: <$meta as Name>::full_name(),
-                field: $key,
             }),*]
         };
     }
 
-    fn table() -> Vec<Row> {
-        crate::insights_lro_rpcs!(rows)
+    /// (RPC, request type, response type as written) of every row.
+    macro_rules! type_rows {
+        ($(
+            $(#[$doc:meta])*
+            $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
+            route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
+        )*) => {
+            vec![$(($rpc, <$req as Name>::full_name(), stringify!($resp))),*]
+        };
+    }
+
+    fn service() -> prost_reflect::ServiceDescriptor {
+        registry::pool()
+            .get_service_by_name(registry::INSIGHTS_SERVICE)
+            .expect("the Insights service is in the pool")
     }
 
     #[test]
     fn the_table_lists_the_services_rpcs_in_order() {
-        let rpcs: Vec<&str> = table().iter().map(|r| r.rpc).collect();
-        assert_eq!(rpcs, registry::insights_lro_methods());
+        let rpcs: Vec<&str> = INSIGHTS_METHODS.iter().map(|m| m.name).collect();
+        let declared: Vec<String> = service().methods().map(|m| m.name().to_owned()).collect();
+        assert_eq!(rpcs, declared);
+        assert_eq!(rpcs.len(), 74);
+        let lro: Vec<&str> = crate::insights_lro_rpcs!(lro_rows).iter().map(|r| r.rpc).collect();
+        assert_eq!(lro, registry::insights_lro_methods());
     }
 
     #[test]
-    fn each_row_carries_the_declared_operation_types() {
-        for row in table() {
+    fn each_row_carries_the_declared_types() {
+        let service = service();
+        for (rpc, request, response) in crate::insights_rpcs!(type_rows) {
+            let method = service.methods().find(|m| m.name() == rpc).expect(rpc);
+            assert_eq!(method.input().full_name(), request, "{rpc}");
+            let short = method.output().name().to_owned();
+            let written = response.rsplit("::").next().unwrap_or_default().trim();
+            let written = if written == "()" { "Empty" } else { written };
+            assert_eq!(written, short, "{rpc}");
+        }
+        for row in crate::insights_lro_rpcs!(lro_rows) {
             assert_eq!(
                 registry::operation_info(row.rpc),
                 Some((row.response, row.metadata)),
                 "{}",
                 row.rpc
             );
+            let input = service.methods().find(|m| m.name() == row.rpc).map(|m| m.input());
+            assert_eq!(input.map(|i| i.full_name().to_owned()), Some(row.request));
         }
     }
 
     #[test]
-    fn each_row_routes_on_a_string_field_of_its_request() {
-        let service = registry::pool()
-            .get_service_by_name(registry::INSIGHTS_SERVICE)
-            .expect("the Insights service is in the pool");
-        for row in table() {
-            let method = service.methods().find(|m| m.name() == row.rpc);
-            let input = method.map(|m| m.input());
-            assert_eq!(
-                input.as_ref().map(|i| i.full_name()),
-                Some(row.request.as_str()),
-                "{}",
-                row.rpc
-            );
-            let (mut message, mut kind) = (input, None);
-            for part in row.field.split('.') {
-                let field = message.as_ref().and_then(|m| m.get_field_by_name(part));
+    fn each_row_routes_and_retries_as_its_http_rule_says() {
+        let reference = reference();
+        let rules = &reference["services"][registry::INSIGHTS_SERVICE];
+        for m in INSIGHTS_METHODS {
+            let bindings = rules[m.name]["http"].as_array().expect(m.name);
+            assert_eq!(m.read, bindings[0]["method"] == "get", "{}", m.name);
+            assert_eq!(m.path, format!("/{}/{}", m.service, m.name));
+            for b in bindings {
+                let uri = b["uri"].as_str().expect("a uri");
+                let var = uri.split('{').nth(1).and_then(|v| v.split('}').next()).expect(uri);
+                let (field, template) = var.split_once('=').expect(uri);
+                assert_eq!(m.routing_field, field, "{}", m.name);
+                // Each binding's template is one of the accepted patterns.
+                let shape = |p: &str| {
+                    p.split('/')
+                        .map(|s| if s.starts_with('{') { "*" } else { s })
+                        .collect::<Vec<_>>()
+                        .join("/")
+                };
+                assert!(
+                    m.patterns.iter().any(|p| shape(p) == template),
+                    "{}: {template} not among {:?}",
+                    m.name,
+                    m.patterns
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_routing_field_is_a_string_field_of_its_request() {
+        let service = service();
+        for m in INSIGHTS_METHODS {
+            let method = service.methods().find(|d| d.name() == m.name).expect(m.name);
+            let (mut message, mut kind) = (Some(method.input()), None);
+            for part in m.routing_field.split('.') {
+                let field = message.as_ref().and_then(|d| d.get_field_by_name(part));
                 kind = field.as_ref().map(|f| f.kind());
                 message = kind.as_ref().and_then(|k| k.as_message().cloned());
             }
             assert!(
                 matches!(kind, Some(prost_reflect::Kind::String)),
-                "{}: {} is not a string field of {}",
-                row.rpc,
-                row.field,
-                row.request
+                "{}: {} is not a string field",
+                m.name,
+                m.routing_field
             );
         }
+    }
+
+    #[test]
+    fn a_routing_value_is_read_from_its_field() {
+        let r = UpdateConversationRequest {
+            conversation: Some(Conversation {
+                name: "projects/p/locations/l/conversations/c".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(r.routing_value(), "projects/p/locations/l/conversations/c");
+        assert_eq!(UpdateConversationRequest::default().routing_value(), "");
+        let m: &Method = <CalculateStatsRequest as Rpc>::METHOD;
+        assert!(m.check("projects/p/locations/l").is_ok());
+        assert!(m
+            .check("projects/p/locations/l/authorizedViewSet/s/authorizedView/v")
+            .is_ok());
+        assert!(m.check("projects/p").is_err());
     }
 }

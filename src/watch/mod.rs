@@ -291,6 +291,7 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
                 // A listing that never ends (fresh tokens forever) would hold the watcher.
                 break Err(Error::Protocol(
                     crate::error::Violation::RepeatedPageToken {
+                        method: "ListOperations",
                         parent: parent.to_owned(),
                         token: format!("(still more after {MAX_SWEEP_PAGES} pages)"),
                     },

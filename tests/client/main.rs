@@ -21,6 +21,7 @@ mod protocol;
 mod retries;
 mod typed;
 mod waiting;
+mod whole_api;
 
 const PARENT: &str = "projects/p/locations/us-central1";
 

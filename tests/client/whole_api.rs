@@ -1,0 +1,407 @@
+//! All 74 Insights RPCs through `InsightsClient`, against an in-process server that records
+//! what arrives (path, headers, body) and answers as each test scripts: routing headers,
+//! bodies, local checks, retries, paging and span attributes.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+};
+
+use axum::body::Body;
+use ccai_lro::{
+    insights::InsightsClient,
+    proto::google::cloud::contactcenterinsights::v1::*,
+    proto::google::longrunning::Operation as RawOperation,
+    registry,
+    rpc::{Rpc, INSIGHTS_METHODS},
+    Client, Code, Error, RetryPolicy,
+};
+use futures_util::TryStreamExt;
+use prost::Message;
+use prost_reflect::{DynamicMessage, ReflectMessage, Value};
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    path: String,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+}
+
+/// An answer: a gRPC status code and, for OK, the message bytes.
+type Answer = (i32, Vec<u8>);
+
+/// What the server answers: scripted answers first, then `fallback` for the path.
+#[derive(Clone, Default)]
+struct Script {
+    queue: Arc<Mutex<VecDeque<Answer>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Script {
+    fn push(&self, answer: Answer) {
+        self.queue.lock().unwrap().push_back(answer);
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// An operation that `started` accepts: LRO answers need a well-formed name.
+fn fallback(path: &str) -> Answer {
+    let lro = INSIGHTS_METHODS
+        .iter()
+        .any(|m| m.path == path && registry::operation_info(m.name).is_some());
+    let body = if lro {
+        RawOperation {
+            name: "projects/p/locations/l/operations/1".into(),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    } else {
+        Vec::new()
+    };
+    (0, body)
+}
+
+fn grpc_frame(message: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0];
+    frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(message);
+    frame
+}
+
+async fn serve(script: Script) -> Client {
+    let handler = move |req: http::Request<Body>| {
+        let script = script.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let path = parts.uri.path().to_owned();
+            script.seen.lock().unwrap().push(Seen {
+                path: path.clone(),
+                headers: parts.headers,
+                body: bytes.get(5..).unwrap_or_default().to_vec(),
+            });
+            let scripted = script.queue.lock().unwrap().pop_front();
+            let (code, message) = scripted.unwrap_or_else(|| fallback(&path));
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("grpc-status", code.to_string().parse().unwrap());
+            let mut frames = Vec::new();
+            if code == 0 {
+                frames.push(Ok::<_, std::convert::Infallible>(http_body::Frame::data(
+                    axum::body::Bytes::from(grpc_frame(&message)),
+                )));
+            }
+            frames.push(Ok(http_body::Frame::trailers(trailers)));
+            let body = http_body_util::StreamBody::new(futures_util::stream::iter(frames));
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "application/grpc")
+                .body(Body::new(body))
+                .unwrap()
+        }
+    };
+    let router = axum::Router::new().fallback(handler);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<tokio::io::DuplexStream>();
+    let incoming = tokio_stream::wrappers::UnboundedReceiverStream::new(rx)
+        .map(Ok::<_, std::io::Error>);
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_routes(tonic::service::Routes::from(router))
+            .serve_with_incoming(incoming),
+    );
+    let channel = tonic::transport::Endpoint::from_static("http://whole-api.invalid")
+        .connect_with_connector_lazy(tower::service_fn(move |_: http::Uri| {
+            let tx = tx.clone();
+            async move {
+                let (client, server) = tokio::io::duplex(64 * 1024);
+                tx.send(server)
+                    .map_err(|_| std::io::Error::other("server gone"))?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(client))
+            }
+        }));
+    Client::builder()
+        .retry(RetryPolicy::default())
+        .build_with_channel(channel)
+        .unwrap()
+}
+
+use tokio_stream::StreamExt as _;
+
+/// The first pattern with each `{var}` replaced by `var-1`.
+fn example(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(var) => format!("{var}-1"),
+            None => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A request of type `R` with its routing field set to `value` and a non-routing field or two
+/// set too, so the body check has more than the name to compare.
+fn request_with<R: Rpc + Default>(value: &str) -> R {
+    let method = R::METHOD;
+    let desc = registry::pool()
+        .get_service_by_name(method.service)
+        .and_then(|s| s.methods().find(|m| m.name() == method.name))
+        .expect("declared")
+        .input();
+    let mut msg = DynamicMessage::new(desc);
+    set_path(&mut msg, method.routing_field, value);
+    if let Some(f) = msg.descriptor().get_field_by_name("page_size") {
+        msg.set_field(&f, Value::I32(7));
+    }
+    R::decode(msg.encode_to_vec().as_slice()).expect("re-decodes")
+}
+
+fn set_path(msg: &mut DynamicMessage, path: &str, value: &str) {
+    match path.split_once('.') {
+        None => msg.set_field_by_name(path, Value::String(value.to_owned())),
+        Some((head, rest)) => {
+            let Value::Message(mut inner) = msg.get_field_by_name(head).unwrap().into_owned()
+            else {
+                panic!("{head} is not a message");
+            };
+            set_path(&mut inner, rest, value);
+            msg.set_field_by_name(head, Value::Message(inner));
+        }
+    }
+}
+
+/// The decoded routing header.
+fn routing(seen: &Seen) -> String {
+    let raw = seen.headers["x-goog-request-params"].to_str().unwrap();
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
+}
+
+/// Calls every row's typed method and checks what the server received.
+macro_rules! every_rpc {
+    ($(
+        $(#[$doc:meta])*
+        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
+        route $key:literal = |$r:ident| $value:expr, [$first:literal $(, $pattern:literal)*];
+    )*) => {{
+        let mut checked = Vec::new();
+        $(
+            let script = Script::default();
+            let insights = InsightsClient::new(serve(script.clone()).await);
+            let name = example($first);
+            let request: $req = request_with(&name);
+            let sent = request.encode_to_vec();
+            let answer = insights.$fn(request).await;
+            assert!(answer.is_ok(), "{}: {:?}", $rpc, answer.err());
+            let seen = script.seen();
+            assert_eq!(seen.len(), 1, "{}", $rpc);
+            assert_eq!(
+                seen[0].path,
+                concat!("/google.cloud.contactcenterinsights.v1.ContactCenterInsights/", $rpc)
+            );
+            assert_eq!(routing(&seen[0]), format!("{}={name}", $key), "{}", $rpc);
+            let api_client = seen[0].headers["x-goog-api-client"].to_str().unwrap();
+            assert!(api_client.contains("gl-rust/"), "{}", $rpc);
+            assert_eq!(seen[0].body, sent, "{}: the body is the request, byte for byte", $rpc);
+            checked.push($rpc);
+        )*
+        checked
+    }};
+}
+
+#[tokio::test]
+async fn every_rpc_sends_its_request_its_route_and_the_api_client() {
+    let checked = ccai_lro::insights_rpcs!(every_rpc);
+    assert_eq!(checked.len(), 74);
+}
+
+/// Each row refuses a routing value that matches none of its patterns, with no RPC sent.
+macro_rules! every_refusal {
+    ($(
+        $(#[$doc:meta])*
+        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
+        route $key:literal = |$r:ident| $value:expr, [$first:literal $(, $pattern:literal)*];
+    )*) => {{
+        let script = Script::default();
+        let insights = InsightsClient::new(serve(script.clone()).await);
+        $(
+            let request: $req = request_with("projects/p/nowhere/x");
+            let err = insights.$fn(request).await.err().expect($rpc);
+            assert!(
+                matches!(&err, Error::InvalidName { expected, .. } if *expected == <$req as Rpc>::METHOD.expected),
+                "{}: {err:?}",
+                $rpc
+            );
+            assert!(err.to_string().contains($first), "{}: {err}", $rpc);
+        )*
+        assert!(script.seen().is_empty(), "no RPC was sent");
+    }};
+}
+
+#[tokio::test]
+async fn a_malformed_routing_value_is_refused_before_any_rpc() {
+    ccai_lro::insights_rpcs!(every_refusal);
+}
+
+#[tokio::test(start_paused = true)]
+async fn reads_are_retried_on_unavailable_and_writes_are_not_unless_asked() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    let settings = "projects/p/locations/l/settings";
+    script.push((14, Vec::new()));
+    let got = insights
+        .get_settings(GetSettingsRequest {
+            name: settings.into(),
+        })
+        .await;
+    assert!(got.is_ok(), "{got:?}");
+    assert_eq!(script.seen().len(), 2, "GetSettings is a read: retried once");
+
+    let create = || CreateViewRequest {
+        parent: "projects/p/locations/l".into(),
+        view: Some(View::default()),
+    };
+    script.push((14, Vec::new()));
+    let err = insights.create_view(create()).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable);
+    assert_eq!(script.seen().len(), 3, "CreateView is a write: sent once");
+
+    script.push((14, Vec::new()));
+    let retried = insights.clone().retry_writes(true).create_view(create()).await;
+    assert!(retried.is_ok(), "{retried:?}");
+    assert_eq!(script.seen().len(), 5, "opted in: retried");
+
+    // Starters are writes too.
+    script.push((14, Vec::new()));
+    let err = insights
+        .create_issue_model(CreateIssueModelRequest {
+            parent: "projects/p/locations/l".into(),
+            issue_model: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable);
+    assert_eq!(script.seen().len(), 6);
+}
+
+fn page(names: &[&str], next: &str) -> Answer {
+    let response = ListConversationsResponse {
+        conversations: names
+            .iter()
+            .map(|n| Conversation {
+                name: (*n).into(),
+                ..Default::default()
+            })
+            .collect(),
+        next_page_token: next.into(),
+    };
+    (0, response.encode_to_vec())
+}
+
+fn list_request() -> ListConversationsRequest {
+    ListConversationsRequest {
+        parent: "projects/p/locations/l".into(),
+        page_size: 2,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_list_streams_items_across_pages_to_the_empty_token() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    script.push(page(&["a", "b"], "t1"));
+    script.push(page(&["c", "d"], "t2"));
+    script.push(page(&["e"], ""));
+    let items: Vec<Conversation> = insights
+        .list_conversations_items(list_request(), None)
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<&str> = items.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    let tokens: Vec<String> = script
+        .seen()
+        .iter()
+        .map(|s| ListConversationsRequest::decode(s.body.as_slice()).unwrap().page_token)
+        .collect();
+    assert_eq!(tokens, ["", "t1", "t2"]);
+    for s in script.seen() {
+        assert_eq!(routing(&s), "parent=projects/p/locations/l");
+    }
+}
+
+#[tokio::test]
+async fn a_limit_stops_asking_for_pages() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    script.push(page(&["a", "b"], "t1"));
+    script.push(page(&["c", "d"], "t2"));
+    let items: Vec<Conversation> = insights
+        .list_conversations_items(list_request(), Some(3))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(script.seen().len(), 2, "the third page was never asked for");
+    let none: Vec<Conversation> = insights
+        .list_conversations_items(list_request(), Some(0))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(script.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn a_repeated_page_token_ends_the_list_with_an_error() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    script.push(page(&["a"], "A"));
+    script.push(page(&["b"], "B"));
+    script.push(page(&["c"], "A"));
+    let got: Result<Vec<Conversation>, Error> = insights
+        .list_conversations_items(list_request(), None)
+        .try_collect()
+        .await;
+    let err = got.unwrap_err();
+    assert!(
+        matches!(&err, Error::Protocol(ccai_lro::Violation::RepeatedPageToken { method: "ListConversations", token, .. }) if token == "A"),
+        "{err:?}"
+    );
+    assert_eq!(script.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn a_negative_page_size_is_refused_before_any_rpc() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    let mut request = list_request();
+    request.page_size = -1;
+    let got: Result<Vec<Conversation>, Error> = insights
+        .list_conversations_items(request, None)
+        .try_collect()
+        .await;
+    assert_eq!(got.unwrap_err().code(), Code::InvalidArgument);
+    assert!(script.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_server_error_keeps_its_code_and_details() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    script.push((5, Vec::new()));
+    let err = insights
+        .get_issue_model(GetIssueModelRequest {
+            name: "projects/p/locations/l/issueModels/m".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    assert!(err.to_string().contains("GetIssueModel"), "{err}");
+}
