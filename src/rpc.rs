@@ -59,11 +59,7 @@ impl Method {
         if self.patterns.is_empty() {
             return crate::name::check_any(value);
         }
-        if self
-            .patterns
-            .iter()
-            .any(|p| walk(value, p, |_| ()).is_ok())
-        {
+        if self.patterns.iter().any(|p| walk(value, p, |_| ()).is_ok()) {
             Ok(())
         } else {
             Err(Error::InvalidName {

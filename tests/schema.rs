@@ -1,10 +1,14 @@
 //! The compiled descriptors must equal the published schema facts in `tests/reference/schema.json`:
 //! every package, message, field (name, number, type, label, type name, oneof, proto3 optional),
-//! enum value and service method. A drift fails naming the message and the field.
+//! enum value and service method, and the annotations (field behaviors, resource references,
+//! resources, HTTP rules, method signatures, LRO types, the default host). A drift fails naming
+//! the message and the field.
 
 use std::collections::BTreeMap;
 
-use prost_reflect::{DescriptorPool, MessageDescriptor, Value as Reflected};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage, Value as Reflected,
+};
 use serde_json::{json, Value};
 
 const REFERENCE: &str = include_str!("reference/schema.json");
@@ -32,7 +36,7 @@ fn field_facts(message: &MessageDescriptor) -> BTreeMap<String, Value> {
                 .type_name
                 .as_deref()
                 .map(|t| t.trim_start_matches('.').to_owned());
-            let facts = json!({
+            let mut facts = json!({
                 "name": raw.name(),
                 "number": raw.number(),
                 "type": raw.r#type().as_str_name(),
@@ -41,9 +45,112 @@ fn field_facts(message: &MessageDescriptor) -> BTreeMap<String, Value> {
                 "oneof": oneof,
                 "proto3_optional": raw.proto3_optional(),
             });
+            let options = f.options();
+            if let Some(Reflected::List(list)) = extension(&options, "google.api.field_behavior") {
+                let names: Vec<Value> = list
+                    .iter()
+                    .filter_map(|v| v.as_enum_number())
+                    .map(|n| json!(behavior_name(&f.parent_pool(), n)))
+                    .collect();
+                facts["behavior"] = json!(names);
+            }
+            if let Some(Reflected::Message(r)) =
+                extension(&options, "google.api.resource_reference")
+            {
+                facts["resource_reference"] = set_fields(&r);
+            }
             (raw.name().to_owned(), facts)
         })
         .collect()
+}
+
+/// The extension `name` of `options`, when set.
+fn extension(options: &DynamicMessage, name: &str) -> Option<Reflected> {
+    let ext = options
+        .descriptor()
+        .parent_pool()
+        .get_extension_by_name(name)?;
+    options
+        .has_extension(&ext)
+        .then(|| options.get_extension(&ext).into_owned())
+}
+
+fn behavior_name(pool: &DescriptorPool, n: i32) -> String {
+    pool.get_enum_by_name("google.api.FieldBehavior")
+        .and_then(|e| e.get_value(n))
+        .map_or_else(|| n.to_string(), |v| v.name().to_owned())
+}
+
+/// The fields a message sets, as JSON (strings and repeated strings are all the annotations
+/// hold).
+fn set_fields(message: &DynamicMessage) -> Value {
+    let mut out = serde_json::Map::new();
+    for (field, value) in message.fields() {
+        let v = match value {
+            Reflected::String(s) => json!(s),
+            Reflected::List(l) => json!(l.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>()),
+            other => json!(format!("{other:?}")),
+        };
+        out.insert(field.name().to_owned(), v);
+    }
+    Value::Object(out)
+}
+
+/// A resource annotation as the reference writes it (plural and singular always present).
+fn resource_facts(message: &MessageDescriptor) -> Option<Value> {
+    let Some(Reflected::Message(r)) = extension(&message.options(), "google.api.resource") else {
+        return None;
+    };
+    let get = |name: &str| r.get_field_by_name(name).map(|v| v.into_owned());
+    let text = |name: &str| json!(get(name).and_then(|v| v.as_str().map(str::to_owned)));
+    let patterns: Vec<String> = match get("pattern") {
+        Some(Reflected::List(l)) => l
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(json!({
+        "type": text("type"),
+        "pattern": patterns,
+        "plural": text("plural"),
+        "singular": text("singular"),
+    }))
+}
+
+/// An HTTP rule as the reference writes it: verb, uri, body and response body when set.
+fn http_facts(rule: &DynamicMessage) -> Vec<Value> {
+    let mut one = serde_json::Map::new();
+    for verb in ["get", "put", "post", "delete", "patch"] {
+        if let Some(Reflected::String(uri)) = rule
+            .descriptor()
+            .get_field_by_name(verb)
+            .filter(|f| rule.has_field(f))
+            .map(|f| rule.get_field(&f).into_owned())
+        {
+            one.insert("method".into(), json!(verb));
+            one.insert("uri".into(), json!(uri));
+        }
+    }
+    for key in ["body", "response_body"] {
+        if let Some(Reflected::String(v)) = rule.get_field_by_name(key).map(|v| v.into_owned()) {
+            if !v.is_empty() {
+                one.insert(key.into(), json!(v));
+            }
+        }
+    }
+    let mut out = vec![Value::Object(one)];
+    if let Some(Reflected::List(more)) = rule
+        .get_field_by_name("additional_bindings")
+        .map(|v| v.into_owned())
+    {
+        for m in more {
+            if let Reflected::Message(m) = m {
+                out.extend(http_facts(&m));
+            }
+        }
+    }
+    out
 }
 
 /// Every difference between the reference and the compiled pool, one line each.
@@ -58,6 +165,14 @@ fn drift(reference: &Value, pool: &DescriptorPool) -> Vec<String> {
         if want["map_entry"].as_bool() != Some(got.is_map_entry()) {
             out.push(format!("message {name}: map_entry differs"));
         }
+        let resource = resource_facts(&got);
+        if resource.as_ref() != want.get("resource") {
+            out.push(format!(
+                "message {name}: resource is {} in proto/, {} in the reference",
+                json!(resource),
+                json!(want.get("resource"))
+            ));
+        }
         let mut have = field_facts(&got);
         for f in want["fields"].as_array().expect("fields array") {
             let fname = f["name"].as_str().expect("field name");
@@ -71,8 +186,10 @@ fn drift(reference: &Value, pool: &DescriptorPool) -> Vec<String> {
                         "type_name",
                         "oneof",
                         "proto3_optional",
+                        "behavior",
+                        "resource_reference",
                     ] {
-                        if facts[key] != f[key] {
+                        if facts.get(key) != f.get(key) {
                             out.push(format!(
                                 "message {name} field {fname}: {key} is {} in proto/, {} in the reference",
                                 facts[key], f[key]
@@ -88,10 +205,11 @@ fn drift(reference: &Value, pool: &DescriptorPool) -> Vec<String> {
             ));
         }
     }
-    // google.protobuf is only partly listed (the well-known types we use); all else must match 1:1.
+    // google.protobuf is only partly listed (the well-known types we use) and google.api holds
+    // the annotations' own types; all else must match 1:1.
+    let listed = |package: &str| !package.starts_with("google.protobuf") && package != "google.api";
     for m in pool.all_messages() {
-        if !m.package_name().starts_with("google.protobuf") && !messages.contains_key(m.full_name())
-        {
+        if listed(m.package_name()) && !messages.contains_key(m.full_name()) {
             out.push(format!("message {}: not in the reference", m.full_name()));
         }
     }
@@ -119,7 +237,7 @@ fn drift(reference: &Value, pool: &DescriptorPool) -> Vec<String> {
         }
     }
     for e in pool.all_enums() {
-        if !e.package_name().starts_with("google.protobuf") && !enums.contains_key(e.full_name()) {
+        if listed(e.package_name()) && !enums.contains_key(e.full_name()) {
             out.push(format!("enum {}: not in the reference", e.full_name()));
         }
     }
@@ -130,6 +248,15 @@ fn drift(reference: &Value, pool: &DescriptorPool) -> Vec<String> {
             out.push(format!("service {sname}: missing from proto/"));
             continue;
         };
+        let host = extension(&service.options(), "google.api.default_host");
+        let want_host = sname
+            .starts_with("google.cloud.contactcenterinsights")
+            .then(|| reference["default_host"].clone());
+        if host.as_ref().and_then(|h| h.as_str()).map(|h| json!(h)) != want_host {
+            out.push(format!(
+                "service {sname}: default_host is {host:?} in proto/"
+            ));
+        }
         let methods = methods.as_object().expect("methods object");
         for (mname, want) in methods {
             let Some(method) = service.methods().find(|m| m.name() == mname) else {
@@ -157,6 +284,15 @@ fn drift(reference: &Value, pool: &DescriptorPool) -> Vec<String> {
                         facts[key] = json!(v);
                     }
                 }
+            }
+            let options = method.options();
+            if let Some(Reflected::Message(rule)) = extension(&options, "google.api.http") {
+                facts["http"] = json!(http_facts(&rule));
+            }
+            if let Some(Reflected::List(sigs)) = extension(&options, "google.api.method_signature")
+            {
+                let sigs: Vec<&str> = sigs.iter().filter_map(|v| v.as_str()).collect();
+                facts["signatures"] = json!(sigs);
             }
             if &facts != want {
                 out.push(format!(
@@ -189,10 +325,16 @@ fn compiled_descriptors_equal_the_reference() {
 #[test]
 fn reference_counts_match_the_issue() {
     let r = reference();
-    assert_eq!(r["messages"].as_object().map(|m| m.len()), Some(172));
-    assert_eq!(r["enums"].as_object().map(|m| m.len()), Some(20));
+    assert_eq!(r["messages"].as_object().map(|m| m.len()), Some(263));
+    assert_eq!(r["enums"].as_object().map(|m| m.len()), Some(24));
     let insights = &r["services"]["google.cloud.contactcenterinsights.v1.ContactCenterInsights"];
-    assert_eq!(insights.as_object().map(|m| m.len()), Some(17));
+    assert_eq!(insights.as_object().map(|m| m.len()), Some(74));
+    let lro = insights.as_object().map_or(0, |m| {
+        m.values()
+            .filter(|v| v.get("operation_response").is_some())
+            .count()
+    });
+    assert_eq!(lro, 17);
 }
 
 /// The comparison itself must notice each kind of drift and name where it is.
@@ -244,6 +386,38 @@ fn drift_is_reported_naming_message_and_field() {
                     ["CreateIssueModel"]["operation_metadata"] = json!("google.protobuf.Empty")
             }),
             "method CreateIssueModel",
+        ),
+        (
+            Box::new(|r| r["messages"][M]["fields"][1]["behavior"] = json!(["OUTPUT_ONLY"])),
+            "field display_name: behavior",
+        ),
+        (
+            Box::new(|r| {
+                r["messages"][M]["fields"][0]["resource_reference"] = json!({"type": "x/Y"})
+            }),
+            "field name: resource_reference",
+        ),
+        (
+            Box::new(|r| r["messages"][M]["resource"]["pattern"][0] = json!("issueModels/{m}")),
+            "IssueModel: resource",
+        ),
+        (
+            Box::new(|r| {
+                r["services"]["google.cloud.contactcenterinsights.v1.ContactCenterInsights"]
+                    ["GetIssueModel"]["http"][0]["uri"] = json!("/v1/{name=*}")
+            }),
+            "method GetIssueModel",
+        ),
+        (
+            Box::new(|r| {
+                r["services"]["google.cloud.contactcenterinsights.v1.ContactCenterInsights"]
+                    ["GetIssueModel"]["signatures"] = json!(["parent"])
+            }),
+            "method GetIssueModel",
+        ),
+        (
+            Box::new(|r| r["default_host"] = json!("example.com")),
+            "default_host",
         ),
         (
             Box::new(|r| {

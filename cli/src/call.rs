@@ -87,7 +87,12 @@ fn list() {
             None => d.output().full_name().to_owned(),
         };
         let kind = if m.read { "read" } else { "write" };
-        let line = writeln!(out, "{}\t{}\t{answer}\t{kind}", m.name, d.input().full_name());
+        let line = writeln!(
+            out,
+            "{}\t{}\t{answer}\t{kind}",
+            m.name,
+            d.input().full_name()
+        );
         if line.is_err() {
             // The reader went away (`| head`).
             return;

@@ -207,7 +207,11 @@ impl ClientBuilder {
         let server = endpoint.parse::<http::Uri>().ok().and_then(|uri| {
             let port = uri
                 .port_u16()
-                .unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
+                .unwrap_or(if uri.scheme_str() == Some("http") {
+                    80
+                } else {
+                    443
+                });
             Some((uri.host()?.into(), port))
         });
         Ok(Client {

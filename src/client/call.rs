@@ -107,8 +107,7 @@ impl Client {
     /// (the names Google's own libraries emit). Its fields are computed only when a subscriber
     /// listens at debug level.
     fn span(&self, method: &'static Method, resource: &str, attempt: u32) -> tracing::Span {
-        let (address, port) = self.settings.server.as_ref().map_or(("", 0), |(a, p)| (&**a, *p));
-        tracing::debug_span!(
+        let span = tracing::debug_span!(
             "rpc",
             otel.name = method.path.trim_start_matches('/'),
             otel.kind = "client",
@@ -116,8 +115,8 @@ impl Client {
             rpc.service = method.service,
             rpc.method = method.name,
             rpc.grpc.status_code = tracing::field::Empty,
-            server.address = address,
-            server.port = port,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
             gcp.client.service = CLIENT_SERVICE,
             gcp.client.version = CLIENT_VERSION,
             gcp.client.repo = CLIENT_REPO,
@@ -125,6 +124,13 @@ impl Client {
             gcp.resource.destination.id = resource,
             attempt,
             code = tracing::field::Empty
-        )
+        );
+        if let Some((address, port)) = &self.settings.server {
+            if !span.is_disabled() {
+                span.record("server.address", &**address);
+                span.record("server.port", port);
+            }
+        }
+        span
     }
 }

@@ -11,11 +11,11 @@ use futures_util::{stream, Stream, StreamExt, TryStreamExt};
 use super::{call::Kind, Client};
 use crate::{
     error::Violation,
-    rpc::{Method, Paged, Rpc},
     name::{walk, LOCATION_PATTERN},
     proto::google::longrunning::{
         ListOperationsRequest, ListOperationsResponse, Operation as RawOperation,
     },
+    rpc::{Method, Paged, Rpc},
     Error,
 };
 

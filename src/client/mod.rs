@@ -38,6 +38,7 @@ use tonic::transport::Channel;
 pub use builder::ClientBuilder;
 pub use list::ListOptions;
 
+use crate::rpc::Method;
 use crate::{
     auth::AuthService,
     proto::google::longrunning::{
@@ -46,7 +47,6 @@ use crate::{
     },
     Error, PollPolicy, RetryPolicy,
 };
-use crate::rpc::Method;
 use call::Kind;
 use target::{NameRule, Target};
 
@@ -68,16 +68,26 @@ const fn operations_method(name: &'static str, path: &'static str) -> Method {
         read: true,
     }
 }
-const GET_OPERATION: &Method =
-    &operations_method("GetOperation", "/google.longrunning.Operations/GetOperation");
-const CANCEL_OPERATION: &Method =
-    &operations_method("CancelOperation", "/google.longrunning.Operations/CancelOperation");
-const DELETE_OPERATION: &Method =
-    &operations_method("DeleteOperation", "/google.longrunning.Operations/DeleteOperation");
-const WAIT_OPERATION: &Method =
-    &operations_method("WaitOperation", "/google.longrunning.Operations/WaitOperation");
-const LIST_OPERATIONS: &Method =
-    &operations_method("ListOperations", "/google.longrunning.Operations/ListOperations");
+const GET_OPERATION: &Method = &operations_method(
+    "GetOperation",
+    "/google.longrunning.Operations/GetOperation",
+);
+const CANCEL_OPERATION: &Method = &operations_method(
+    "CancelOperation",
+    "/google.longrunning.Operations/CancelOperation",
+);
+const DELETE_OPERATION: &Method = &operations_method(
+    "DeleteOperation",
+    "/google.longrunning.Operations/DeleteOperation",
+);
+const WAIT_OPERATION: &Method = &operations_method(
+    "WaitOperation",
+    "/google.longrunning.Operations/WaitOperation",
+);
+const LIST_OPERATIONS: &Method = &operations_method(
+    "ListOperations",
+    "/google.longrunning.Operations/ListOperations",
+);
 
 /// The service stack every generated client of this crate runs on.
 pub type Transport = AuthService<Channel>;

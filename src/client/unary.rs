@@ -45,8 +45,14 @@ impl Client {
         let value = request.routing_value();
         method.check(value)?;
         let body = Bytes::from(request.encode_to_vec());
-        self.send_encoded(method, value, body, kind, TypedDecoder::<R::Response>::default())
-            .await
+        self.send_encoded(
+            method,
+            value,
+            body,
+            kind,
+            TypedDecoder::<R::Response>::default(),
+        )
+        .await
     }
 
     /// A unary RPC built at run time: `request` and the answer are [`DynamicMessage`]s (the

@@ -66,7 +66,10 @@ mod tests {
         let declared: Vec<String> = service().methods().map(|m| m.name().to_owned()).collect();
         assert_eq!(rpcs, declared);
         assert_eq!(rpcs.len(), 74);
-        let lro: Vec<&str> = crate::insights_lro_rpcs!(lro_rows).iter().map(|r| r.rpc).collect();
+        let lro: Vec<&str> = crate::insights_lro_rpcs!(lro_rows)
+            .iter()
+            .map(|r| r.rpc)
+            .collect();
         assert_eq!(lro, registry::insights_lro_methods());
     }
 
@@ -88,7 +91,10 @@ mod tests {
                 "{}",
                 row.rpc
             );
-            let input = service.methods().find(|m| m.name() == row.rpc).map(|m| m.input());
+            let input = service
+                .methods()
+                .find(|m| m.name() == row.rpc)
+                .map(|m| m.input());
             assert_eq!(input.map(|i| i.full_name().to_owned()), Some(row.request));
         }
     }
@@ -103,7 +109,11 @@ mod tests {
             assert_eq!(m.path, format!("/{}/{}", m.service, m.name));
             for b in bindings {
                 let uri = b["uri"].as_str().expect("a uri");
-                let var = uri.split('{').nth(1).and_then(|v| v.split('}').next()).expect(uri);
+                let var = uri
+                    .split('{')
+                    .nth(1)
+                    .and_then(|v| v.split('}').next())
+                    .expect(uri);
                 let (field, template) = var.split_once('=').expect(uri);
                 assert_eq!(m.routing_field, field, "{}", m.name);
                 // Each binding's template is one of the accepted patterns.
@@ -127,7 +137,10 @@ mod tests {
     fn each_routing_field_is_a_string_field_of_its_request() {
         let service = service();
         for m in INSIGHTS_METHODS {
-            let method = service.methods().find(|d| d.name() == m.name).expect(m.name);
+            let method = service
+                .methods()
+                .find(|d| d.name() == m.name)
+                .expect(m.name);
             let (mut message, mut kind) = (Some(method.input()), None);
             for part in m.routing_field.split('.') {
                 let field = message.as_ref().and_then(|d| d.get_field_by_name(part));

@@ -77,7 +77,9 @@ async fn serve(script: Script) -> Client {
         let script = script.clone();
         async move {
             let (parts, body) = req.into_parts();
-            let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
             let path = parts.uri.path().to_owned();
             script.seen.lock().unwrap().push(Seen {
                 path: path.clone(),
@@ -105,8 +107,8 @@ async fn serve(script: Script) -> Client {
     };
     let router = axum::Router::new().fallback(handler);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<tokio::io::DuplexStream>();
-    let incoming = tokio_stream::wrappers::UnboundedReceiverStream::new(rx)
-        .map(Ok::<_, std::io::Error>);
+    let incoming =
+        tokio_stream::wrappers::UnboundedReceiverStream::new(rx).map(Ok::<_, std::io::Error>);
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_routes(tonic::service::Routes::from(router))
@@ -134,10 +136,12 @@ use tokio_stream::StreamExt as _;
 fn example(pattern: &str) -> String {
     pattern
         .split('/')
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(var) => format!("{var}-1"),
-            None => s.to_owned(),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(var) => format!("{var}-1"),
+                None => s.to_owned(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -260,7 +264,11 @@ async fn reads_are_retried_on_unavailable_and_writes_are_not_unless_asked() {
         })
         .await;
     assert!(got.is_ok(), "{got:?}");
-    assert_eq!(script.seen().len(), 2, "GetSettings is a read: retried once");
+    assert_eq!(
+        script.seen().len(),
+        2,
+        "GetSettings is a read: retried once"
+    );
 
     let create = || CreateViewRequest {
         parent: "projects/p/locations/l".into(),
@@ -272,7 +280,11 @@ async fn reads_are_retried_on_unavailable_and_writes_are_not_unless_asked() {
     assert_eq!(script.seen().len(), 3, "CreateView is a write: sent once");
 
     script.push((14, Vec::new()));
-    let retried = insights.clone().retry_writes(true).create_view(create()).await;
+    let retried = insights
+        .clone()
+        .retry_writes(true)
+        .create_view(create())
+        .await;
     assert!(retried.is_ok(), "{retried:?}");
     assert_eq!(script.seen().len(), 5, "opted in: retried");
 
@@ -328,7 +340,11 @@ async fn a_list_streams_items_across_pages_to_the_empty_token() {
     let tokens: Vec<String> = script
         .seen()
         .iter()
-        .map(|s| ListConversationsRequest::decode(s.body.as_slice()).unwrap().page_token)
+        .map(|s| {
+            ListConversationsRequest::decode(s.body.as_slice())
+                .unwrap()
+                .page_token
+        })
         .collect();
     assert_eq!(tokens, ["", "t1", "t2"]);
     for s in script.seen() {
@@ -404,4 +420,84 @@ async fn a_server_error_keeps_its_code_and_details() {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     assert!(err.to_string().contains("GetIssueModel"), "{err}");
+}
+
+/// Everything tracing writes.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_attempt_span_carries_the_opentelemetry_and_google_attributes() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    script.push((5, Vec::new()));
+    let name = "projects/p/locations/l/conversations/c";
+    let _ = insights
+        .get_conversation(GetConversationRequest {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await;
+    let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let span = text
+        .lines()
+        .find(|l| l.contains("rpc{") && l.contains("close"))
+        .unwrap_or_else(|| panic!("no closed rpc span in:\n{text}"));
+    for field in [
+        "rpc.system=\"grpc\"".to_owned(),
+        "rpc.service=\"google.cloud.contactcenterinsights.v1.ContactCenterInsights\"".to_owned(),
+        "rpc.method=\"GetConversation\"".to_owned(),
+        "rpc.grpc.status_code=5".to_owned(),
+        "gcp.client.service=\"contactcenterinsights\"".to_owned(),
+        format!("gcp.client.version=\"{}\"", env!("CARGO_PKG_VERSION")),
+        "gcp.client.repo=\"ccai-lro/ccai-lro\"".to_owned(),
+        "gcp.client.artifact=\"ccai-lro\"".to_owned(),
+        format!("gcp.resource.destination.id=\"{name}\""),
+    ] {
+        assert!(span.contains(&field), "{field} missing from {span}");
+    }
+
+    // An endpoint the client dialled itself names the server: a closed loopback port.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let _ = InsightsClient::new(client)
+        .get_settings(GetSettingsRequest {
+            name: "projects/p/locations/l/settings".into(),
+        })
+        .await;
+    let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let span = text
+        .lines()
+        .rfind(|l| l.contains("rpc{") && l.contains("GetSettings"))
+        .unwrap_or_else(|| panic!("no GetSettings span in:\n{text}"));
+    assert!(span.contains("server.address=\"127.0.0.1\""), "{span}");
+    assert!(span.contains(&format!("server.port={port}")), "{span}");
+    assert!(span.contains("rpc.grpc.status_code=14"), "{span}");
 }

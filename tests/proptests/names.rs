@@ -160,3 +160,97 @@ fn names_from_the_brief_are_rejected() {
         assert!(bad.parse::<OperationName>().is_err(), "{bad}");
     }
 }
+
+/// A resource type's round trips: every pattern parses with the segments it was filled with,
+/// its accessors give them back, and the canonical constructor agrees with parsing.
+macro_rules! resource_round_trips {
+    ($(
+        $(#[$doc:meta])*
+        $ty:ident, $kind:literal, [$first:literal $(, $pattern:literal)*],
+            always($($always:ident),*), sometimes($($sometimes:ident),*);
+    )*) => {
+        /// The 14 resource types: (type, patterns).
+        fn resource_types() -> Vec<(&'static str, &'static [&'static str])> {
+            vec![$(($kind, ccai_lro::name::$ty::PATTERNS)),*]
+        }
+
+        fn round_trip(values: &[String]) -> Result<(), TestCaseError> {
+            $(
+                for (i, pattern) in ccai_lro::name::$ty::PATTERNS.iter().enumerate() {
+                    let vars: Vec<&str> = pattern
+                        .split('/')
+                        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                        .collect();
+                    let value_of = |var: &str| {
+                        let at = vars.iter().position(|v| *v == var).unwrap_or(0);
+                        values[at % values.len()].clone()
+                    };
+                    let filled: String = pattern
+                        .split('/')
+                        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(var) => value_of(var),
+                            None => s.to_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    let parsed: ccai_lro::name::$ty = filled.parse().map_err(|e| {
+                        TestCaseError::fail(format!("{filled:?}: {e}"))
+                    })?;
+                    prop_assert_eq!(parsed.as_str(), filled.as_str());
+                    prop_assert_eq!(parsed.pattern(), *pattern);
+                    $( prop_assert_eq!(parsed.$always(), value_of(stringify!($always))); )*
+                    $(
+                        let expected = vars.contains(&stringify!($sometimes))
+                            .then(|| value_of(stringify!($sometimes)));
+                        prop_assert_eq!(parsed.$sometimes().map(str::to_owned), expected);
+                    )*
+                    if i == 0 {
+                        let made = ccai_lro::name::$ty::new($(&value_of(stringify!($always))),*)
+                            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        prop_assert_eq!(made, parsed);
+                    }
+                    // One segment too many matches no pattern, and the error names them all.
+                    let longer = format!("{filled}/extra");
+                    match longer.parse::<ccai_lro::name::$ty>() {
+                        Err(Error::InvalidName { expected, .. }) => {
+                            for p in ccai_lro::name::$ty::PATTERNS {
+                                prop_assert!(expected.contains(p));
+                            }
+                        }
+                        other => prop_assert!(false, "{longer:?} was accepted: {other:?}"),
+                    }
+                }
+            )*
+            Ok(())
+        }
+    };
+}
+
+ccai_lro::insights_resources!(resource_round_trips);
+
+#[test]
+fn there_is_a_type_for_each_of_the_fourteen_resources() {
+    let types = resource_types();
+    assert_eq!(types.len(), 14);
+    let conversation = types
+        .iter()
+        .find(|(t, _)| *t == "contactcenterinsights.googleapis.com/Conversation")
+        .expect("Conversation");
+    assert!(conversation.1.iter().any(|p| p
+        .contains("authorizedViewSets/{authorized_view_set}/authorizedViews/{authorized_view}")));
+}
+
+proptest! {
+    #![proptest_config(fixed())]
+
+    #[test]
+    fn every_resource_name_round_trips(values in vec(segment(), 6..=6)) {
+        round_trip(&values)?;
+    }
+
+    #[test]
+    fn a_resource_constructor_refuses_a_segment_with_a_slash(a in segment(), b in segment()) {
+        let err = ccai_lro::name::IssueModelName::new("p", "l", &format!("{a}/{b}")).unwrap_err();
+        prop_assert!(matches!(err, Error::InvalidName { .. }), "{err:?}");
+    }
+}
