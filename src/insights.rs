@@ -36,7 +36,7 @@
 //! # Ok(()) }
 //! ```
 
-use futures_util::Stream;
+use futures_util::stream::BoxStream;
 
 use crate::{
     client::call::Kind,
@@ -97,7 +97,7 @@ macro_rules! methods {
             &self,
             request: $req,
             limit: Option<usize>,
-        ) -> impl Stream<Item = Result<$item, Error>> + Send + 'static {
+        ) -> BoxStream<'static, Result<$item, Error>> {
             self.client.item_stream(request, limit)
         }
     };

@@ -1,7 +1,8 @@
 //! # ccai-lro
 //!
-//! Typed long-running operations for Google's Contact Center AI Insights API over gRPC, plus a
-//! scripted mock server and emulator to test against.
+//! Google's Contact Center AI Insights API over gRPC: all 74 RPCs of v1, typed, with
+//! first-class long-running operations, plus a scripted mock server and emulator to test
+//! against.
 //!
 //! The crate reads top-down:
 //! - [`Client`] ([`client`]): one HTTP/2 channel, [`auth`] as a tower layer, Google's request
@@ -12,11 +13,15 @@
 //!   ([`poll`]), watch a [`Progress`] stream that ends with the result, cancel, resume by name.
 //! - [`watch`]: thousands of operations on one poll budget, by ListOperations sweeps where they
 //!   cost fewer calls than polling each.
-//! - [`insights`]: typed starters for the 17 Insights RPCs that return operations.
+//! - [`insights`]: every Insights RPC as a method of [`InsightsClient`](insights::InsightsClient)
+//!   (typed operations for the 17 that start one, item streams for the paged lists), driven by
+//!   [`rpc`]: an RPC as data ([`rpc::Method`]) and the [`rpc::Rpc`] trait that sends any API's
+//!   unary RPC through [`Client::unary`].
 //! - [`Error`] ([`error`]) with [`Status`] ([`status`]): one error type, classes to match on,
 //!   [`Violation`] for a server that breaks the protocol.
 //! - [`registry`]: type URL → message; `json` (feature `json`): the REST JSON of operations.
-//! - [`name`]: resource names checked before any RPC; [`proto`]: the generated schema, encoded
+//! - [`name`]: resource names checked before any RPC, a type per Insights resource;
+//!   [`proto`]: the generated schema, encoded
 //!   with the [`codec`] (tonic-prost with smaller buffers).
 //! - The in-process mock server and the emulator are a crate of their own, `ccai-lro-mock`
 //!   (add it as a dev-dependency); this one carries no server code unless its `server` feature

@@ -37,18 +37,19 @@ pub async fn run(cli: &Cli, call: &args::Call) -> Result<(), Failure> {
         Some(text) => text.to_owned(),
     };
     let request = parse(&descriptor, &text)?;
+    let starts_operation = descriptor.output().full_name() == "google.longrunning.Operation";
+    if call.wait && !starts_operation {
+        return Err(Error::InvalidArgument(format!(
+            "--wait: {} does not start an operation",
+            method.name
+        ))
+        .into());
+    }
     let client = crate::connect(cli)?;
     let answer = client
         .unary_dynamic(method, &request, descriptor.output())
         .await?;
-    if descriptor.output().full_name() != "google.longrunning.Operation" {
-        if call.wait {
-            return Err(Error::InvalidArgument(format!(
-                "--wait: {} does not start an operation",
-                method.name
-            ))
-            .into());
-        }
+    if !starts_operation {
         let value = serde_json::to_value(&answer).map_err(|e| unreadable(method, &e))?;
         cli.print(&value);
         return Ok(());

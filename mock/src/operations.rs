@@ -29,7 +29,7 @@ const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 pub(crate) struct OperationsService(pub(crate) Arc<Shared>);
 
 fn not_found(name: &str) -> Status {
-    Status::not_found(format!("Operation {} not found.", names::quote(name)))
+    names::not_found("Operation", "longrunning.googleapis.com/Operation", name)
 }
 
 /// The filters ListOperations understands: `done=true`, `done=false` (spaces allowed), none.

@@ -78,7 +78,11 @@ impl Model {
 }
 
 fn not_found(kind: &str, name: &str) -> Status {
-    Status::not_found(format!("{kind} {} not found.", quote(name)))
+    let resource_type = match kind {
+        "Issue model" => "contactcenterinsights.googleapis.com/IssueModel",
+        _ => "contactcenterinsights.googleapis.com/Conversation",
+    };
+    super::names::not_found(kind, resource_type, name)
 }
 
 impl Resources {

@@ -6,7 +6,10 @@ use std::{
     hash::{BuildHasher, RandomState},
 };
 
-use futures_util::{stream, Stream, StreamExt, TryStreamExt};
+use futures_util::{
+    stream::{self, BoxStream},
+    Stream, StreamExt, TryStreamExt,
+};
 
 use super::{call::Kind, Client};
 use crate::{
@@ -146,12 +149,14 @@ impl Client {
     pub fn page_stream<R: Paged>(
         &self,
         request: R,
-    ) -> impl Stream<Item = Result<R::Response, Error>> + Send + 'static {
+    ) -> BoxStream<'static, Result<R::Response, Error>> {
         self.follow(request, Kind::of(R::METHOD, false), None)
+            .boxed()
     }
 
     /// The items of every page ([`Client::page_stream`]), at most `limit` of them: no page is
-    /// asked for once the limit is reached.
+    /// asked for once the limit is reached. The stream is boxed (one allocation a listing) so
+    /// it can be polled where it stands.
     ///
     /// ```no_run
     /// # async fn demo(client: ccai_lro::Client) -> Result<(), ccai_lro::Error> {
@@ -170,8 +175,8 @@ impl Client {
         &self,
         request: R,
         limit: Option<usize>,
-    ) -> impl Stream<Item = Result<R::Item, Error>> + Send + 'static {
-        flatten::<R>(self.page_stream(request), limit)
+    ) -> BoxStream<'static, Result<R::Item, Error>> {
+        flatten::<R>(self.page_stream(request), limit).boxed()
     }
 
     /// Pages of `request` sent as `kind`.

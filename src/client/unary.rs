@@ -66,7 +66,7 @@ impl Client {
     /// let service = registry::pool().get_service_by_name(method.service).expect("in the pool");
     /// let rpc = service.methods().find(|m| m.name() == method.name).expect("declared");
     /// let mut request = prost_reflect::DynamicMessage::new(rpc.input());
-    /// request.set_field_by_name("name", "projects/p/locations/l/settings".into());
+    /// request.set_field_by_name("name", prost_reflect::Value::String("projects/p/locations/l/settings".into()));
     /// let settings = client.unary_dynamic(method, &request, rpc.output()).await?;
     /// # Ok(()) }
     /// ```

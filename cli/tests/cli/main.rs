@@ -1,6 +1,7 @@
 //! The real `ccai-lro` binary against the emulator (a second process on 127.0.0.1): JSON shape,
 //! paging, cancel, exit codes, error lines, names refused before any RPC, deadlines, signals.
 
+mod call;
 mod commands;
 mod errors;
 #[cfg(target_os = "linux")]

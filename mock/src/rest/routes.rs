@@ -100,7 +100,7 @@ mod tests {
             .map(Vec::len)
             .sum();
         assert_eq!(routes().len(), published);
-        assert_eq!(published, 21);
+        assert_eq!(published, 79);
     }
 
     #[test]
