@@ -207,7 +207,7 @@ async fn dispatch(
         _ => match start(&InsightsService(shared.clone()), rpc, bytes, metadata).await {
             Some(op) => Ok(op_json(op?)),
             None => Err(Status::unimplemented(format!(
-                "{rpc} has no REST binding here"
+                "the emulator does not serve {rpc} yet"
             ))),
         },
     }
