@@ -50,7 +50,7 @@ fn field_facts(message: &MessageDescriptor) -> BTreeMap<String, Value> {
                 let names: Vec<Value> = list
                     .iter()
                     .filter_map(|v| v.as_enum_number())
-                    .map(|n| json!(behavior_name(&f.parent_pool(), n)))
+                    .map(|n| json!(behavior_name(f.parent_pool(), n)))
                     .collect();
                 facts["behavior"] = json!(names);
             }

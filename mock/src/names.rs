@@ -90,6 +90,41 @@ pub(crate) fn location_of<'a>(field: &str, resource: &'a str) -> Result<&'a str,
     Ok(&resource[..len])
 }
 
+/// NOT_FOUND for the resource `name` of `resource_type` (say
+/// `contactcenterinsights.googleapis.com/IssueModel`), with the `ResourceInfo` detail that
+/// AIP-193 asks of it; `what` names it in the message ("Issue model").
+pub(crate) fn not_found(what: &str, resource_type: &str, name: &str) -> Status {
+    use ccai_lro::proto::google::rpc;
+    use prost::Message;
+    let message = format!("{what} {} not found.", quote(name));
+    let info = rpc::ResourceInfo {
+        resource_type: resource_type.to_owned(),
+        resource_name: bounded_lossy(name),
+        owner: String::new(),
+        description: String::new(),
+    };
+    let details = rpc::Status {
+        code: tonic::Code::NotFound as i32,
+        message: message.clone(),
+        details: prost_types::Any::from_msg(&info).into_iter().collect(),
+    };
+    Status::with_details(
+        tonic::Code::NotFound,
+        message,
+        details.encode_to_vec().into(),
+    )
+}
+
+/// A name echoed in a detail: cut to the size the service accepts in names, so a huge one
+/// does not grow the answer.
+fn bounded_lossy(name: &str) -> String {
+    let mut end = name.len().min(MAX_NAME_LEN);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name.get(..end).unwrap_or_default().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,39 +160,4 @@ mod tests {
         assert!(location_of("name", "projects/p/locations/l/issueModels/").is_err());
         assert!(location_of("name", "projects/p").is_err());
     }
-}
-
-/// NOT_FOUND for the resource `name` of `resource_type` (say
-/// `contactcenterinsights.googleapis.com/IssueModel`), with the `ResourceInfo` detail that
-/// AIP-193 asks of it; `what` names it in the message ("Issue model").
-pub(crate) fn not_found(what: &str, resource_type: &str, name: &str) -> Status {
-    use ccai_lro::proto::google::rpc;
-    use prost::Message;
-    let message = format!("{what} {} not found.", quote(name));
-    let info = rpc::ResourceInfo {
-        resource_type: resource_type.to_owned(),
-        resource_name: bounded_lossy(name),
-        owner: String::new(),
-        description: String::new(),
-    };
-    let details = rpc::Status {
-        code: tonic::Code::NotFound as i32,
-        message: message.clone(),
-        details: prost_types::Any::from_msg(&info).into_iter().collect(),
-    };
-    Status::with_details(
-        tonic::Code::NotFound,
-        message,
-        details.encode_to_vec().into(),
-    )
-}
-
-/// A name echoed in a detail: cut to the size the service accepts in names, so a huge one
-/// does not grow the answer.
-fn bounded_lossy(name: &str) -> String {
-    let mut end = name.len().min(MAX_NAME_LEN);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    name.get(..end).unwrap_or_default().to_owned()
 }
