@@ -1,5 +1,7 @@
 //! Criterion: GetOperation through our client vs the bare generated client, over a loopback
-//! socket to the mock server, sequential and with 1/16/64/256 calls in flight on one channel.
+//! socket to the mock server, sequential and with 1/16/64/256 calls in flight on one channel;
+//! and GetConversation (a unary RPC with no operation) through `InsightsClient` vs the bare
+//! generated Insights client.
 //!
 //! ```sh
 //! cargo bench --bench overhead
@@ -52,6 +54,33 @@ fn sequential(c: &mut Criterion) {
     drop(server);
 }
 
+/// GetConversation, a unary RPC that starts no operation: `InsightsClient` against the bare
+/// generated Insights client, with and without our headers.
+fn unary(c: &mut Criterion) {
+    let rt = runtime();
+    let (server, insights, bare) = rt.block_on(common::conversation_fixture());
+    let headers = common::conversation_headers(&insights);
+    let mut group = c.benchmark_group("get_conversation");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("insights", |b| {
+        b.to_async(&rt).iter(|| common::insights_call(&insights))
+    });
+    group.bench_function("bare_with_our_headers", |b| {
+        b.to_async(&rt).iter(|| {
+            let (mut bare, headers) = (bare.clone(), headers.clone());
+            async move { common::bare_conversation(&mut bare, headers).await }
+        })
+    });
+    group.bench_function("bare", |b| {
+        b.to_async(&rt).iter(|| {
+            let mut bare = bare.clone();
+            async move { common::bare_conversation(&mut bare, Default::default()).await }
+        })
+    });
+    group.finish();
+    server.abort();
+}
+
 fn throughput(c: &mut Criterion) {
     let rt = runtime();
     let (server, wrapper, bare) = rt.block_on(common::fixture());
@@ -82,6 +111,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = sequential, throughput
+    targets = sequential, unary, throughput
 }
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! What our client costs per GetOperation compared with the bare generated client, over a real
-//! loopback socket to the mock server.
+//! loopback socket to the mock server; and what `InsightsClient` costs per GetConversation (a
+//! unary RPC with no operation) compared with the bare generated Insights client.
 //!
 //! ```sh
 //! cargo run --release --example bench_overhead
@@ -149,7 +150,57 @@ async fn main() {
             ratio(2, 1),
         );
     }
+    get_conversation().await;
     // Let the connection tasks wind down before the runtime does.
     tokio::time::sleep(Duration::from_millis(10)).await;
     println!("overhead ratio wrapper/bare: {:.3}", ratio(0, 2));
+}
+
+/// GetConversation, a unary RPC that starts no operation: `InsightsClient` against the bare
+/// generated client sending the same headers, interleaved like GetOperation above.
+async fn get_conversation() {
+    let (_server, insights, mut bare) = common::conversation_fixture().await;
+    let headers = common::conversation_headers(&insights);
+    assert_eq!(
+        common::insights_call(&insights).await,
+        common::conversation()
+    );
+    for _ in 0..2_000 {
+        common::insights_call(&insights).await;
+        common::bare_conversation(&mut bare, headers.clone()).await;
+        common::bare_conversation(&mut bare, Default::default()).await;
+    }
+    let mut rounds: Vec<[f64; 3]> = Vec::new();
+    for round in 0..ROUNDS {
+        let mut t = [0.0; 3];
+        let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+        for arm in order {
+            let h = &headers;
+            t[arm] = match arm {
+                0 => per_call(async || common::insights_call(&insights).await).await,
+                1 => per_call(async || common::bare_conversation(&mut bare, h.clone()).await).await,
+                _ => {
+                    per_call(async || {
+                        common::bare_conversation(&mut bare, Default::default()).await
+                    })
+                    .await
+                }
+            };
+        }
+        rounds.push(t);
+    }
+    let col = |i: usize| median(rounds.iter().map(|t| t[i] * 1e6).collect());
+    let ratio = |i: usize, j: usize| median(rounds.iter().map(|t| t[i] / t[j]).collect());
+    println!(
+        "sequential GetConversation, us per call (median of {ROUNDS} rounds x {BATCH}): insights {:.1}, bare with our headers {:.1}, bare {:.1}",
+        col(0),
+        col(1),
+        col(2),
+    );
+    println!(
+        "ratios: insights/bare-with-our-headers {:.3} (goal <= 1.03), insights/bare {:.3}, bare-with-our-headers/bare {:.3}",
+        ratio(0, 1),
+        ratio(0, 2),
+        ratio(1, 2),
+    );
 }

@@ -1,14 +1,20 @@
 //! What the overhead benchmark and `examples/bench_overhead.rs` share: a mock server on a real
 //! loopback socket holding one finished CreateIssueModel operation, our client, the bare
-//! generated client, and one GetOperation through each.
+//! generated client, and one GetOperation through each; and a server of GetConversation, a
+//! unary RPC that starts no operation, with one call through `InsightsClient` and the bare
+//! generated Insights client.
 
 use std::time::{Duration, SystemTime};
 
 use ccai_lro::auth::Credentials;
-use ccai_lro::insights::CreateIssueModelOperation;
+use ccai_lro::insights::{CreateIssueModelOperation, InsightsClient};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    issue_model, issue_model_label_stats::IssueStats, CreateIssueModelMetadata,
-    CreateIssueModelRequest, IssueModel, IssueModelLabelStats,
+    contact_center_insights_client::ContactCenterInsightsClient,
+    contact_center_insights_server::{ContactCenterInsights, ContactCenterInsightsServer},
+    conversation, issue_model,
+    issue_model_label_stats::IssueStats,
+    Conversation, CreateIssueModelMetadata, CreateIssueModelRequest, GetConversationRequest,
+    IssueModel, IssueModelLabelStats,
 };
 use ccai_lro::proto::google::longrunning::{
     operations_client::OperationsClient, GetOperationRequest,
@@ -212,4 +218,110 @@ where
     start
         .elapsed()
         .mul_f64(iters as f64 / (per_task * level) as f64)
+}
+
+/// The conversation every GetConversation fetches.
+pub const CONVERSATION: &str =
+    "projects/bench-project/locations/us-central1/conversations/call-8431234567";
+
+/// A conversation as the service returns one: agent, medium, labels, times and counts.
+pub fn conversation() -> Conversation {
+    Conversation {
+        name: CONVERSATION.into(),
+        agent_id: "agent-0042".into(),
+        medium: conversation::Medium::PhoneCall as i32,
+        language_code: "en-US".into(),
+        turn_count: 37,
+        create_time: Some(timestamp(0)),
+        update_time: Some(timestamp(600)),
+        start_time: Some(timestamp(-900)),
+        duration: Some(prost_types::Duration {
+            seconds: 840,
+            nanos: 0,
+        }),
+        labels: [("queue", "billing"), ("region", "emea")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// An Insights server on `127.0.0.1:0` that answers GetConversation (and nothing else).
+struct Conversations;
+
+#[tonic::async_trait]
+impl ContactCenterInsights for Conversations {
+    async fn get_conversation(
+        &self,
+        _: tonic::Request<GetConversationRequest>,
+    ) -> Result<tonic::Response<Conversation>, tonic::Status> {
+        Ok(tonic::Response::new(conversation()))
+    }
+}
+
+/// A GetConversation server, our `InsightsClient` on it and the bare generated client.
+pub async fn conversation_fixture() -> (
+    tokio::task::JoinHandle<()>,
+    InsightsClient,
+    ContactCenterInsightsClient<Channel>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = tokio::spawn(async move {
+        let _ = tonic::transport::Server::builder()
+            .add_service(ContactCenterInsightsServer::new(Conversations))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .await;
+    });
+    let client = Client::builder()
+        .endpoint(url.clone())
+        .credentials(Credentials::access_token("static-token").expect("token"))
+        .build()
+        .expect("client");
+    let bare = ContactCenterInsightsClient::connect(url)
+        .await
+        .expect("connect");
+    (server, InsightsClient::new(client), bare)
+}
+
+/// One GetConversation through `InsightsClient` (name check, routing, API client, token,
+/// deadline, retry loop, span).
+pub async fn insights_call(insights: &InsightsClient) -> Conversation {
+    insights
+        .get_conversation(GetConversationRequest {
+            name: CONVERSATION.into(),
+            view: 0,
+        })
+        .await
+        .expect("GetConversation")
+}
+
+/// The headers our client sends on GetConversation, built once.
+pub fn conversation_headers(insights: &InsightsClient) -> MetadataMap {
+    let mut req = insights.client().request((), "name", CONVERSATION);
+    req.metadata_mut().insert(
+        "authorization",
+        "Bearer static-token".parse().expect("ascii"),
+    );
+    req.set_timeout(Duration::from_secs(60));
+    req.into_parts().0
+}
+
+/// One GetConversation through the bare generated client, sending `headers`.
+pub async fn bare_conversation(
+    bare: &mut ContactCenterInsightsClient<Channel>,
+    headers: MetadataMap,
+) -> Conversation {
+    let mut req = tonic::Request::new(GetConversationRequest {
+        name: CONVERSATION.into(),
+        view: 0,
+    });
+    *req.metadata_mut() = headers;
+    bare.get_conversation(req)
+        .await
+        .expect("GetConversation")
+        .into_inner()
 }
