@@ -270,10 +270,20 @@ pub async fn conversation_fixture() -> (
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
+    // No Nagle on the accepted side either, like the mock's TCP server: small answers go out
+    // at once.
+    let incoming = tokio_stream::StreamExt::map(
+        tokio_stream::wrappers::TcpListenerStream::new(listener),
+        |conn| {
+            conn.inspect(|s| {
+                let _ = s.set_nodelay(true);
+            })
+        },
+    );
     let server = tokio::spawn(async move {
         let _ = tonic::transport::Server::builder()
             .add_service(ContactCenterInsightsServer::new(Conversations))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .serve_with_incoming(incoming)
             .await;
     });
     let client = Client::builder()

@@ -3,16 +3,15 @@
 use std::io::{Read, Write};
 
 use ccai_lro::{
-    json,
     proto::google::longrunning::Operation as RawOperation,
     registry,
     rpc::{insights_method, Method, INSIGHTS_METHODS},
-    Error, UntypedOperation,
+    Error,
 };
 use prost::Message;
 use prost_reflect::{DeserializeOptions, DynamicMessage, MethodDescriptor};
 
-use crate::{args, exit::Failure, watch, Cli};
+use crate::{args, exit::Failure, Cli};
 
 /// Runs `ccai-lro call`.
 pub async fn run(cli: &Cli, call: &args::Call) -> Result<(), Failure> {
@@ -56,17 +55,7 @@ pub async fn run(cli: &Cli, call: &args::Call) -> Result<(), Failure> {
     }
     let raw = RawOperation::decode(answer.encode_to_vec().as_slice())
         .map_err(|e| unreadable(method, &e))?;
-    if call.wait {
-        let op = UntypedOperation::new(client, raw);
-        let how = watch::Watch {
-            policy: op.client().poll_policy(),
-            cancel_on_interrupt: false,
-        };
-        watch::wait(cli, op, how).await
-    } else {
-        cli.print(&json::operation_to_json(&raw));
-        Ok(())
-    }
+    crate::started(cli, client, raw, call.wait).await
 }
 
 fn unreadable(method: &Method, e: &dyn std::fmt::Display) -> Error {

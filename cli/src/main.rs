@@ -244,8 +244,18 @@ async fn issue_models(
             (insights.delete_issue_model(req).await?.into_raw(), wait)
         }
     };
-    if *wait {
-        let op = UntypedOperation::new(insights.client().clone(), raw);
+    started(cli, insights.client().clone(), raw, *wait).await
+}
+
+/// A just-started operation: waited for with progress (`--wait`), or printed as it stands.
+async fn started(
+    cli: &Cli,
+    client: Client,
+    raw: ccai_lro::proto::google::longrunning::Operation,
+    wait: bool,
+) -> Result<(), Failure> {
+    if wait {
+        let op = UntypedOperation::new(client, raw);
         let how = watch::Watch {
             policy: op.client().poll_policy(),
             cancel_on_interrupt: false,

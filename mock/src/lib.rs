@@ -6,7 +6,8 @@
 //! operations, with the service's semantics: unknown operations are `NOT_FOUND`, malformed
 //! names `INVALID_ARGUMENT`, CancelOperation ends a running operation with `CANCELLED` (code 1),
 //! ListOperations pages by parent with `done=true|false` filters and opaque page tokens, and
-//! DeleteOperation/WaitOperation are `UNIMPLEMENTED` (as on Insights) unless turned on.
+//! DeleteOperation/WaitOperation are `UNIMPLEMENTED` (as on Insights) unless turned on. The
+//! other 57 Insights RPCs (reads, lists, updates of resources) answer `UNIMPLEMENTED` for now.
 //!
 //! # Testing your code in a few lines
 //!
