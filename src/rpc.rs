@@ -16,6 +16,44 @@
 //! assert!(m.read);
 //! ```
 //!
+//! Another API's RPC, sent with this crate's client:
+//!
+//! ```no_run
+//! use ccai_lro::rpc::{Method, Rpc};
+//!
+//! #[derive(Clone, PartialEq, prost::Message)]
+//! struct GetTopicRequest {
+//!     #[prost(string, tag = "1")]
+//!     topic: String,
+//! }
+//! #[derive(Clone, PartialEq, prost::Message)]
+//! struct Topic {
+//!     #[prost(string, tag = "1")]
+//!     name: String,
+//! }
+//!
+//! impl Rpc for GetTopicRequest {
+//!     type Response = Topic;
+//!     const METHOD: &'static Method = &Method {
+//!         service: "google.pubsub.v1.Publisher",
+//!         name: "GetTopic",
+//!         path: "/google.pubsub.v1.Publisher/GetTopic",
+//!         routing_field: "topic",
+//!         patterns: &["projects/{project}/topics/{topic}"],
+//!         expected: "projects/{project}/topics/{topic}",
+//!         read: true,
+//!     };
+//!     fn routing_value(&self) -> &str {
+//!         &self.topic
+//!     }
+//! }
+//!
+//! # async fn demo(client: ccai_lro::Client) -> Result<(), ccai_lro::Error> {
+//! let topic = client.unary(GetTopicRequest { topic: "projects/p/topics/t".into() }).await?;
+//! println!("{}", topic.name);
+//! # Ok(()) }
+//! ```
+//!
 //! [`Client::unary`]: crate::Client::unary
 
 use crate::{name::walk, Error};

@@ -50,7 +50,12 @@ pub async fn run(cli: &Cli, call: &args::Call) -> Result<(), Failure> {
         .await?;
     if !starts_operation {
         let value = serde_json::to_value(&answer).map_err(|e| unreadable(method, &e))?;
-        cli.print(&value);
+        if cli.text {
+            // Text lines describe operations; any other answer stays JSON, on one line.
+            println!("{value}");
+        } else {
+            cli.print(&value);
+        }
         return Ok(());
     }
     let raw = RawOperation::decode(answer.encode_to_vec().as_slice())

@@ -9,6 +9,7 @@ use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder, EncodeBuf, Encoder
 
 use super::{call::Kind, headers::routing, Client};
 use crate::{
+    error::Violation,
     rpc::{Method, Rpc},
     Error,
 };
@@ -40,19 +41,16 @@ impl Client {
     }
 
     /// Sends `request` as `kind`.
+    /// Sends `request` as `kind`. Only the encoding and decoding are typed: the call itself
+    /// is one non-generic path for every RPC, so 74 RPCs do not compile 74 copies of the
+    /// retry loop and of tonic's call.
     pub(crate) async fn send<R: Rpc>(&self, request: &R, kind: Kind) -> Result<R::Response, Error> {
         let method = R::METHOD;
         let value = request.routing_value();
         method.check(value)?;
         let body = Bytes::from(request.encode_to_vec());
-        self.send_encoded(
-            method,
-            value,
-            body,
-            kind,
-            TypedDecoder::<R::Response>::default(),
-        )
-        .await
+        let answer = self.send_encoded(method, value, body, kind).await?;
+        R::Response::decode(answer).map_err(|e| unreadable(method, &e))
     }
 
     /// A unary RPC built at run time: `request` and the answer are [`DynamicMessage`]s (the
@@ -79,39 +77,43 @@ impl Client {
         let value = dynamic_routing_value(request, method.routing_field)?;
         method.check(&value)?;
         let body = Bytes::from(request.encode_to_vec());
-        let kind = Kind::of(method, false);
-        self.send_encoded(method, &value, body, kind, DynamicDecoder(response))
-            .await
+        let answer = self
+            .send_encoded(method, &value, body, Kind::of(method, false))
+            .await?;
+        DynamicMessage::decode(response, answer).map_err(|e| unreadable(method, &e))
     }
 
-    /// Sends encoded `body` to `method`, each attempt decoding with a copy of `decoder`.
-    async fn send_encoded<D>(
+    /// Sends encoded `body` to `method` and returns the answer's bytes.
+    async fn send_encoded(
         &self,
         method: &'static Method,
         resource: &str,
         body: Bytes,
         kind: Kind,
-        decoder: D,
-    ) -> Result<D::Item, Error>
-    where
-        D: Decoder<Error = tonic::Status> + Clone + Send + 'static,
-        D::Item: Send + Sync + 'static,
-    {
+    ) -> Result<Bytes, Error> {
         let header = routing(method.routing_field, resource);
         self.call(method, resource, kind, |left| {
             let req = self.request_for(kind, body.clone(), header.clone(), left);
-            let codec = Encoded(decoder.clone());
             let mut grpc = tonic::client::Grpc::new(self.transport());
             async move {
                 grpc.ready().await.map_err(|e| {
                     tonic::Status::unavailable(format!("the channel was not ready: {e}"))
                 })?;
-                grpc.unary(req, PathAndQuery::from_static(method.path), codec)
+                grpc.unary(req, PathAndQuery::from_static(method.path), Raw)
                     .await
             }
         })
         .await
     }
+}
+
+/// An answer that came as gRPC but does not decode as its message: the server broke the
+/// protocol.
+fn unreadable(method: &Method, e: &prost::DecodeError) -> Error {
+    Error::Protocol(Violation::Unreadable {
+        method: method.name,
+        reason: format!("the answer does not decode as its message: {e}"),
+    })
 }
 
 impl Kind {
@@ -153,30 +155,27 @@ fn dynamic_routing_value(message: &DynamicMessage, path: &str) -> Result<String,
 }
 
 /// Sends pre-encoded bytes, decodes with `D`.
-struct Encoded<D>(D);
 
-impl<D> Codec for Encoded<D>
-where
-    D: Decoder<Error = tonic::Status> + Clone + Send + 'static,
-    D::Item: Send + Sync + 'static,
-{
+/// Bytes in, bytes out: messages are encoded before the call and decoded after it.
+#[derive(Clone, Copy, Debug)]
+struct Raw;
+
+impl Codec for Raw {
     type Encode = Bytes;
-    type Decode = D::Item;
-    type Encoder = BytesEncoder;
-    type Decoder = D;
+    type Decode = Bytes;
+    type Encoder = Raw;
+    type Decoder = Raw;
 
-    fn encoder(&mut self) -> BytesEncoder {
-        BytesEncoder
+    fn encoder(&mut self) -> Raw {
+        Raw
     }
 
-    fn decoder(&mut self) -> D {
-        self.0.clone()
+    fn decoder(&mut self) -> Raw {
+        Raw
     }
 }
 
-struct BytesEncoder;
-
-impl Encoder for BytesEncoder {
+impl Encoder for Raw {
     type Item = Bytes;
     type Error = tonic::Status;
 
@@ -186,58 +185,19 @@ impl Encoder for BytesEncoder {
     }
 
     fn buffer_settings(&self) -> BufferSettings {
-        super::super::codec::buffer_settings()
+        crate::codec::buffer_settings()
     }
 }
 
-/// Decodes a generated message.
-struct TypedDecoder<T>(std::marker::PhantomData<fn() -> T>);
-
-impl<T> Clone for TypedDecoder<T> {
-    fn clone(&self) -> Self {
-        TypedDecoder(std::marker::PhantomData)
-    }
-}
-
-impl<T> Default for TypedDecoder<T> {
-    fn default() -> Self {
-        TypedDecoder(std::marker::PhantomData)
-    }
-}
-
-impl<T: Message + Default + Send + 'static> Decoder for TypedDecoder<T> {
-    type Item = T;
+impl Decoder for Raw {
+    type Item = Bytes;
     type Error = tonic::Status;
 
-    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<T>, tonic::Status> {
-        T::decode(buf).map(Some).map_err(decode_error)
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, tonic::Status> {
+        Ok(Some(buf.copy_to_bytes(buf.remaining())))
     }
 
     fn buffer_settings(&self) -> BufferSettings {
-        super::super::codec::buffer_settings()
+        crate::codec::buffer_settings()
     }
-}
-
-/// Decodes a message known only by its descriptor.
-#[derive(Clone)]
-struct DynamicDecoder(MessageDescriptor);
-
-impl Decoder for DynamicDecoder {
-    type Item = DynamicMessage;
-    type Error = tonic::Status;
-
-    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<DynamicMessage>, tonic::Status> {
-        let bytes = buf.copy_to_bytes(buf.remaining());
-        DynamicMessage::decode(self.0.clone(), bytes)
-            .map(Some)
-            .map_err(decode_error)
-    }
-
-    fn buffer_settings(&self) -> BufferSettings {
-        super::super::codec::buffer_settings()
-    }
-}
-
-fn decode_error(e: prost::DecodeError) -> tonic::Status {
-    tonic::Status::internal(format!("the answer does not decode: {e}"))
 }

@@ -501,3 +501,28 @@ async fn each_attempt_span_carries_the_opentelemetry_and_google_attributes() {
     assert!(span.contains(&format!("server.port={port}")), "{span}");
     assert!(span.contains("rpc.grpc.status_code=14"), "{span}");
 }
+
+#[tokio::test]
+async fn an_answer_that_does_not_decode_is_a_protocol_error() {
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    // Field 1 as a varint where IssueModel.name is a string.
+    script.push((0, vec![0x08, 0x01]));
+    let err = insights
+        .get_issue_model(GetIssueModelRequest {
+            name: "projects/p/locations/l/issueModels/m".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Protocol(ccai_lro::Violation::Unreadable {
+                method: "GetIssueModel",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(script.seen().len(), 1, "not retried: retrying will not fix it");
+}
