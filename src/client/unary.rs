@@ -154,8 +154,6 @@ fn dynamic_routing_value(message: &DynamicMessage, path: &str) -> Result<String,
     Ok(String::new())
 }
 
-/// Sends pre-encoded bytes, decodes with `D`.
-
 /// Bytes in, bytes out: messages are encoded before the call and decoded after it.
 #[derive(Clone, Copy, Debug)]
 struct Raw;
