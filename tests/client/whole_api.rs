@@ -524,5 +524,9 @@ async fn an_answer_that_does_not_decode_is_a_protocol_error() {
         ),
         "{err:?}"
     );
-    assert_eq!(script.seen().len(), 1, "not retried: retrying will not fix it");
+    assert_eq!(
+        script.seen().len(),
+        1,
+        "not retried: retrying will not fix it"
+    );
 }
