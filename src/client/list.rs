@@ -2,7 +2,7 @@
 //! lazily, with a guard against servers that loop.
 
 use std::{
-    collections::HashSet,
+    collections::{HashSet, VecDeque},
     hash::{BuildHasher, RandomState},
 };
 
@@ -66,16 +66,53 @@ impl ListOptions {
     }
 }
 
-/// Where a listing stands: the request of the next page, and the (hashes of the) tokens seen
-/// so far.
+/// How many of a listing's latest page tokens are remembered to catch a server that loops:
+/// a cycle of up to this many pages ends the listing with an error. Memory stays at about
+/// 16 bytes a token however long the listing runs; a longer cycle is bounded only by the
+/// caller's item limit.
+pub const REMEMBERED_PAGE_TOKENS: usize = 1024;
+
+/// The hashes of the latest [`REMEMBERED_PAGE_TOKENS`] page tokens.
+#[derive(Debug)]
+struct Tokens {
+    order: VecDeque<u64>,
+    set: HashSet<u64>,
+    hasher: RandomState,
+}
+
+impl Tokens {
+    fn new() -> Tokens {
+        Tokens {
+            order: VecDeque::new(),
+            set: HashSet::new(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// Remembers `token`; false if it is among the remembered ones already.
+    fn fresh(&mut self, token: &str) -> bool {
+        let hash = self.hasher.hash_one(token);
+        if !self.set.insert(hash) {
+            return false;
+        }
+        self.order.push_back(hash);
+        if self.order.len() > REMEMBERED_PAGE_TOKENS {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+}
+
+/// Where a listing stands: the request of the next page, and the latest tokens.
 struct Listing<R> {
     /// Why the listing cannot start (a malformed parent, a negative page size): reported as
     /// the first item, no RPC made.
     refused: Option<Error>,
     /// The next page's request; `None` once the last page came.
     next: Option<R>,
-    seen: HashSet<u64>,
-    hasher: RandomState,
+    seen: Tokens,
 }
 
 impl Rpc for ListOperationsRequest {
@@ -198,8 +235,7 @@ impl Client {
         let start = Listing {
             refused,
             next: Some(request),
-            seen: HashSet::new(),
-            hasher: RandomState::new(),
+            seen: Tokens::new(),
         };
         stream::try_unfold(start, move |mut listing| {
             let client = client.clone();
@@ -214,7 +250,7 @@ impl Client {
                 let token = R::next_page_token(&page);
                 if !token.is_empty() {
                     // The first page's token is the caller's, so it is not recorded.
-                    let fresh = listing.seen.insert(listing.hasher.hash_one(token));
+                    let fresh = listing.seen.fresh(token);
                     if !fresh {
                         return Err(Error::Protocol(Violation::RepeatedPageToken {
                             method: R::METHOD.name,
@@ -240,4 +276,25 @@ fn flatten<R: Paged>(
         .map_ok(|page| stream::iter(R::into_items(page).into_iter().map(Ok)))
         .try_flatten()
         .take(limit.unwrap_or(usize::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cycle_within_the_window_is_caught_and_memory_stays_bounded() {
+        let mut tokens = Tokens::new();
+        for i in 0..5 * REMEMBERED_PAGE_TOKENS {
+            assert!(tokens.fresh(&format!("t{i}")));
+            assert!(tokens.order.len() <= REMEMBERED_PAGE_TOKENS);
+            assert!(tokens.set.len() <= REMEMBERED_PAGE_TOKENS);
+        }
+        let last = 5 * REMEMBERED_PAGE_TOKENS - 1;
+        // The latest window is remembered...
+        assert!(!tokens.fresh(&format!("t{last}")));
+        assert!(!tokens.fresh(&format!("t{}", last + 1 - REMEMBERED_PAGE_TOKENS)));
+        // ...and what fell out of it is not.
+        assert!(tokens.fresh(&format!("t{}", last - REMEMBERED_PAGE_TOKENS)));
+    }
 }

@@ -36,7 +36,7 @@ use tokio::sync::{AcquireError, Semaphore, SemaphorePermit};
 use tonic::transport::Channel;
 
 pub use builder::ClientBuilder;
-pub use list::ListOptions;
+pub use list::{ListOptions, REMEMBERED_PAGE_TOKENS};
 
 use crate::rpc::Method;
 use crate::{
