@@ -75,6 +75,16 @@ pub enum Error {
         /// The cause.
         source: BoxError,
     },
+    /// The TLS handshake failed: the server's certificate did not verify, or the server asked
+    /// for a client certificate. Retrying will not fix it, so it is not retried.
+    Tls {
+        /// The RPC.
+        method: &'static str,
+        /// What failed and what to do, in one line.
+        reason: String,
+        /// The cause.
+        source: BoxError,
+    },
     /// The operation finished with `Operation.error`.
     OperationFailed {
         /// The operation's name.
@@ -132,7 +142,7 @@ impl Error {
             Error::Rpc { status, .. } | Error::OperationFailed { status, .. } => status.code(),
             Error::Unsupported { .. } => Code::Unimplemented,
             Error::Auth { .. } => Code::Unauthenticated,
-            Error::Transport { .. } => Code::Unavailable,
+            Error::Transport { .. } | Error::Tls { .. } => Code::Unavailable,
             Error::TypeMismatch { .. } | Error::Corrupt { .. } => Code::DataLoss,
             Error::Timeout { .. } => Code::DeadlineExceeded,
             Error::InvalidName { .. } | Error::InvalidArgument(_) => Code::InvalidArgument,
@@ -209,6 +219,7 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "{method}: no answer from the server: {message}")
             }
+            Error::Tls { method, reason, .. } => write!(f, "{method}: TLS: {reason}"),
             Error::OperationFailed { name, status } => {
                 write!(f, "operation {name} failed: {}", status.summary())
             }
@@ -250,7 +261,8 @@ impl std::error::Error for Error {
             Error::Auth {
                 source: Some(s), ..
             }
-            | Error::Transport { source: s, .. } => Some(s.as_ref()),
+            | Error::Transport { source: s, .. }
+            | Error::Tls { source: s, .. } => Some(s.as_ref()),
             Error::Corrupt { source, .. } => Some(source),
             _ => None,
         }

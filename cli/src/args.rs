@@ -34,6 +34,17 @@ pub struct Cli {
     /// The project billed for quota (x-goog-user-project).
     #[arg(long, global = true)]
     pub quota_project: Option<String>,
+    /// Also trust the CA certificates in FILE (PEM), beside the system's trust store (which
+    /// honours SSL_CERT_FILE and SSL_CERT_DIR).
+    #[arg(long, global = true, value_name = "FILE", env = "CCAI_LRO_CA_FILE")]
+    pub ca_file: Option<String>,
+    /// Present the client certificate in FILE (PEM, a chain allowed) to servers that ask for
+    /// one (mTLS); with --client-key.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<String>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<String>,
     /// Print one-line (compact) JSON instead of indented JSON.
     #[arg(long, global = true)]
     pub compact: bool,
@@ -181,9 +192,19 @@ pub struct Emulator {
     #[arg(long, default_value_t = ccai_lro_mock::MAX_CONNECTIONS, value_parser = at_least_one)]
     pub max_connections: usize,
     /// How long a client has, from connecting, to send HTTP/2's preface or an HTTP/1 request
-    /// line before its connection is closed (like 10s).
+    /// line (its TLS handshake included) before its connection is closed (like 10s).
     #[arg(long, default_value = "10s", value_parser = duration)]
     pub handshake_timeout: Duration,
+    /// Serve TLS with the certificate chain in FILE (PEM, the server's certificate first), gRPC
+    /// and REST alike; with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<String>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<String>,
+    /// Require client certificates signed by the CA in FILE (PEM): mTLS. Needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_client_ca: Option<String>,
 }
 
 /// `--max-connections`: a whole number, 1 or more (0 would serve no one).

@@ -119,6 +119,15 @@ fn builder(cli: &Cli) -> Result<ClientBuilder, Failure> {
     if let Some(project) = &cli.quota_project {
         builder = builder.quota_project(project);
     }
+    if let Some(file) = &cli.ca_file {
+        builder = builder.ca_certificate(read_file("--ca-file", file)?);
+    }
+    if let (Some(cert), Some(key)) = (&cli.client_cert, &cli.client_key) {
+        builder = builder.client_identity(
+            read_file("--client-cert", cert)?,
+            read_file("--client-key", key)?,
+        );
+    }
     // A malformed key or token is the user's input: no RPC was made.
     let bad = |e: ccai_lro::auth::AuthError| Error::InvalidArgument(e.to_string());
     if let Some(token) = &cli.access_token {
@@ -129,8 +138,41 @@ fn builder(cli: &Cli) -> Result<ClientBuilder, Failure> {
     Ok(builder)
 }
 
+/// The bytes of a file named by `flag`; a file that cannot be read is named in the error.
+fn read_file(flag: &str, path: &str) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|cause| Failure::Io {
+        doing: format!("cannot read {flag} {path}"),
+        cause,
+    })
+}
+
+/// The emulator's TLS settings from its flags; a file that does not parse is named.
+fn emulator_tls(options: &args::Emulator) -> Result<Option<ccai_lro_mock::TlsConfig>, Failure> {
+    let (Some(cert), Some(key)) = (&options.tls_cert, &options.tls_key) else {
+        return Ok(None);
+    };
+    let client_ca = match &options.tls_client_ca {
+        Some(path) => Some(read_file("--tls-client-ca", path)?),
+        None => None,
+    };
+    let config = ccai_lro_mock::TlsConfig::from_pem(
+        &read_file("--tls-cert", cert)?,
+        &read_file("--tls-key", key)?,
+        client_ca.as_deref(),
+    )
+    .map_err(|e| {
+        let files = match &options.tls_client_ca {
+            Some(ca) => format!("{cert}, {key} and {ca}"),
+            None => format!("{cert} and {key}"),
+        };
+        Error::InvalidArgument(format!("TLS from {files}: {e}"))
+    })?;
+    Ok(Some(config))
+}
+
 async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     let listen = &options.listen;
+    let tls = emulator_tls(options)?;
     // Warnings always (e.g. accept failing when descriptors run out); request lines, at INFO,
     // with --log.
     let level = if options.log {
@@ -161,13 +203,15 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
              has no authentication"
         );
     }
+    let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
-        "emulator: serving google.longrunning.Operations and Insights, gRPC and REST, on {addr}; \
-         Ctrl-C or POST /shutdown stops"
+        "emulator: serving google.longrunning.Operations and Insights, gRPC and REST{}, on {addr}; \
+         Ctrl-C or POST /shutdown stops",
+        if tls.is_some() { " over TLS" } else { "" }
     );
     eprintln!("export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}");
     eprintln!(
-        "curl -s http://{addr}/v1/projects/PROJECT_ID/locations/us-central1/operations/OPERATION_ID"
+        "curl -s {scheme}://{addr}/v1/projects/PROJECT_ID/locations/us-central1/operations/OPERATION_ID"
     );
     let calls = [
         ccai_lro_mock::method::GET_OPERATION,
@@ -183,6 +227,9 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         .max_connections(options.max_connections)
         .handshake_timeout(options.handshake_timeout)
         .seed(options.seed);
+    if let Some(tls) = tls {
+        builder = builder.tls(tls);
+    }
     if options.fault_rate > 0.0 {
         for method in calls {
             builder = builder.fail_rate(

@@ -76,6 +76,7 @@ impl Default for MockServerBuilder {
                 max_operations: DEFAULT_MAX_OPERATIONS,
                 max_connections: crate::MAX_CONNECTIONS,
                 handshake_timeout: crate::HANDSHAKE_TIMEOUT,
+                tls: None,
                 track_resources: false,
             },
             epoch: None,
@@ -170,6 +171,14 @@ impl MockServerBuilder {
     /// [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT), at least 1 ms).
     pub fn handshake_timeout(mut self, limit: Duration) -> Self {
         self.behaviour.handshake_timeout = limit.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Serve TCP clients over TLS ([`TlsConfig::from_pem`](crate::TlsConfig::from_pem)), gRPC
+    /// and REST alike on the one port (ALPN `h2` and `http/1.1`). In-process channels stay
+    /// plaintext.
+    pub fn tls(mut self, config: crate::TlsConfig) -> Self {
+        self.behaviour.tls = Some(config);
         self
     }
 

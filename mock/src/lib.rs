@@ -64,7 +64,8 @@
 //! - [`RecordedRequest`] — every call's method, resource and headers, from
 //!   [`MockServer::requests`]; [`MockServerBuilder::require_bearer`] checks a token.
 //! - [`serve`] / [`MockServerBuilder::serve`] — the same server on a TCP listener, for the
-//!   `ccai-lro emulator` command.
+//!   `ccai-lro emulator` command; with [`MockServerBuilder::tls`] ([`TlsConfig`]) over TLS,
+//!   gRPC and REST alike, client certificates required if it names a client CA.
 
 #![warn(missing_docs)]
 
@@ -93,6 +94,7 @@ mod server;
 mod shared;
 mod start;
 mod store;
+mod tls;
 mod transport;
 
 pub use admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS};
@@ -113,4 +115,5 @@ pub use script::{Advance, Outcome, Script};
 pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 pub use start::Start;
 pub use store::MAX_PAGE_BYTES;
+pub use tls::TlsConfig;
 pub use transport::MAX_HTTP1_HEAD;

@@ -132,28 +132,36 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 pub(crate) fn tcp_incoming(
     listener: TcpListener,
     behaviour: &Behaviour,
-) -> impl tokio_stream::Stream<Item = io::Result<MockIo<tokio::net::TcpStream>>> {
+) -> impl tokio_stream::Stream<Item = io::Result<MockIo<crate::tls::Conn>>> {
     let cap = ConnectionCap::new(behaviour.max_connections);
     let handshake = behaviour.handshake_timeout;
-    futures_util::stream::unfold((listener, cap), move |state| async move {
-        let (listener, cap) = state;
-        let mut pause = ACCEPT_BACKOFF;
-        loop {
-            match listener.accept().await {
-                Ok((s, _)) => {
-                    // Polls are tiny request/response pairs; Nagle would only add latency.
-                    let _ = s.set_nodelay(true);
-                    let io = MockIo::closing_after_silence(s, SILENCE)
-                        .handshake_within(handshake)
-                        .bounding_heads()
-                        .living(MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE);
-                    let slot = cap.place(io.handle()).await?;
-                    return Some((Ok(io.holding(slot)), (listener, cap)));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, ?pause, "accept failed; waiting");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(ACCEPT_BACKOFF_MAX);
+    let tls = behaviour.tls.clone();
+    futures_util::stream::unfold((listener, cap), move |state| {
+        let tls = tls.clone();
+        async move {
+            let (listener, cap) = state;
+            let mut pause = ACCEPT_BACKOFF;
+            loop {
+                match listener.accept().await {
+                    Ok((s, _)) => {
+                        // Polls are tiny request/response pairs; Nagle would only add latency.
+                        let _ = s.set_nodelay(true);
+                        let s = match &tls {
+                            Some(tls) => tls.accept(s),
+                            None => crate::tls::Conn::Plain(s),
+                        };
+                        let io = MockIo::closing_after_silence(s, SILENCE)
+                            .handshake_within(handshake)
+                            .bounding_heads()
+                            .living(MAX_CONNECTION_AGE + MAX_CONNECTION_AGE_GRACE);
+                        let slot = cap.place(io.handle()).await?;
+                        return Some((Ok(io.holding(slot)), (listener, cap)));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, ?pause, "accept failed; waiting");
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(ACCEPT_BACKOFF_MAX);
+                    }
                 }
             }
         }

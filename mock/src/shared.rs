@@ -43,8 +43,10 @@ pub(crate) struct Behaviour {
     pub(crate) max_operations: usize,
     /// The most TCP connections open at once.
     pub(crate) max_connections: usize,
-    /// How long a TCP client has to begin a protocol.
+    /// How long a TCP client has to begin a protocol (its TLS handshake included).
     pub(crate) handshake_timeout: Duration,
+    /// TLS on TCP connections, if configured.
+    pub(crate) tls: Option<crate::tls::TlsConfig>,
     /// Issue models and conversations exist, and starters check them (the emulator's way);
     /// off, starters accept any well-formed name (scripted tests' way).
     pub(crate) track_resources: bool,

@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use http::HeaderValue;
 use tokio::sync::Semaphore;
-use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use super::{
     headers::grpc_timeout, Client, Settings, DEFAULT_CONCURRENT_POLLS, DEFAULT_ENDPOINT,
@@ -28,11 +28,23 @@ pub struct ClientBuilder {
     poll: Option<PollPolicy>,
     max_concurrent_polls: Option<usize>,
     max_polls_per_second: Option<f64>,
+    ca_certificates: Vec<Vec<u8>>,
+    identity: Option<ClientIdentity>,
+}
+
+/// A client certificate and its private key; the key never shows in `Debug`.
+struct ClientIdentity(Identity);
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientIdentity(<certificate and key redacted>)")
+    }
 }
 
 impl ClientBuilder {
-    /// The endpoint URL: `https://…` (TLS, verified against the webpki roots) or `http://…` for an
-    /// emulator. Default: [`DEFAULT_ENDPOINT`], or the emulator named by [`EMULATOR_HOST_ENV`].
+    /// The endpoint URL: `https://…` (TLS, verified against the system's trust store, or the
+    /// webpki roots where the system has none, plus [`ClientBuilder::ca_certificate`]s) or
+    /// `http://…` for an emulator. Default: [`DEFAULT_ENDPOINT`], or the emulator named by [`EMULATOR_HOST_ENV`].
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
@@ -42,6 +54,24 @@ impl ClientBuilder {
     /// without it, building fails asking for credentials), none for `http`.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Also trust the CA certificates in `pem` (one or more, PEM): a corporate proxy's CA, a
+    /// private CA, an emulator's. A file that does not parse fails [`ClientBuilder::build`].
+    pub fn ca_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_certificates.push(pem.into());
+        self
+    }
+
+    /// Present this client certificate (PEM, a chain allowed) with its private key (PEM) to
+    /// servers that ask for one (mTLS). The key never appears in `Debug`.
+    pub fn client_identity(
+        mut self,
+        cert_pem: impl AsRef<[u8]>,
+        key_pem: impl AsRef<[u8]>,
+    ) -> Self {
+        self.identity = Some(ClientIdentity(Identity::from_pem(cert_pem, key_pem)));
         self
     }
 
@@ -140,7 +170,7 @@ impl ClientBuilder {
         let uri = endpoint.uri().clone();
         match uri.scheme_str() {
             Some("https") => {
-                let tls = ClientTlsConfig::new().with_webpki_roots();
+                let tls = self.tls();
                 endpoint = endpoint
                     .tls_config(tls)
                     .map_err(|e| Error::InvalidArgument(format!("TLS for {url}: {e}")))?;
@@ -186,6 +216,29 @@ fn default_credentials() -> Result<Credentials, Error> {
 }
 
 impl ClientBuilder {
+    /// TLS: the system's roots (the webpki roots where it has none), the extra CAs, the client
+    /// identity.
+    fn tls(&self) -> ClientTlsConfig {
+        let system = rustls_native_certs::load_native_certs();
+        let mut tls = if system.certs.is_empty() {
+            tracing::debug!(errors = ?system.errors, "no system trust store: using the webpki roots");
+            ClientTlsConfig::new().with_webpki_roots()
+        } else {
+            tracing::debug!(
+                certificates = system.certs.len(),
+                "using the system trust store"
+            );
+            ClientTlsConfig::new().with_native_roots()
+        };
+        for pem in &self.ca_certificates {
+            tls = tls.ca_certificate(Certificate::from_pem(pem));
+        }
+        if let Some(identity) = &self.identity {
+            tls = tls.identity(identity.0.clone());
+        }
+        tls
+    }
+
     fn assemble(
         self,
         channel: Channel,

@@ -18,6 +18,13 @@ impl Error {
             let status = Status::new(Code::DeadlineExceeded, "no answer within the call deadline");
             return Error::Rpc { method, status };
         }
+        if let Some(reason) = tls_failure(&status) {
+            return Error::Tls {
+                method,
+                reason,
+                source: Box::new(status),
+            };
+        }
         if is_transport(&status) {
             return Error::Transport {
                 method,
@@ -79,4 +86,53 @@ fn is_transport(status: &tonic::Status) -> bool {
     find_source::<tonic::transport::Error>(status).is_some()
         || find_source::<std::io::Error>(status).is_some()
         || find_source::<h2::Error>(status).is_some()
+}
+
+/// Why a TLS handshake failed, and what to do, when the status's causes hold a rustls error.
+/// An `io::Error` hides the error it wraps from `source()`, so each is opened by hand.
+fn tls_failure(status: &tonic::Status) -> Option<String> {
+    use rustls::{AlertDescription, CertificateError, Error as Tls};
+    let mut source = std::error::Error::source(status);
+    let mut found = None;
+    while let Some(s) = source {
+        let inner = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|e| e.downcast_ref::<Tls>());
+        if let Some(e) = s.downcast_ref::<Tls>().or(inner) {
+            found = Some(e.clone());
+            break;
+        }
+        source = s.source();
+    }
+    const TRUST: &str = "add its CA with --ca-file (ClientBuilder::ca_certificate), or put it in \
+                         the system store or SSL_CERT_FILE";
+    let reason = match found? {
+        Tls::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            format!("the server's certificate is signed by an unknown issuer: {TRUST}")
+        }
+        Tls::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => "the server's certificate has expired".to_owned(),
+        Tls::InvalidCertificate(
+            e @ (CertificateError::NotValidForName
+            | CertificateError::NotValidForNameContext { .. }),
+        ) => format!("the server's certificate does not name the host it was reached at ({e})"),
+        Tls::InvalidCertificate(e) => format!("the server's certificate does not verify: {e}"),
+        Tls::AlertReceived(AlertDescription::CertificateRequired) => {
+            "the server asked for a client certificate: give one with --client-cert and \
+             --client-key (ClientBuilder::client_identity)"
+                .to_owned()
+        }
+        Tls::AlertReceived(
+            a @ (AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateExpired),
+        ) => {
+            format!("the server refused our client certificate ({a:?})")
+        }
+        other => format!("the handshake failed: {other}"),
+    };
+    Some(reason)
 }
