@@ -32,8 +32,11 @@ pub struct ClientBuilder {
     identity: Option<ClientIdentity>,
 }
 
-/// A client certificate and its private key; the key never shows in `Debug`.
-struct ClientIdentity(Identity);
+/// A client certificate and its private key (PEM); the key never shows in `Debug`.
+struct ClientIdentity {
+    cert: Vec<u8>,
+    key: Vec<u8>,
+}
 
 impl std::fmt::Debug for ClientIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,7 +74,10 @@ impl ClientBuilder {
         cert_pem: impl AsRef<[u8]>,
         key_pem: impl AsRef<[u8]>,
     ) -> Self {
-        self.identity = Some(ClientIdentity(Identity::from_pem(cert_pem, key_pem)));
+        self.identity = Some(ClientIdentity {
+            cert: cert_pem.as_ref().to_vec(),
+            key: key_pem.as_ref().to_vec(),
+        });
         self
     }
 
@@ -165,6 +171,7 @@ impl ClientBuilder {
             None if default_anonymous => Credentials::anonymous(),
             None => default_credentials()?,
         };
+        self.check_tls_inputs()?;
         let mut endpoint = Endpoint::from_shared(url.clone())
             .map_err(|e| Error::InvalidArgument(format!("endpoint {url:?}: {e}")))?;
         let uri = endpoint.uri().clone();
@@ -216,6 +223,39 @@ fn default_credentials() -> Result<Credentials, Error> {
 }
 
 impl ClientBuilder {
+    /// Refuses CA certificates and a client identity that do not parse, before any RPC: tonic
+    /// would skip them silently.
+    fn check_tls_inputs(&self) -> Result<(), Error> {
+        use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+        let certs = |pem: &[u8]| {
+            CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .ok()
+                .filter(|c| !c.is_empty())
+        };
+        for (i, pem) in self.ca_certificates.iter().enumerate() {
+            if certs(pem).is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "CA certificate #{} is not a PEM certificate",
+                    i + 1
+                )));
+            }
+        }
+        if let Some(id) = &self.identity {
+            if certs(&id.cert).is_none() {
+                return Err(Error::InvalidArgument(
+                    "the client certificate is not a PEM certificate".into(),
+                ));
+            }
+            if PrivateKeyDer::from_pem_slice(&id.key).is_err() {
+                return Err(Error::InvalidArgument(
+                    "the client key is not a PEM private key".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// TLS: the system's roots (the webpki roots where it has none), the extra CAs, the client
     /// identity.
     fn tls(&self) -> ClientTlsConfig {
@@ -234,7 +274,7 @@ impl ClientBuilder {
             tls = tls.ca_certificate(Certificate::from_pem(pem));
         }
         if let Some(identity) = &self.identity {
-            tls = tls.identity(identity.0.clone());
+            tls = tls.identity(Identity::from_pem(&identity.cert, &identity.key));
         }
         tls
     }

@@ -105,6 +105,24 @@ fn tls_failure(status: &tonic::Status) -> Option<String> {
         }
         source = s.source();
     }
+    // Once the handshake is over (TLS 1.3 sends a refusal of our certificate then), h2 keeps
+    // only the text of the error: its alert is read from that.
+    let found = found.or_else(|| {
+        let text = chain(status);
+        let alert = text.split("received fatal alert: ").nth(1)?;
+        let name = alert.split(|c: char| !c.is_ascii_alphanumeric()).next()?;
+        [
+            AlertDescription::CertificateRequired,
+            AlertDescription::BadCertificate,
+            AlertDescription::UnknownCA,
+            AlertDescription::CertificateUnknown,
+            AlertDescription::CertificateExpired,
+            AlertDescription::HandshakeFailure,
+        ]
+        .into_iter()
+        .find(|a| format!("{a:?}") == name)
+        .map(Tls::AlertReceived)
+    });
     const TRUST: &str = "add its CA with --ca-file (ClientBuilder::ca_certificate), or put it in \
                          the system store or SSL_CERT_FILE";
     let reason = match found? {

@@ -19,6 +19,7 @@ mod listing;
 mod polling;
 mod protocol;
 mod retries;
+mod tls;
 mod typed;
 mod waiting;
 mod whole_api;

@@ -8,6 +8,7 @@ mod errors;
 mod floods;
 mod many;
 mod signals;
+mod tls;
 
 use std::{
     io::{BufRead, BufReader},
