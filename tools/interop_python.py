@@ -9,14 +9,22 @@ protocol. Recipe:
     cargo build --release
     /tmp/venv/bin/python tools/interop_python.py target/release/ccai-lro
 
+With `--tls` the emulator serves TLS with a certificate made for the run (by `openssl`), and
+the client trusts its CA: `grpc.ssl_channel_credentials` for gRPC, `REQUESTS_CA_BUNDLE` for
+HTTPS REST.
+
+    /tmp/venv/bin/python tools/interop_python.py target/release/ccai-lro --tls
+
 It starts one emulator on 127.0.0.1:0, then through the official client, once with
 `transport="grpc"` and once with `transport="rest"` against the same port: starts
 CreateIssueModel and takes its IssueModel from the LRO future, gets, lists and cancels
 operations, and expects NOT_FOUND for an unknown name. Exit 0 and a last line `interop: ok`
 mean it all worked.
 """
+import os
 import subprocess
 import sys
+import tempfile
 
 import grpc
 from google.api_core import exceptions
@@ -80,21 +88,48 @@ def flow(client, ops, label):
     print(f"{label}: ok")
 
 
-def main(binary):
-    emu = subprocess.Popen([binary, "emulator", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+def certificates():
+    """A CA and a certificate for localhost signed by it, made by openssl in a fresh dir."""
+    d = tempfile.mkdtemp()
+    run = lambda *a: subprocess.run(a, cwd=d, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=interop CA")
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    return d
+
+
+def main(binary, tls):
+    args = [binary, "emulator", "--listen", "127.0.0.1:0"]
+    pki = certificates() if tls else None
+    if pki:
+        args += ["--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key")]
+    emu = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     try:
         addr = emu.stdout.readline().strip()
-        channel = grpc.insecure_channel(addr)
+        port = addr.rsplit(":", 1)[1]
+        if pki:
+            ca = open(os.path.join(pki, "ca.pem"), "rb").read()
+            channel = grpc.secure_channel(f"localhost:{port}", grpc.ssl_channel_credentials(root_certificates=ca))
+            os.environ["REQUESTS_CA_BUNDLE"] = os.path.join(pki, "ca.pem")
+            endpoint = f"https://localhost:{port}"
+        else:
+            channel = grpc.insecure_channel(addr)
+            endpoint = f"http://{addr}"
         transport = ContactCenterInsightsGrpcTransport(channel=channel, credentials=AnonymousCredentials())
         client = insights.ContactCenterInsightsClient(transport=transport)
-        flow(client, transport.operations_client, "grpc")
+        flow(client, transport.operations_client, "grpc+tls" if tls else "grpc")
 
         rest = insights.ContactCenterInsightsClient(
             transport="rest",
             credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": f"http://{addr}"},
+            client_options={"api_endpoint": endpoint},
         )
-        flow(rest, Mixins(rest), "rest")
+        flow(rest, Mixins(rest), "https" if tls else "rest")
         print("interop: ok")
     finally:
         emu.terminate()
@@ -102,4 +137,5 @@ def main(binary):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "target/release/ccai-lro")
+    rest = [a for a in sys.argv[1:] if a != "--tls"]
+    main(rest[0] if rest else "target/release/ccai-lro", "--tls" in sys.argv[1:])
