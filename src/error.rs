@@ -75,9 +75,10 @@ pub enum Error {
         /// The cause.
         source: BoxError,
     },
-    /// The TLS handshake failed: the server's certificate did not verify, or the server asked
-    /// for a client certificate. Retrying will not fix it, so it is not retried.
-    Tls {
+    /// The connection could not be set up: the TLS handshake failed (the server's
+    /// certificate did not verify, or the server asked for a client certificate), or a proxy
+    /// refused the tunnel. Retrying will not fix it, so it is not retried.
+    Connection {
         /// The RPC.
         method: &'static str,
         /// What failed and what to do, in one line.
@@ -142,7 +143,7 @@ impl Error {
             Error::Rpc { status, .. } | Error::OperationFailed { status, .. } => status.code(),
             Error::Unsupported { .. } => Code::Unimplemented,
             Error::Auth { .. } => Code::Unauthenticated,
-            Error::Transport { .. } | Error::Tls { .. } => Code::Unavailable,
+            Error::Transport { .. } | Error::Connection { .. } => Code::Unavailable,
             Error::TypeMismatch { .. } | Error::Corrupt { .. } => Code::DataLoss,
             Error::Timeout { .. } => Code::DeadlineExceeded,
             Error::InvalidName { .. } | Error::InvalidArgument(_) => Code::InvalidArgument,
@@ -219,7 +220,7 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "{method}: no answer from the server: {message}")
             }
-            Error::Tls { method, reason, .. } => write!(f, "{method}: TLS: {reason}"),
+            Error::Connection { method, reason, .. } => write!(f, "{method}: {reason}"),
             Error::OperationFailed { name, status } => {
                 write!(f, "operation {name} failed: {}", status.summary())
             }
@@ -262,7 +263,7 @@ impl std::error::Error for Error {
                 source: Some(s), ..
             }
             | Error::Transport { source: s, .. }
-            | Error::Tls { source: s, .. } => Some(s.as_ref()),
+            | Error::Connection { source: s, .. } => Some(s.as_ref()),
             Error::Corrupt { source, .. } => Some(source),
             _ => None,
         }

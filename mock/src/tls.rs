@@ -83,7 +83,7 @@ impl TlsConfig {
 
     /// Starts the handshake on `tcp`; it runs as the connection is first read or written.
     pub(crate) fn accept(&self, tcp: TcpStream) -> Conn {
-        Conn::Handshaking(self.acceptor.accept(tcp))
+        Conn::Handshaking(Box::new(self.acceptor.accept(tcp)))
     }
 }
 
@@ -101,7 +101,7 @@ fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
 /// An accepted connection: plaintext, or TLS (during or after its handshake).
 pub(crate) enum Conn {
     Plain(TcpStream),
-    Handshaking(Accept<TcpStream>),
+    Handshaking(Box<Accept<TcpStream>>),
     Tls(Box<TlsStream<TcpStream>>),
     Failed,
 }
@@ -110,7 +110,7 @@ impl Conn {
     /// Drives the handshake; ready once the connection can carry data.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Conn::Handshaking(accept) = self {
-            match Pin::new(accept).poll(cx) {
+            match Pin::new(accept.as_mut()).poll(cx) {
                 Poll::Ready(Ok(stream)) => *self = Conn::Tls(Box::new(stream)),
                 Poll::Ready(Err(e)) => {
                     *self = Conn::Failed;

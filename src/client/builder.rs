@@ -30,6 +30,28 @@ pub struct ClientBuilder {
     max_polls_per_second: Option<f64>,
     ca_certificates: Vec<Vec<u8>>,
     identity: Option<ClientIdentity>,
+    proxy: ProxySetting,
+}
+
+/// Where the proxy of an `https` endpoint comes from.
+#[derive(Debug, Default)]
+enum ProxySetting {
+    /// `grpc_proxy` / `https_proxy` / `HTTPS_PROXY`, unless `NO_PROXY` exempts the host.
+    #[default]
+    FromEnv,
+    /// This URL (kept as given, parsed at build; never shown: it may hold a password).
+    Url(Redacted),
+    /// None.
+    Off,
+}
+
+/// A string that `Debug` does not show.
+struct Redacted(String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// A client certificate and its private key (PEM); the key never shows in `Debug`.
@@ -78,6 +100,22 @@ impl ClientBuilder {
             cert: cert_pem.as_ref().to_vec(),
             key: key_pem.as_ref().to_vec(),
         });
+        self
+    }
+
+    /// Tunnel `https` connections through this HTTP CONNECT proxy
+    /// (`http://[user:password@]host:port`; the credentials become Basic
+    /// `Proxy-Authorization`). TLS runs inside the tunnel. Default: the proxy of `grpc_proxy`,
+    /// `https_proxy` or `HTTPS_PROXY`, unless `no_grpc_proxy`, `NO_PROXY` or `no_proxy`
+    /// exempts the host. Loopback endpoints are never proxied.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(Redacted(url.into()));
+        self
+    }
+
+    /// No proxy, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Off;
         self
     }
 
@@ -203,7 +241,24 @@ impl ClientBuilder {
             .keep_alive_while_idle(true)
             .user_agent(user_agent())
             .map_err(|e| Error::InvalidArgument(format!("user agent: {e}")))?;
-        let channel = endpoint.connect_lazy();
+        let host = uri.host().unwrap_or_default();
+        let proxy = match (&self.proxy, uri.scheme_str()) {
+            (_, Some("http")) => None,
+            (_, _) if super::proxy::is_loopback(host) => None,
+            (ProxySetting::FromEnv, _) => super::proxy::from_env(host)?,
+            (ProxySetting::Url(url), _) => Some(super::proxy::Proxy::parse(&url.0)?),
+            (ProxySetting::Off, _) => None,
+        };
+        let channel = match proxy {
+            Some(proxy) => {
+                tracing::debug!(proxy = proxy.address(), host, "tunnelling through a proxy");
+                endpoint.connect_with_connector_lazy(tower::service_fn(move |target: http::Uri| {
+                    let proxy = proxy.clone();
+                    async move { proxy.connect(target).await }
+                }))
+            }
+            None => endpoint.connect_lazy(),
+        };
         self.assemble(channel, credentials, url)
     }
 }

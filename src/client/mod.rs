@@ -26,6 +26,7 @@ mod builder;
 pub(crate) mod call;
 pub(crate) mod headers;
 mod list;
+pub(crate) mod proxy;
 pub(crate) mod target;
 mod unary;
 

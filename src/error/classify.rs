@@ -18,8 +18,20 @@ impl Error {
             let status = Status::new(Code::DeadlineExceeded, "no answer within the call deadline");
             return Error::Rpc { method, status };
         }
+        if let Some(refused) = find_in_io::<crate::client::proxy::ProxyRefused>(&status) {
+            let hint = if refused.status.starts_with("HTTP 407") {
+                ": give its credentials in the proxy URL (https_proxy=http://user:password@host:port)"
+            } else {
+                ""
+            };
+            return Error::Connection {
+                method,
+                reason: format!("{refused}{hint}"),
+                source: Box::new(status),
+            };
+        }
         if let Some(reason) = tls_failure(&status) {
-            return Error::Tls {
+            return Error::Connection {
                 method,
                 reason,
                 source: Box::new(status),
@@ -88,23 +100,28 @@ fn is_transport(status: &tonic::Status) -> bool {
         || find_source::<h2::Error>(status).is_some()
 }
 
-/// Why a TLS handshake failed, and what to do, when the status's causes hold a rustls error.
-/// An `io::Error` hides the error it wraps from `source()`, so each is opened by hand.
-fn tls_failure(status: &tonic::Status) -> Option<String> {
-    use rustls::{AlertDescription, CertificateError, Error as Tls};
+/// The first `E` in the status's causes, looking inside `io::Error`s too (their `source()`
+/// skips the error they wrap).
+fn find_in_io<E: std::error::Error + 'static>(status: &tonic::Status) -> Option<&E> {
     let mut source = std::error::Error::source(status);
-    let mut found = None;
     while let Some(s) = source {
         let inner = s
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .and_then(|e| e.downcast_ref::<Tls>());
-        if let Some(e) = s.downcast_ref::<Tls>().or(inner) {
-            found = Some(e.clone());
-            break;
+            .and_then(|e| e.downcast_ref::<E>());
+        if let Some(e) = s.downcast_ref::<E>().or(inner) {
+            return Some(e);
         }
         source = s.source();
     }
+    None
+}
+
+/// Why a TLS handshake failed, and what to do, when the status's causes hold a rustls error.
+/// An `io::Error` hides the error it wraps from `source()`, so each is opened by hand.
+fn tls_failure(status: &tonic::Status) -> Option<String> {
+    use rustls::{AlertDescription, CertificateError, Error as Tls};
+    let found = find_in_io::<Tls>(status).cloned();
     // Once the handshake is over (TLS 1.3 sends a refusal of our certificate then), h2 keeps
     // only the text of the error: its alert is read from that.
     let found = found.or_else(|| {
@@ -125,32 +142,33 @@ fn tls_failure(status: &tonic::Status) -> Option<String> {
     });
     const TRUST: &str = "add its CA with --ca-file (ClientBuilder::ca_certificate), or put it in \
                          the system store or SSL_CERT_FILE";
-    let reason = match found? {
-        Tls::InvalidCertificate(CertificateError::UnknownIssuer) => {
-            format!("the server's certificate is signed by an unknown issuer: {TRUST}")
-        }
-        Tls::InvalidCertificate(
-            CertificateError::Expired | CertificateError::ExpiredContext { .. },
-        ) => "the server's certificate has expired".to_owned(),
-        Tls::InvalidCertificate(
-            e @ (CertificateError::NotValidForName
-            | CertificateError::NotValidForNameContext { .. }),
-        ) => format!("the server's certificate does not name the host it was reached at ({e})"),
-        Tls::InvalidCertificate(e) => format!("the server's certificate does not verify: {e}"),
-        Tls::AlertReceived(AlertDescription::CertificateRequired) => {
-            "the server asked for a client certificate: give one with --client-cert and \
+    let reason = "TLS: ".to_owned()
+        + &match found? {
+            Tls::InvalidCertificate(CertificateError::UnknownIssuer) => {
+                format!("the server's certificate is signed by an unknown issuer: {TRUST}")
+            }
+            Tls::InvalidCertificate(
+                CertificateError::Expired | CertificateError::ExpiredContext { .. },
+            ) => "the server's certificate has expired".to_owned(),
+            Tls::InvalidCertificate(
+                e @ (CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. }),
+            ) => format!("the server's certificate does not name the host it was reached at ({e})"),
+            Tls::InvalidCertificate(e) => format!("the server's certificate does not verify: {e}"),
+            Tls::AlertReceived(AlertDescription::CertificateRequired) => {
+                "the server asked for a client certificate: give one with --client-cert and \
              --client-key (ClientBuilder::client_identity)"
-                .to_owned()
-        }
-        Tls::AlertReceived(
-            a @ (AlertDescription::BadCertificate
-            | AlertDescription::UnknownCA
-            | AlertDescription::CertificateUnknown
-            | AlertDescription::CertificateExpired),
-        ) => {
-            format!("the server refused our client certificate ({a:?})")
-        }
-        other => format!("the handshake failed: {other}"),
-    };
+                    .to_owned()
+            }
+            Tls::AlertReceived(
+                a @ (AlertDescription::BadCertificate
+                | AlertDescription::UnknownCA
+                | AlertDescription::CertificateUnknown
+                | AlertDescription::CertificateExpired),
+            ) => {
+                format!("the server refused our client certificate ({a:?})")
+            }
+            other => format!("the handshake failed: {other}"),
+        };
     Some(reason)
 }

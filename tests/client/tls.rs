@@ -1,7 +1,7 @@
 //! The client against the emulator over TLS on loopback, with certificates made here: a
 //! trusted CA (given, or through SSL_CERT_FILE's store), an untrusted one, an expired
 //! certificate, a wrong name, and mTLS with and without a client certificate. Failures end at
-//! once with `Error::Tls`, without retries.
+//! once with `Error::Connection`, without retries.
 
 use std::time::{Duration, Instant};
 
@@ -94,7 +94,7 @@ async fn tls_failure(client: &Client) -> String {
     assert_eq!(err.code(), Code::Unavailable);
     assert!(!err.is_retryable(), "{err}");
     match err {
-        Error::Tls { reason, .. } => reason,
+        Error::Connection { reason, .. } => reason,
         other => panic!("not a TLS error: {other:?}"),
     }
 }

@@ -7,6 +7,7 @@ mod errors;
 #[cfg(target_os = "linux")]
 mod floods;
 mod many;
+mod proxy;
 mod signals;
 mod tls;
 
