@@ -138,6 +138,15 @@ fn builder(cli: &Cli) -> Result<ClientBuilder, Failure> {
     Ok(builder)
 }
 
+/// A line on stderr that is dropped, not a panic, when stderr is closed: the emulator goes
+/// on serving whoever started it with `2>&-` or closed the pipe.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// The bytes of a file named by `flag`; a file that cannot be read is named in the error.
 fn read_file(flag: &str, path: &str) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|cause| Failure::Io {
@@ -198,19 +207,19 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     // The first stdout line names the bound address, for scripts that started us on port 0.
     println!("{addr}");
     if !addr.ip().is_loopback() {
-        eprintln!(
+        note!(
             "emulator: warning: listening on {addr}, reachable from other machines; the emulator \
              has no authentication"
         );
     }
     let scheme = if tls.is_some() { "https" } else { "http" };
-    eprintln!(
+    note!(
         "emulator: serving google.longrunning.Operations and Insights, gRPC and REST{}, on {addr}; \
          Ctrl-C or POST /shutdown stops",
         if tls.is_some() { " over TLS" } else { "" }
     );
-    eprintln!("export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}");
-    eprintln!(
+    note!("export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}");
+    note!(
         "curl -s {scheme}://{addr}/v1/projects/PROJECT_ID/locations/us-central1/operations/OPERATION_ID"
     );
     let calls = [
@@ -243,7 +252,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         .serve(listener, shutdown)
         .await
         .map_err(|e| io("emulator".into())(std::io::Error::other(e)))?;
-    eprintln!("emulator: stopped");
+    note!("emulator: stopped");
     Ok(())
 }
 

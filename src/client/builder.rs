@@ -31,6 +31,34 @@ pub struct ClientBuilder {
     ca_certificates: Vec<Vec<u8>>,
     identity: Option<ClientIdentity>,
     proxy: ProxySetting,
+    universe_domain: Option<String>,
+}
+
+/// The environment variable naming the universe (the domain the default endpoint is under).
+pub const UNIVERSE_DOMAIN_ENV: &str = "GOOGLE_CLOUD_UNIVERSE_DOMAIN";
+/// The environment variable that, set to `true` with a client certificate configured, selects
+/// the mTLS endpoint.
+pub const USE_CLIENT_CERTIFICATE_ENV: &str = "GOOGLE_API_USE_CLIENT_CERTIFICATE";
+
+/// The default endpoint: `https://contactcenterinsights.{universe}` (`googleapis.com` unless
+/// said otherwise), or the mTLS endpoint when asked for with a client certificate in the
+/// Google universe.
+fn default_endpoint(
+    universe: Option<&str>,
+    use_client_certificate: bool,
+    has_identity: bool,
+) -> String {
+    let universe = universe
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or("googleapis.com");
+    if universe != "googleapis.com" {
+        format!("https://contactcenterinsights.{universe}")
+    } else if use_client_certificate && has_identity {
+        "https://contactcenterinsights.mtls.googleapis.com".to_owned()
+    } else {
+        DEFAULT_ENDPOINT.to_owned()
+    }
 }
 
 /// Where the proxy of an `https` endpoint comes from.
@@ -110,6 +138,13 @@ impl ClientBuilder {
     /// exempts the host. Loopback endpoints are never proxied.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = ProxySetting::Url(Redacted(url.into()));
+        self
+    }
+
+    /// The universe the default endpoint is in: `contactcenterinsights.{domain}`. Default:
+    /// [`UNIVERSE_DOMAIN_ENV`], else `googleapis.com`. An explicit endpoint wins.
+    pub fn universe_domain(mut self, domain: impl Into<String>) -> Self {
+        self.universe_domain = Some(domain.into());
         self
     }
 
@@ -202,7 +237,16 @@ impl ClientBuilder {
         let (url, default_anonymous) = match (&self.endpoint, emulator) {
             (Some(url), _) => (url.clone(), url.starts_with("http://")),
             (None, Some(host)) => (format!("http://{host}"), true),
-            (None, None) => (DEFAULT_ENDPOINT.to_owned(), false),
+            (None, None) => {
+                let universe = self
+                    .universe_domain
+                    .clone()
+                    .or_else(|| std::env::var(UNIVERSE_DOMAIN_ENV).ok());
+                let use_cert = std::env::var(USE_CLIENT_CERTIFICATE_ENV)
+                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+                let url = default_endpoint(universe.as_deref(), use_cert, self.identity.is_some());
+                (url, false)
+            }
         };
         let credentials = match self.credentials.clone() {
             Some(c) => c,
@@ -399,6 +443,26 @@ fn user_agent() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_endpoint_follows_the_universe_and_the_mtls_switch() {
+        assert_eq!(default_endpoint(None, false, false), DEFAULT_ENDPOINT);
+        assert_eq!(default_endpoint(Some(""), false, false), DEFAULT_ENDPOINT);
+        assert_eq!(
+            default_endpoint(Some("example-cloud.test"), false, false),
+            "https://contactcenterinsights.example-cloud.test"
+        );
+        assert_eq!(
+            default_endpoint(None, true, true),
+            "https://contactcenterinsights.mtls.googleapis.com"
+        );
+        // The switch needs a certificate, and there is no mTLS endpoint in other universes.
+        assert_eq!(default_endpoint(None, true, false), DEFAULT_ENDPOINT);
+        assert_eq!(
+            default_endpoint(Some("example-cloud.test"), true, true),
+            "https://contactcenterinsights.example-cloud.test"
+        );
+    }
 
     #[test]
     fn loopback_hosts() {

@@ -77,7 +77,20 @@ impl Client {
                     span.record("rpc.grpc.status_code", 0);
                     return Ok(r.into_inner());
                 }
-                Ok(Err(status)) => Error::from_call(method.name, status),
+                Ok(Err(status)) => match Error::from_call(method.name, status) {
+                    // Name the server that did not answer: with a default endpoint, the user
+                    // may not know which host was tried.
+                    Error::Transport {
+                        method,
+                        message,
+                        source,
+                    } => Error::Transport {
+                        method,
+                        message: format!("{}: {message}", self.settings.endpoint),
+                        source,
+                    },
+                    other => other,
+                },
                 Err(_) => Error::Rpc {
                     method: method.name,
                     status: crate::Status::new(

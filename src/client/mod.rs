@@ -36,7 +36,7 @@ use http::HeaderValue;
 use tokio::sync::{AcquireError, Semaphore, SemaphorePermit};
 use tonic::transport::Channel;
 
-pub use builder::ClientBuilder;
+pub use builder::{ClientBuilder, UNIVERSE_DOMAIN_ENV, USE_CLIENT_CERTIFICATE_ENV};
 pub use list::{ListOptions, REMEMBERED_PAGE_TOKENS};
 
 use crate::rpc::Method;

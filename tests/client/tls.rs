@@ -247,3 +247,23 @@ async fn bad_tls_files_are_refused_naming_the_problem() {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err}");
 }
+
+#[tokio::test]
+async fn an_unreachable_server_is_named_in_the_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = client.get_operation(&op_name("x")).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("http://127.0.0.1:{port}")),
+        "{err}"
+    );
+}

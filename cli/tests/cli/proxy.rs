@@ -80,8 +80,16 @@ fn tunnel(mut client: TcpStream, target: u16, credentials: Option<&str>, seen: A
     }
 }
 
-/// A TLS emulator whose certificate names `insights.test` and `0.0.0.0`; the CA's path.
-fn emulator(dir: &std::path::Path) -> (std::process::Child, u16, String) {
+/// A TLS emulator whose certificate names `insights.test` and `0.0.0.0`; its port, the CA's
+/// path, and its stderr (kept open: the emulator writes there).
+fn emulator(
+    dir: &std::path::Path,
+) -> (
+    std::process::Child,
+    u16,
+    String,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
     std::fs::create_dir_all(dir).unwrap();
     let ca_key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -99,7 +107,7 @@ fn emulator(dir: &std::path::Path) -> (std::process::Child, u16, String) {
     std::fs::write(path("ca.pem"), ca.pem()).unwrap();
     std::fs::write(path("server.pem"), cert.pem()).unwrap();
     std::fs::write(path("server.key"), key.serialize_pem()).unwrap();
-    let (child, addr, _err) = spawn_emulator(&[
+    let (child, addr, err) = spawn_emulator(&[
         "--listen",
         "127.0.0.1:0",
         "--tls-cert",
@@ -108,7 +116,7 @@ fn emulator(dir: &std::path::Path) -> (std::process::Child, u16, String) {
         &path("server.key"),
     ]);
     let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-    (child, port, path("ca.pem"))
+    (child, port, path("ca.pem"), err)
 }
 
 const TOKEN: &str = "ya29.never-in-clear-8f2d";
@@ -143,7 +151,7 @@ fn get(endpoint: &str, ca: &str, env: &[(&str, String)]) -> std::process::Output
 #[test]
 fn https_goes_through_the_proxy_of_the_environment_with_the_token_inside_tls() {
     let dir = std::env::temp_dir().join(format!("ccai-lro-proxy-{}", std::process::id()));
-    let (mut emu, port, ca) = emulator(&dir);
+    let (mut emu, port, ca, _stderr) = emulator(&dir);
     let (open, open_seen) = proxy(port, None);
     let endpoint = format!("https://insights.test:{port}");
 
@@ -217,4 +225,49 @@ fn https_goes_through_the_proxy_of_the_environment_with_the_token_inside_tls() {
     let _ = emu.kill();
     let _ = emu.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `GOOGLE_CLOUD_UNIVERSE_DOMAIN` names the default endpoint. Seen at the proxy, so nothing
+/// resolves the name: the proxy answers 502 (its target is a closed port).
+#[test]
+fn the_universe_domain_names_the_default_endpoint() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (port, seen) = proxy(closed, None);
+    let out = Command::new(BIN)
+        .args([
+            "--access-token",
+            TOKEN,
+            "get",
+            "projects/p/locations/l/operations/1",
+        ])
+        .env_remove("CCAI_LRO_ENDPOINT")
+        .env_remove("CONTACT_CENTER_INSIGHTS_EMULATOR_HOST")
+        .env_remove("grpc_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("https_proxy", format!("http://127.0.0.1:{port}"))
+        .env("GOOGLE_CLOUD_UNIVERSE_DOMAIN", "example-cloud.test")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let heads = &seen.lock().unwrap().heads;
+    assert!(
+        heads
+            .iter()
+            .any(|h| h
+                .starts_with("CONNECT contactcenterinsights.example-cloud.test:443 HTTP/1.1\r\n")),
+        "{heads:?}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "proxy 127.0.0.1:{port} refused the tunnel: HTTP 502"
+        )),
+        "{err}"
+    );
 }
