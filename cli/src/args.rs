@@ -195,6 +195,10 @@ pub struct Emulator {
     /// line (its TLS handshake included) before its connection is closed (like 10s).
     #[arg(long, default_value = "10s", value_parser = duration)]
     pub handshake_timeout: Duration,
+    /// HTTP/2 streams one connection may have open at once (the SETTINGS it announces), e.g.
+    /// 100 as Google's front ends.
+    #[arg(long, value_name = "N", default_value_t = ccai_lro_mock::MAX_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_streams: u32,
     /// Serve TLS with the certificate chain in FILE (PEM, the server's certificate first), gRPC
     /// and REST alike; with --tls-key.
     #[arg(long, value_name = "FILE", requires = "tls_key")]

@@ -235,6 +235,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         .max_operations(options.max_operations)
         .max_connections(options.max_connections)
         .handshake_timeout(options.handshake_timeout)
+        .max_concurrent_streams(options.max_concurrent_streams)
         .seed(options.seed);
     if let Some(tls) = tls {
         builder = builder.tls(tls);

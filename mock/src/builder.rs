@@ -77,6 +77,7 @@ impl Default for MockServerBuilder {
                 max_connections: crate::MAX_CONNECTIONS,
                 handshake_timeout: crate::HANDSHAKE_TIMEOUT,
                 tls: None,
+                max_streams: crate::MAX_STREAMS,
                 track_resources: false,
             },
             epoch: None,
@@ -179,6 +180,14 @@ impl MockServerBuilder {
     /// plaintext.
     pub fn tls(mut self, config: crate::TlsConfig) -> Self {
         self.behaviour.tls = Some(config);
+        self
+    }
+
+    /// How many HTTP/2 streams one connection may have open at once (default
+    /// [`MAX_STREAMS`](crate::MAX_STREAMS), at least 1): the cap a server's SETTINGS announce,
+    /// to test clients against a cap such as Google's 100.
+    pub fn max_concurrent_streams(mut self, n: u32) -> Self {
+        self.behaviour.max_streams = n.max(1);
         self
     }
 

@@ -68,11 +68,13 @@ pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
             Server::builder().max_connection_age(MAX_CONNECTION_AGE),
         ),
     };
-    let both = both.layer(axum::middleware::from_fn(log_request));
+    let both = both.layer(axum::middleware::from_fn(log_request)).layer(
+        axum::middleware::from_fn_with_state(shared.clone(), count_request),
+    );
     server
         .accept_http1(true)
         // Bounds on what one client can make the server hold (SECURITY.md lists them).
-        .max_concurrent_streams(MAX_STREAMS)
+        .max_concurrent_streams(shared.behaviour.max_streams)
         .http2_max_header_list_size(MAX_HEADER_LIST)
         .http2_max_pending_accept_reset_streams(Some(MAX_STREAMS as usize))
         .http2_keepalive_interval(Some(KEEPALIVE))
@@ -101,7 +103,9 @@ pub const MAX_CONNECTION_AGE_GRACE: Duration = REQUEST_TIMEOUT;
 /// How long a TCP client may send nothing at all (keepalive answers count) before its
 /// connection is closed.
 pub const SILENCE: Duration = Duration::from_secs(60);
-/// HTTP/2 streams one connection may have open at once.
+/// HTTP/2 streams one connection may have open at once, unless
+/// [`MockServerBuilder::max_concurrent_streams`](crate::MockServerBuilder::max_concurrent_streams)
+/// says otherwise.
 pub const MAX_STREAMS: u32 = 256;
 /// The largest header list a request may send, in bytes.
 pub const MAX_HEADER_LIST: u32 = 16 * 1024;
@@ -166,6 +170,20 @@ pub(crate) fn tcp_incoming(
             }
         }
     })
+}
+
+/// Counts the requests under way and keeps their peak ([`crate::MockServer::peak_requests`]).
+async fn count_request(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use std::sync::atomic::Ordering;
+    let now = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+    shared.peak_in_flight.fetch_max(now, Ordering::Relaxed);
+    let response = next.run(request).await;
+    shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+    response
 }
 
 /// One line per request through `tracing` (target `ccai_lro_mock::requests`, level INFO):

@@ -139,6 +139,13 @@ impl MockServer {
         self.len() == 0
     }
 
+    /// The most requests that were under way at once, over every connection, since the start.
+    pub fn peak_requests(&self) -> usize {
+        self.shared
+            .peak_in_flight
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The requests received so far, oldest first (see [`crate::MockServerBuilder::record_limit`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.recorder).snapshot()

@@ -47,6 +47,8 @@ pub(crate) struct Behaviour {
     pub(crate) handshake_timeout: Duration,
     /// TLS on TCP connections, if configured.
     pub(crate) tls: Option<crate::tls::TlsConfig>,
+    /// HTTP/2 streams one connection may have open at once (the SETTINGS the server sends).
+    pub(crate) max_streams: u32,
     /// Issue models and conversations exist, and starters check them (the emulator's way);
     /// off, starters accept any well-formed name (scripted tests' way).
     pub(crate) track_resources: bool,
@@ -67,6 +69,9 @@ pub(crate) struct Shared {
     pub(crate) scripts: Mutex<HashMap<String, ScriptFn>>,
     /// Woken on every change a WaitOperation might be waiting for.
     pub(crate) changed: Notify,
+    /// Requests under way, and the most there have been at once.
+    pub(crate) in_flight: std::sync::atomic::AtomicUsize,
+    pub(crate) peak_in_flight: std::sync::atomic::AtomicUsize,
     next_id: AtomicU64,
 }
 
@@ -91,6 +96,8 @@ impl Shared {
             recorder: Mutex::new(recorder),
             scripts: Mutex::new(scripts),
             changed: Notify::new(),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
+            peak_in_flight: std::sync::atomic::AtomicUsize::new(0),
             next_id: AtomicU64::new(FIRST_ID),
         }
     }

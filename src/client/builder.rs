@@ -7,8 +7,8 @@ use tokio::sync::Semaphore;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use super::{
-    headers::grpc_timeout, Client, Settings, DEFAULT_CONCURRENT_POLLS, DEFAULT_ENDPOINT,
-    EMULATOR_HOST_ENV, OPERATIONS_DEADLINE, START_DEADLINE,
+    headers::grpc_timeout, pool::Pool, Client, Settings, DEFAULT_CONCURRENT_POLLS,
+    DEFAULT_ENDPOINT, EMULATOR_HOST_ENV, OPERATIONS_DEADLINE, START_DEADLINE,
 };
 use crate::{
     auth::{AuthLayer, Credentials},
@@ -32,6 +32,7 @@ pub struct ClientBuilder {
     identity: Option<ClientIdentity>,
     proxy: ProxySetting,
     universe_domain: Option<String>,
+    connections: Option<usize>,
 }
 
 /// The environment variable naming the universe (the domain the default endpoint is under).
@@ -148,6 +149,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How many HTTP/2 connections to open to the endpoint (default 1), calls handed to each in
+    /// turn: when a server caps the streams of a connection (Google's front ends allow 100),
+    /// calls beyond the cap run on the others instead of queueing. Each connects lazily.
+    pub fn connections(mut self, n: usize) -> Self {
+        self.connections = Some(n.max(1));
+        self
+    }
+
     /// No proxy, whatever the environment says.
     pub fn no_proxy(mut self) -> Self {
         self.proxy = ProxySetting::Off;
@@ -219,7 +228,11 @@ impl ClientBuilder {
             .credentials
             .clone()
             .unwrap_or_else(Credentials::anonymous);
-        self.assemble(channel, credentials, "(channel)".into())
+        self.assemble(
+            Pool::new(channel, Vec::new()),
+            credentials,
+            "(channel)".into(),
+        )
     }
 
     /// Builds the client. The channel connects lazily, on the first call; call this inside a
@@ -293,9 +306,11 @@ impl ClientBuilder {
             (ProxySetting::Url(url), _) => Some(super::proxy::Proxy::parse(&url.0)?),
             (ProxySetting::Off, _) => None,
         };
-        let channel = match proxy {
+        if let Some(proxy) = &proxy {
+            tracing::debug!(proxy = proxy.address(), host, "tunnelling through a proxy");
+        }
+        let connect = || match proxy.clone() {
             Some(proxy) => {
-                tracing::debug!(proxy = proxy.address(), host, "tunnelling through a proxy");
                 endpoint.connect_with_connector_lazy(tower::service_fn(move |target: http::Uri| {
                     let proxy = proxy.clone();
                     async move { proxy.connect(target).await }
@@ -303,7 +318,9 @@ impl ClientBuilder {
             }
             None => endpoint.connect_lazy(),
         };
-        self.assemble(channel, credentials, url)
+        let extra = self.connections.unwrap_or(1).max(1) - 1;
+        let pool = Pool::new(connect(), (0..extra).map(|_| connect()).collect());
+        self.assemble(pool, credentials, url)
     }
 }
 
@@ -380,7 +397,7 @@ impl ClientBuilder {
 
     fn assemble(
         self,
-        channel: Channel,
+        pool: Pool,
         credentials: Credentials,
         endpoint: String,
     ) -> Result<Client, Error> {
@@ -406,9 +423,11 @@ impl ClientBuilder {
                 });
             Some((uri.host()?.into(), port))
         });
+        let connections = pool.connections();
         Ok(Client {
             settings: Arc::new(Settings {
-                transport: tower::Layer::layer(&AuthLayer::new(credentials), channel),
+                connections,
+                transport: tower::Layer::layer(&AuthLayer::new(credentials), pool),
                 endpoint,
                 server,
                 // Made once: every request clones these.

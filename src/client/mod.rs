@@ -26,6 +26,7 @@ mod builder;
 pub(crate) mod call;
 pub(crate) mod headers;
 mod list;
+mod pool;
 pub(crate) mod proxy;
 pub(crate) mod target;
 mod unary;
@@ -38,6 +39,7 @@ use tonic::transport::Channel;
 
 pub use builder::{ClientBuilder, UNIVERSE_DOMAIN_ENV, USE_CLIENT_CERTIFICATE_ENV};
 pub use list::{ListOptions, REMEMBERED_PAGE_TOKENS};
+pub use pool::Pool;
 
 use crate::rpc::Method;
 use crate::{
@@ -91,7 +93,7 @@ const LIST_OPERATIONS: &Method = &operations_method(
 );
 
 /// The service stack every generated client of this crate runs on.
-pub type Transport = AuthService<Channel>;
+pub type Transport = AuthService<Pool>;
 
 /// Polls in flight per client unless configured.
 const DEFAULT_CONCURRENT_POLLS: usize = 64;
@@ -118,6 +120,8 @@ struct Settings {
     operations_timeout: HeaderValue,
     /// `grpc-timeout` of Insights RPCs.
     start_timeout: HeaderValue,
+    /// How many connections calls are spread over.
+    connections: usize,
     /// The endpoint's host and port, for spans (`server.address`, `server.port`); unknown for
     /// a channel made by the caller.
     server: Option<(Box<str>, u16)>,
@@ -146,6 +150,11 @@ impl Client {
     /// The endpoint this client talks to.
     pub fn endpoint(&self) -> &str {
         &self.settings.endpoint
+    }
+
+    /// How many HTTP/2 connections calls are spread over ([`ClientBuilder::connections`]).
+    pub fn connections(&self) -> usize {
+        self.settings.connections
     }
 
     /// The default polling policy.

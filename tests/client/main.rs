@@ -17,6 +17,7 @@ mod credentials;
 mod errors;
 mod listing;
 mod polling;
+mod pool;
 mod protocol;
 mod retries;
 mod tls;

@@ -1,0 +1,51 @@
+//! Calls beyond a server's stream cap: one connection queues them, a pool spreads them.
+
+use std::time::Duration;
+
+use ccai_lro::Client;
+use ccai_lro_mock::{method::GET_OPERATION, Latency, MockServer, Script};
+
+use super::{meta, op_name};
+
+/// Four calls at once, each held 300 ms by the server.
+async fn four_at_once(client: &Client) {
+    let name = op_name("pool");
+    let calls = (0..4).map(|_| client.get_operation(&name));
+    for result in futures_util::future::join_all(calls).await {
+        result.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn calls_beyond_a_servers_stream_cap_spread_over_the_pools_connections() {
+    // A socket: the cap is in the SETTINGS the server sends on each connection.
+    let server = MockServer::builder()
+        .max_concurrent_streams(1)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .unwrap();
+    server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
+    server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
+    let url = format!("http://{}", server.local_addr().unwrap());
+
+    let one = Client::builder().endpoint(&url).build().unwrap();
+    four_at_once(&one).await;
+    assert_eq!(
+        server.peak_requests(),
+        1,
+        "one connection, one stream: they queue"
+    );
+
+    let pool = Client::builder()
+        .endpoint(&url)
+        .connections(4)
+        .build()
+        .unwrap();
+    assert_eq!(pool.connections(), 4);
+    four_at_once(&pool).await;
+    assert!(
+        server.peak_requests() >= 3,
+        "four connections carry them together: peak {}",
+        server.peak_requests()
+    );
+}
