@@ -19,47 +19,62 @@ use tower::Service;
 
 /// The connections of one client. Cloning shares them; a clone has no call prepared.
 #[derive(Debug)]
-pub struct Pool {
-    first: Channel,
-    rest: Arc<[Channel]>,
-    next: Arc<AtomicUsize>,
-    /// The connection `poll_ready` found ready, which the next `call` uses.
-    ready: Option<Channel>,
+pub struct Pool(Connections);
+
+#[derive(Debug)]
+enum Connections {
+    /// The default: one connection, used as tonic uses a channel (nothing added per call).
+    One(Channel),
+    /// Several, handed out in turn.
+    Many {
+        /// The first connection, also at `channels[0]`: what a call falls back to.
+        first: Channel,
+        channels: Arc<[Channel]>,
+        next: Arc<AtomicUsize>,
+        /// The connection `poll_ready` found ready, which the next `call` uses.
+        ready: Option<Channel>,
+    },
 }
 
 impl Clone for Pool {
     fn clone(&self) -> Pool {
-        Pool {
-            first: self.first.clone(),
-            rest: self.rest.clone(),
-            next: self.next.clone(),
-            ready: None,
-        }
+        Pool(match &self.0 {
+            Connections::One(c) => Connections::One(c.clone()),
+            Connections::Many {
+                first,
+                channels,
+                next,
+                ..
+            } => Connections::Many {
+                first: first.clone(),
+                channels: channels.clone(),
+                next: next.clone(),
+                ready: None,
+            },
+        })
     }
 }
 
 impl Pool {
     /// A pool over `first` and `more` (lazily connecting channels to one endpoint).
     pub(crate) fn new(first: Channel, more: Vec<Channel>) -> Pool {
-        Pool {
+        if more.is_empty() {
+            return Pool(Connections::One(first));
+        }
+        let channels: Vec<Channel> = std::iter::once(first.clone()).chain(more).collect();
+        Pool(Connections::Many {
             first,
-            rest: more.into(),
+            channels: channels.into(),
             next: Arc::new(AtomicUsize::new(0)),
             ready: None,
-        }
+        })
     }
 
     /// How many connections the pool spreads calls over.
     pub fn connections(&self) -> usize {
-        1 + self.rest.len()
-    }
-
-    /// The connection the next call goes to.
-    fn pick(&self) -> Channel {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.connections();
-        match i.checked_sub(1).and_then(|j| self.rest.get(j)) {
-            Some(c) => c.clone(),
-            None => self.first.clone(),
+        match &self.0 {
+            Connections::One(_) => 1,
+            Connections::Many { channels, .. } => channels.len(),
         }
     }
 }
@@ -70,16 +85,34 @@ impl Service<http::Request<Body>> for Pool {
     type Future = <Channel as Service<http::Request<Body>>>::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        let channel = match &mut self.ready {
-            Some(c) => c,
-            None => self.ready.insert(self.pick()),
-        };
-        channel.poll_ready(cx)
+        match &mut self.0 {
+            Connections::One(c) => c.poll_ready(cx),
+            Connections::Many {
+                first,
+                channels,
+                next,
+                ready,
+            } => {
+                let channel = match ready {
+                    Some(c) => c,
+                    None => {
+                        let i = next.fetch_add(1, Ordering::Relaxed) % channels.len().max(1);
+                        ready.insert(channels.get(i).unwrap_or(first).clone())
+                    }
+                };
+                channel.poll_ready(cx)
+            }
+        }
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        // tower's contract: `call` follows a successful `poll_ready` on this value.
-        let mut channel = self.ready.take().unwrap_or_else(|| self.pick());
-        channel.call(request)
+        match &mut self.0 {
+            Connections::One(c) => c.call(request),
+            Connections::Many { first, ready, .. } => {
+                // tower's contract: `call` follows a successful `poll_ready` on this value.
+                let mut channel = ready.take().unwrap_or_else(|| first.clone());
+                channel.call(request)
+            }
+        }
     }
 }
