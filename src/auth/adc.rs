@@ -62,6 +62,10 @@ impl Adc {
 }
 
 impl CredentialsProvider for Adc {
+    fn universe_domain(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(self.inner.universe_domain())
+    }
+
     fn headers(&self) -> BoxFuture<'_, Result<HeaderMap, AuthError>> {
         Box::pin(async move {
             let mut ext = Extensions::new();

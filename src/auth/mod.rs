@@ -69,6 +69,12 @@ impl AuthError {
 pub trait CredentialsProvider: Send + Sync + 'static {
     /// The headers to add to the next call.
     fn headers(&self) -> BoxFuture<'_, Result<HeaderMap, AuthError>>;
+
+    /// The universe these credentials belong to (`googleapis.com` for Google's), if they say:
+    /// a client in another universe refuses them before any RPC. Default: they do not say.
+    fn universe_domain(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async { None })
+    }
 }
 
 /// How calls authenticate. Cheap to clone.
@@ -154,6 +160,15 @@ impl Credentials {
     #[cfg(feature = "adc")]
     pub fn application_default() -> Result<Credentials, AuthError> {
         adc::Adc::new().map(Credentials::from_provider)
+    }
+
+    /// The universe of provider credentials that say one (see
+    /// [`CredentialsProvider::universe_domain`]); `None` for keys, tokens and anonymous ones.
+    pub async fn universe_domain(&self) -> Option<String> {
+        match &self.0 {
+            Source::Provider(p) => p.universe_domain().await,
+            _ => None,
+        }
     }
 
     /// Whether calls carry no credentials.

@@ -232,6 +232,7 @@ impl ClientBuilder {
             Pool::new(channel, Vec::new()),
             credentials,
             "(channel)".into(),
+            None,
         )
     }
 
@@ -247,6 +248,9 @@ impl ClientBuilder {
         let emulator = std::env::var(EMULATOR_HOST_ENV)
             .ok()
             .filter(|h| !h.is_empty());
+        // Known when the endpoint is the default one: credentials from another universe are
+        // refused before the first RPC.
+        let mut universe_of_endpoint = None;
         let (url, default_anonymous) = match (&self.endpoint, emulator) {
             (Some(url), _) => (url.clone(), url.starts_with("http://")),
             (None, Some(host)) => (format!("http://{host}"), true),
@@ -258,6 +262,11 @@ impl ClientBuilder {
                 let use_cert = std::env::var(USE_CLIENT_CERTIFICATE_ENV)
                     .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
                 let url = default_endpoint(universe.as_deref(), use_cert, self.identity.is_some());
+                let ours = universe
+                    .map(|u| u.trim().to_owned())
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or_else(|| "googleapis.com".to_owned());
+                universe_of_endpoint = Some(ours);
                 (url, false)
             }
         };
@@ -320,7 +329,9 @@ impl ClientBuilder {
         };
         let extra = self.connections.unwrap_or(1).max(1) - 1;
         let pool = Pool::new(connect(), (0..extra).map(|_| connect()).collect());
-        self.assemble(pool, credentials, url)
+        let universe =
+            universe_of_endpoint.map(|ours| super::universe::Check::new(ours, credentials.clone()));
+        self.assemble(pool, credentials, url, universe)
     }
 }
 
@@ -400,6 +411,7 @@ impl ClientBuilder {
         pool: Pool,
         credentials: Credentials,
         endpoint: String,
+        universe: Option<super::universe::Check>,
     ) -> Result<Client, Error> {
         let user_project = self
             .quota_project
@@ -427,6 +439,7 @@ impl ClientBuilder {
         Ok(Client {
             settings: Arc::new(Settings {
                 connections,
+                universe,
                 transport: tower::Layer::layer(&AuthLayer::new(credentials), pool),
                 endpoint,
                 server,

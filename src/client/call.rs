@@ -49,6 +49,9 @@ impl Client {
         F: FnMut(Option<Duration>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
+        if let Some(check) = &self.settings.universe {
+            check.verify().await?;
+        }
         let policy = match kind {
             Kind::Write | Kind::Poll => RetryPolicy::never(),
             Kind::Operations | Kind::Read | Kind::Wait(_) => self.settings.retry,

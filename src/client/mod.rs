@@ -30,6 +30,7 @@ mod pool;
 pub(crate) mod proxy;
 pub(crate) mod target;
 mod unary;
+mod universe;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -122,6 +123,8 @@ struct Settings {
     start_timeout: HeaderValue,
     /// How many connections calls are spread over.
     connections: usize,
+    /// With the default endpoint: its universe, checked against the credentials' once.
+    universe: Option<universe::Check>,
     /// The endpoint's host and port, for spans (`server.address`, `server.port`); unknown for
     /// a channel made by the caller.
     server: Option<(Box<str>, u16)>,

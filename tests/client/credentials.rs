@@ -110,3 +110,50 @@ async fn credentials_are_never_sent_in_plaintext_to_other_hosts() {
         .build()
         .unwrap();
 }
+
+/// Credentials that say which universe they belong to.
+struct UniverseProvider(&'static str);
+impl CredentialsProvider for UniverseProvider {
+    fn headers(&self) -> BoxFuture<'_, Result<http::HeaderMap, AuthError>> {
+        Box::pin(async { Ok(http::HeaderMap::new()) })
+    }
+    fn universe_domain(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async move { Some(self.0.to_owned()) })
+    }
+}
+
+/// With the default endpoint, credentials of another universe are refused before any RPC
+/// (nothing is dialled: the channel connects lazily, and no name is resolved). A channel or
+/// endpoint of the caller's has no universe to compare with: its calls go through.
+#[tokio::test]
+async fn credentials_from_another_universe_are_refused_before_any_rpc() {
+    let client = Client::builder()
+        .universe_domain("example-cloud.test")
+        .credentials(Credentials::from_provider(UniverseProvider(
+            "googleapis.com",
+        )))
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.endpoint(),
+        "https://contactcenterinsights.example-cloud.test"
+    );
+    let err = client.get_operation(&op_name("u")).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("universe googleapis.com") && text.contains("example-cloud.test"),
+        "{text}"
+    );
+
+    // A channel of the caller's (here: the mock's): no universe, no check.
+    let server = MockServer::builder().start().await;
+    server.insert(&op_name("u"), Script::new().respond(&IssueModel::default()));
+    let same = Client::builder()
+        .credentials(Credentials::from_provider(UniverseProvider(
+            "googleapis.com",
+        )))
+        .build_with_channel(server.channel())
+        .unwrap();
+    assert!(same.get_operation(&op_name("u")).await.is_ok());
+}
