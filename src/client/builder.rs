@@ -7,8 +7,8 @@ use tokio::sync::Semaphore;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use super::{
-    headers::grpc_timeout, pool::Pool, Client, Settings, DEFAULT_CONCURRENT_POLLS,
-    DEFAULT_ENDPOINT, EMULATOR_HOST_ENV, OPERATIONS_DEADLINE, START_DEADLINE,
+    headers::grpc_timeout, pool::Pool, Client, Settings, API_DEADLINE, DEFAULT_CONCURRENT_POLLS,
+    DEFAULT_ENDPOINT, EMULATOR_HOST_ENV, OPERATIONS_DEADLINE,
 };
 use crate::{
     auth::{AuthLayer, Credentials},
@@ -445,7 +445,7 @@ impl ClientBuilder {
                 server,
                 // Made once: every request clones these.
                 operations_timeout: grpc_timeout(self.timeout.unwrap_or(OPERATIONS_DEADLINE)),
-                start_timeout: grpc_timeout(self.timeout.unwrap_or(START_DEADLINE)),
+                api_timeout: grpc_timeout(self.timeout.unwrap_or(API_DEADLINE)),
                 user_project,
                 polls: Arc::new(Semaphore::new(polls)),
                 budget: self

@@ -67,7 +67,7 @@ impl Client {
             Some(left) if left < attempt => grpc_timeout(left),
             // The common case: a value made once, cloned.
             _ => match kind {
-                Kind::Read | Kind::Write => self.settings.start_timeout.clone(),
+                Kind::Read | Kind::Write => self.settings.api_timeout.clone(),
                 Kind::Operations | Kind::Poll => self.settings.operations_timeout.clone(),
                 Kind::Wait(_) => grpc_timeout(attempt),
             },
@@ -82,7 +82,7 @@ impl Client {
     pub(crate) fn attempt_deadline(&self, kind: Kind) -> Duration {
         match kind {
             Kind::Operations | Kind::Poll => self.settings.timeout.unwrap_or(OPERATIONS_DEADLINE),
-            Kind::Read | Kind::Write => self.settings.timeout.unwrap_or(super::START_DEADLINE),
+            Kind::Read | Kind::Write => self.settings.timeout.unwrap_or(super::API_DEADLINE),
             Kind::Wait(w) => self.wait_deadline(w),
         }
     }

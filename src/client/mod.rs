@@ -102,7 +102,7 @@ const DEFAULT_CONCURRENT_POLLS: usize = 64;
 const OPERATIONS_DEADLINE: Duration = Duration::from_secs(10);
 /// The per-attempt deadline of an Insights RPC, starting operations included (Insights'
 /// published 60 s).
-const START_DEADLINE: Duration = Duration::from_secs(60);
+const API_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A connection to the Insights API. Cheap to clone (one reference count): clones share one
 /// channel and its settings.
@@ -120,7 +120,7 @@ struct Settings {
     /// `grpc-timeout` of Operations calls.
     operations_timeout: HeaderValue,
     /// `grpc-timeout` of Insights RPCs.
-    start_timeout: HeaderValue,
+    api_timeout: HeaderValue,
     /// How many connections calls are spread over.
     connections: usize,
     /// With the default endpoint: its universe, checked against the credentials' once.

@@ -79,18 +79,34 @@ fn get(endpoint: &str, extra: &[&str], env: &[(&str, &str)]) -> std::process::Ou
     cmd.output().unwrap()
 }
 
-#[test]
-fn the_cli_reaches_a_tls_emulator_by_ca_file_or_ssl_cert_file_and_refuses_an_untrusted_one() {
-    let pki = Pki::new("trust");
-    let (mut child, addr, _err) = spawn_emulator(&[
+/// An emulator over TLS with `pki`'s server certificate and `extra` flags; its `https://`
+/// endpoint, and its stderr (kept open: the emulator writes there).
+fn tls_emulator(
+    pki: &Pki,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
+    let (cert, key) = (pki.path("server.pem"), pki.path("server.key"));
+    let mut args = vec![
         "--listen",
         "127.0.0.1:0",
         "--tls-cert",
-        &pki.path("server.pem"),
+        &cert,
         "--tls-key",
-        &pki.path("server.key"),
-    ]);
-    let endpoint = format!("https://{addr}");
+        &key,
+    ];
+    args.extend_from_slice(extra);
+    let (child, addr, err) = spawn_emulator(&args);
+    (child, format!("https://{addr}"), err)
+}
+
+#[test]
+fn the_cli_reaches_a_tls_emulator_by_ca_file_or_ssl_cert_file_and_refuses_an_untrusted_one() {
+    let pki = Pki::new("trust");
+    let (mut child, endpoint, _err) = tls_emulator(&pki, &[]);
     // The operation does not exist: NOT_FOUND (exit 3) proves the call went through TLS.
     let with_file = get(&endpoint, &["--ca-file", &pki.path("ca.pem")], &[]);
     assert!(
@@ -124,17 +140,7 @@ fn the_cli_reaches_a_tls_emulator_by_ca_file_or_ssl_cert_file_and_refuses_an_unt
 #[test]
 fn an_emulator_requiring_client_certificates_serves_only_clients_with_one() {
     let pki = Pki::new("mtls");
-    let (mut child, addr, _err) = spawn_emulator(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--tls-cert",
-        &pki.path("server.pem"),
-        "--tls-key",
-        &pki.path("server.key"),
-        "--tls-client-ca",
-        &pki.path("ca.pem"),
-    ]);
-    let endpoint = format!("https://{addr}");
+    let (mut child, endpoint, _err) = tls_emulator(&pki, &["--tls-client-ca", &pki.path("ca.pem")]);
     let ca = ["--ca-file", &pki.path("ca.pem")];
     let client = pki.path("client.pem");
     let key = pki.path("client.key");
