@@ -4,11 +4,16 @@ use std::{sync::Arc, time::Duration};
 
 use http::HeaderValue;
 use tokio::sync::Semaphore;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::transport::{Channel, Endpoint};
 
 use super::{
-    headers::grpc_timeout, pool::Pool, Client, Settings, API_DEADLINE, DEFAULT_CONCURRENT_POLLS,
-    DEFAULT_ENDPOINT, EMULATOR_HOST_ENV, OPERATIONS_DEADLINE,
+    endpoint::DefaultEndpoint,
+    headers::grpc_timeout,
+    pool::Pool,
+    proxy::{is_loopback, ProxySetting},
+    tls::{ClientIdentity, TlsSettings},
+    Client, Settings, API_DEADLINE, DEFAULT_CONCURRENT_POLLS, EMULATOR_HOST_ENV,
+    OPERATIONS_DEADLINE,
 };
 use crate::{
     auth::{AuthLayer, Credentials},
@@ -28,77 +33,16 @@ pub struct ClientBuilder {
     poll: Option<PollPolicy>,
     max_concurrent_polls: Option<usize>,
     max_polls_per_second: Option<f64>,
-    ca_certificates: Vec<Vec<u8>>,
-    identity: Option<ClientIdentity>,
+    tls: TlsSettings,
     proxy: ProxySetting,
     universe_domain: Option<String>,
     connections: Option<usize>,
 }
 
-/// The environment variable naming the universe (the domain the default endpoint is under).
-pub const UNIVERSE_DOMAIN_ENV: &str = "GOOGLE_CLOUD_UNIVERSE_DOMAIN";
-/// The environment variable that, set to `true` with a client certificate configured, selects
-/// the mTLS endpoint.
-pub const USE_CLIENT_CERTIFICATE_ENV: &str = "GOOGLE_API_USE_CLIENT_CERTIFICATE";
-
-/// The default endpoint: `https://contactcenterinsights.{universe}` (`googleapis.com` unless
-/// said otherwise), or the mTLS endpoint when asked for with a client certificate in the
-/// Google universe.
-fn default_endpoint(
-    universe: Option<&str>,
-    use_client_certificate: bool,
-    has_identity: bool,
-) -> String {
-    let universe = universe
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .unwrap_or("googleapis.com");
-    if universe != "googleapis.com" {
-        format!("https://contactcenterinsights.{universe}")
-    } else if use_client_certificate && has_identity {
-        "https://contactcenterinsights.mtls.googleapis.com".to_owned()
-    } else {
-        DEFAULT_ENDPOINT.to_owned()
-    }
-}
-
-/// Where the proxy of an `https` endpoint comes from.
-#[derive(Debug, Default)]
-enum ProxySetting {
-    /// `grpc_proxy` / `https_proxy` / `HTTPS_PROXY`, unless `NO_PROXY` exempts the host.
-    #[default]
-    FromEnv,
-    /// This URL (kept as given, parsed at build; never shown: it may hold a password).
-    Url(Redacted),
-    /// None.
-    Off,
-}
-
-/// A string that `Debug` does not show.
-struct Redacted(String);
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-/// A client certificate and its private key (PEM); the key never shows in `Debug`.
-struct ClientIdentity {
-    cert: Vec<u8>,
-    key: Vec<u8>,
-}
-
-impl std::fmt::Debug for ClientIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClientIdentity(<certificate and key redacted>)")
-    }
-}
-
 impl ClientBuilder {
     /// The endpoint URL: `https://…` (TLS, verified against the system's trust store, or the
     /// webpki roots where the system has none, plus [`ClientBuilder::ca_certificate`]s) or
-    /// `http://…` for an emulator. Default: [`DEFAULT_ENDPOINT`], or the emulator named by [`EMULATOR_HOST_ENV`].
+    /// `http://…` for an emulator. Default: [`DEFAULT_ENDPOINT`](super::DEFAULT_ENDPOINT), or the emulator named by [`EMULATOR_HOST_ENV`].
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
@@ -114,7 +58,7 @@ impl ClientBuilder {
     /// Also trust the CA certificates in `pem` (one or more, PEM): a corporate proxy's CA, a
     /// private CA, an emulator's. A file that does not parse fails [`ClientBuilder::build`].
     pub fn ca_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.ca_certificates.push(pem.into());
+        self.tls.ca_certificates.push(pem.into());
         self
     }
 
@@ -125,10 +69,7 @@ impl ClientBuilder {
         cert_pem: impl AsRef<[u8]>,
         key_pem: impl AsRef<[u8]>,
     ) -> Self {
-        self.identity = Some(ClientIdentity {
-            cert: cert_pem.as_ref().to_vec(),
-            key: key_pem.as_ref().to_vec(),
-        });
+        self.tls.identity = Some(ClientIdentity::new(cert_pem.as_ref(), key_pem.as_ref()));
         self
     }
 
@@ -138,12 +79,12 @@ impl ClientBuilder {
     /// `https_proxy` or `HTTPS_PROXY`, unless `no_grpc_proxy`, `NO_PROXY` or `no_proxy`
     /// exempts the host. Loopback endpoints are never proxied.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = ProxySetting::Url(Redacted(url.into()));
+        self.proxy = ProxySetting::url(url.into());
         self
     }
 
     /// The universe the default endpoint is in: `contactcenterinsights.{domain}`. Default:
-    /// [`UNIVERSE_DOMAIN_ENV`], else `googleapis.com`. An explicit endpoint wins.
+    /// [`UNIVERSE_DOMAIN_ENV`](super::UNIVERSE_DOMAIN_ENV), else `googleapis.com`. An explicit endpoint wins.
     pub fn universe_domain(mut self, domain: impl Into<String>) -> Self {
         self.universe_domain = Some(domain.into());
         self
@@ -255,19 +196,12 @@ impl ClientBuilder {
             (Some(url), _) => (url.clone(), url.starts_with("http://")),
             (None, Some(host)) => (format!("http://{host}"), true),
             (None, None) => {
-                let universe = self
-                    .universe_domain
-                    .clone()
-                    .or_else(|| std::env::var(UNIVERSE_DOMAIN_ENV).ok());
-                let use_cert = std::env::var(USE_CLIENT_CERTIFICATE_ENV)
-                    .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
-                let url = default_endpoint(universe.as_deref(), use_cert, self.identity.is_some());
-                let ours = universe
-                    .map(|u| u.trim().to_owned())
-                    .filter(|u| !u.is_empty())
-                    .unwrap_or_else(|| "googleapis.com".to_owned());
-                universe_of_endpoint = Some(ours);
-                (url, false)
+                let chosen = DefaultEndpoint::from_env(
+                    self.universe_domain.as_deref(),
+                    self.tls.identity.is_some(),
+                );
+                universe_of_endpoint = Some(chosen.universe);
+                (chosen.url, false)
             }
         };
         let credentials = match self.credentials.clone() {
@@ -275,15 +209,14 @@ impl ClientBuilder {
             None if default_anonymous => Credentials::anonymous(),
             None => default_credentials()?,
         };
-        self.check_tls_inputs()?;
+        self.tls.check()?;
         let mut endpoint = Endpoint::from_shared(url.clone())
             .map_err(|e| Error::InvalidArgument(format!("endpoint {url:?}: {e}")))?;
         let uri = endpoint.uri().clone();
         match uri.scheme_str() {
             Some("https") => {
-                let tls = self.tls();
                 endpoint = endpoint
-                    .tls_config(tls)
+                    .tls_config(self.tls.config())
                     .map_err(|e| Error::InvalidArgument(format!("TLS for {url}: {e}")))?;
             }
             Some("http") => {
@@ -307,17 +240,7 @@ impl ClientBuilder {
             .keep_alive_while_idle(true)
             .user_agent(user_agent())
             .map_err(|e| Error::InvalidArgument(format!("user agent: {e}")))?;
-        let host = uri.host().unwrap_or_default();
-        let proxy = match (&self.proxy, uri.scheme_str()) {
-            (_, Some("http")) => None,
-            (_, _) if super::proxy::is_loopback(host) => None,
-            (ProxySetting::FromEnv, _) => super::proxy::from_env(host)?,
-            (ProxySetting::Url(url), _) => Some(super::proxy::Proxy::parse(&url.0)?),
-            (ProxySetting::Off, _) => None,
-        };
-        if let Some(proxy) = &proxy {
-            tracing::debug!(proxy = proxy.address(), host, "tunnelling through a proxy");
-        }
+        let proxy = self.proxy.resolve(&uri)?;
         let connect = || match proxy.clone() {
             Some(proxy) => {
                 endpoint.connect_with_connector_lazy(tower::service_fn(move |target: http::Uri| {
@@ -350,62 +273,6 @@ fn default_credentials() -> Result<Credentials, Error> {
 }
 
 impl ClientBuilder {
-    /// Refuses CA certificates and a client identity that do not parse, before any RPC: tonic
-    /// would skip them silently.
-    fn check_tls_inputs(&self) -> Result<(), Error> {
-        use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
-        let certs = |pem: &[u8]| {
-            CertificateDer::pem_slice_iter(pem)
-                .collect::<Result<Vec<_>, _>>()
-                .ok()
-                .filter(|c| !c.is_empty())
-        };
-        for (i, pem) in self.ca_certificates.iter().enumerate() {
-            if certs(pem).is_none() {
-                return Err(Error::InvalidArgument(format!(
-                    "CA certificate #{} is not a PEM certificate",
-                    i + 1
-                )));
-            }
-        }
-        if let Some(id) = &self.identity {
-            if certs(&id.cert).is_none() {
-                return Err(Error::InvalidArgument(
-                    "the client certificate is not a PEM certificate".into(),
-                ));
-            }
-            if PrivateKeyDer::from_pem_slice(&id.key).is_err() {
-                return Err(Error::InvalidArgument(
-                    "the client key is not a PEM private key".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// TLS: the system's roots (the webpki roots where it has none), the extra CAs, the client
-    /// identity.
-    fn tls(&self) -> ClientTlsConfig {
-        let system = rustls_native_certs::load_native_certs();
-        let mut tls = if system.certs.is_empty() {
-            tracing::debug!(errors = ?system.errors, "no system trust store: using the webpki roots");
-            ClientTlsConfig::new().with_webpki_roots()
-        } else {
-            tracing::debug!(
-                certificates = system.certs.len(),
-                "using the system trust store"
-            );
-            ClientTlsConfig::new().with_native_roots()
-        };
-        for pem in &self.ca_certificates {
-            tls = tls.ca_certificate(Certificate::from_pem(pem));
-        }
-        if let Some(identity) = &self.identity {
-            tls = tls.identity(Identity::from_pem(&identity.cert, &identity.key));
-        }
-        tls
-    }
-
     fn assemble(
         self,
         pool: Pool,
@@ -460,53 +327,6 @@ impl ClientBuilder {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 fn user_agent() -> String {
     format!("ccai-lro/{}", env!("CARGO_PKG_VERSION"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_endpoint_follows_the_universe_and_the_mtls_switch() {
-        assert_eq!(default_endpoint(None, false, false), DEFAULT_ENDPOINT);
-        assert_eq!(default_endpoint(Some(""), false, false), DEFAULT_ENDPOINT);
-        assert_eq!(
-            default_endpoint(Some("example-cloud.test"), false, false),
-            "https://contactcenterinsights.example-cloud.test"
-        );
-        assert_eq!(
-            default_endpoint(None, true, true),
-            "https://contactcenterinsights.mtls.googleapis.com"
-        );
-        // The switch needs a certificate, and there is no mTLS endpoint in other universes.
-        assert_eq!(default_endpoint(None, true, false), DEFAULT_ENDPOINT);
-        assert_eq!(
-            default_endpoint(Some("example-cloud.test"), true, true),
-            "https://contactcenterinsights.example-cloud.test"
-        );
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for h in ["127.0.0.1", "localhost", "[::1]", "127.9.9.9"] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in [
-            "10.0.0.1",
-            "example.com",
-            "contactcenterinsights.googleapis.com",
-        ] {
-            assert!(!is_loopback(h), "{h}");
-        }
-    }
 }

@@ -24,11 +24,13 @@
 pub(crate) mod budget;
 mod builder;
 pub(crate) mod call;
+mod endpoint;
 pub(crate) mod headers;
 mod list;
 mod pool;
 pub(crate) mod proxy;
 pub(crate) mod target;
+mod tls;
 mod unary;
 mod universe;
 
@@ -38,7 +40,8 @@ use http::HeaderValue;
 use tokio::sync::{AcquireError, Semaphore, SemaphorePermit};
 use tonic::transport::Channel;
 
-pub use builder::{ClientBuilder, UNIVERSE_DOMAIN_ENV, USE_CLIENT_CERTIFICATE_ENV};
+pub use builder::ClientBuilder;
+pub use endpoint::{UNIVERSE_DOMAIN_ENV, USE_CLIENT_CERTIFICATE_ENV};
 pub use list::{ListOptions, REMEMBERED_PAGE_TOKENS};
 pub use pool::Pool;
 

@@ -19,6 +19,51 @@ use crate::Error;
 /// The longest CONNECT answer head read from a proxy.
 const MAX_HEAD: usize = 8 * 1024;
 
+/// Where the proxy of an `https` endpoint comes from ([`crate::ClientBuilder::proxy`]).
+#[derive(Debug, Default)]
+pub(crate) enum ProxySetting {
+    /// `grpc_proxy` / `https_proxy` / `HTTPS_PROXY`, unless `NO_PROXY` exempts the host.
+    #[default]
+    FromEnv,
+    /// This URL (kept as given, parsed at build; never shown: it may hold a password).
+    Url(Redacted),
+    /// None.
+    Off,
+}
+
+/// A string that `Debug` does not show.
+pub(crate) struct Redacted(String);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl ProxySetting {
+    /// An explicit proxy URL.
+    pub(crate) fn url(url: String) -> ProxySetting {
+        ProxySetting::Url(Redacted(url))
+    }
+
+    /// The proxy for `endpoint`: none for `http` and loopback endpoints.
+    pub(crate) fn resolve(&self, endpoint: &Uri) -> Result<Option<Proxy>, Error> {
+        let host = endpoint.host().unwrap_or_default();
+        if endpoint.scheme_str() == Some("http") || is_loopback(host) {
+            return Ok(None);
+        }
+        let proxy = match self {
+            ProxySetting::FromEnv => from_env(host)?,
+            ProxySetting::Url(url) => Some(Proxy::parse(&url.0)?),
+            ProxySetting::Off => None,
+        };
+        if let Some(proxy) = &proxy {
+            tracing::debug!(proxy = proxy.address(), host, "tunnelling through a proxy");
+        }
+        Ok(proxy)
+    }
+}
+
 /// A proxy to tunnel through. `Debug` and errors never show its credentials.
 #[derive(Clone)]
 pub(crate) struct Proxy {
@@ -296,8 +341,16 @@ mod tests {
         for lower in ["no_proxy", "no_grpc_proxy"] {
             assert!(choose("a.b", env(&[p, (lower, "a.b")])).unwrap().is_none());
         }
-        for loopback in ["127.0.0.1", "localhost", "[::1]"] {
+        for loopback in ["127.0.0.1", "localhost", "[::1]", "127.9.9.9"] {
+            assert!(is_loopback(loopback), "{loopback}");
             assert!(choose(loopback, env(&[p])).unwrap().is_none(), "{loopback}");
+        }
+        for other in [
+            "10.0.0.1",
+            "example.com",
+            "contactcenterinsights.googleapis.com",
+        ] {
+            assert!(!is_loopback(other), "{other}");
         }
     }
 
