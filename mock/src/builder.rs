@@ -250,6 +250,7 @@ impl MockServerBuilder {
             self.faults,
             Recorder::new(self.record_limit),
             self.scripts,
+            self.seed,
         ))
     }
 

@@ -99,40 +99,47 @@ fn add(t: &Timestamp, d: Duration) -> Timestamp {
     t
 }
 
+/// The conversation a default UploadConversation produces: the request's, named by its
+/// `conversation_id` or the operation's id, CHAT unless it says otherwise.
+pub(crate) fn uploaded(start: &Start, end: &Timestamp) -> Conversation {
+    let req: UploadConversationRequest = start.request_as().unwrap_or_default();
+    let id = if req.conversation_id.is_empty() {
+        start.id.clone()
+    } else {
+        req.conversation_id
+    };
+    let conversation = req.conversation.unwrap_or_default();
+    Conversation {
+        name: format!("{}/conversations/{id}", start.resource),
+        create_time: Some(*end),
+        update_time: Some(*end),
+        medium: if conversation.medium == 0 {
+            conversation::Medium::Chat as i32
+        } else {
+            conversation.medium
+        },
+        ..conversation
+    }
+}
+
+/// The analysis a default CreateAnalysis produces.
+pub(crate) fn analysis(start: &Start, end: &Timestamp) -> Analysis {
+    let req: CreateAnalysisRequest = start.request_as().unwrap_or_default();
+    Analysis {
+        name: format!("{}/analyses/{}", start.resource, start.id),
+        request_time: Some(start.created),
+        create_time: Some(*end),
+        annotator_selector: req.analysis.and_then(|a| a.annotator_selector),
+        ..Default::default()
+    }
+}
+
 /// The response of the methods whose result is a resource; `None` for the others.
 fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
     Some(match start.method {
         "CreateIssueModel" => pack(&issue_model(start, end)),
-        "UploadConversation" => {
-            let req: UploadConversationRequest = start.request_as().unwrap_or_default();
-            let id = if req.conversation_id.is_empty() {
-                start.id.clone()
-            } else {
-                req.conversation_id
-            };
-            let conversation = req.conversation.unwrap_or_default();
-            pack(&Conversation {
-                name: format!("{}/conversations/{id}", start.resource),
-                create_time: Some(*end),
-                update_time: Some(*end),
-                medium: if conversation.medium == 0 {
-                    conversation::Medium::Chat as i32
-                } else {
-                    conversation.medium
-                },
-                ..conversation
-            })
-        }
-        "CreateAnalysis" => {
-            let req: CreateAnalysisRequest = start.request_as().unwrap_or_default();
-            pack(&Analysis {
-                name: format!("{}/analyses/{}", start.resource, start.id),
-                request_time: Some(start.created),
-                create_time: Some(*end),
-                annotator_selector: req.analysis.and_then(|a| a.annotator_selector),
-                ..Default::default()
-            })
-        }
+        "UploadConversation" => pack(&uploaded(start, end)),
+        "CreateAnalysis" => pack(&analysis(start, end)),
         "BulkAnalyzeConversations" => pack(&BulkAnalyzeConversationsResponse {
             successful_analysis_count: 10,
             failed_analysis_count: 0,
@@ -148,7 +155,7 @@ fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
 
 /// The IssueModel a default CreateIssueModel produces: the request's model, named under the
 /// parent, UNDEPLOYED, with training statistics for three issues.
-fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
+pub(crate) fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
     let req: CreateIssueModelRequest = start.request_as().unwrap_or_default();
     let requested = req.issue_model.unwrap_or_default();
     let name = format!("{}/issueModels/{}", start.resource, start.id);
@@ -211,20 +218,33 @@ pub fn script(start: &Start) -> Script {
 
 /// [`script`] lasting `total` instead of 2 s: [`STEPS`] snapshots `total / STEPS` apart.
 pub fn script_over(start: &Start, total: Duration) -> Script {
+    script_answering(start, total, None)
+}
+
+/// When an operation started at `start` and lasting `total` ends.
+pub(crate) fn end_of(start: &Start, total: Duration) -> Timestamp {
+    add(&start.created, total)
+}
+
+/// [`script_over`] answering `response` when given (what the resources decided), else the
+/// declared response.
+pub(crate) fn script_answering(start: &Start, total: Duration, response: Option<Any>) -> Script {
     let step = total / STEPS;
-    let end = add(&start.created, total);
+    let end = end_of(start, total);
     let info = operation_info(start.method);
     let meta_desc = info
         .as_ref()
         .and_then(|(_, m)| ccai_lro::registry::pool().get_message_by_name(m));
-    let response = typed_response(start, &end).unwrap_or_else(|| Any {
-        // Every declared response type accepts the empty encoding (its default value).
-        type_url: info.as_ref().map_or_else(
-            || EMPTY_TYPE_URL.to_owned(),
-            |(r, _)| format!("{TYPE_URL_PREFIX}{r}"),
-        ),
-        value: Vec::new(),
-    });
+    let response = response
+        .or_else(|| typed_response(start, &end))
+        .unwrap_or_else(|| Any {
+            // Every declared response type accepts the empty encoding (its default value).
+            type_url: info.as_ref().map_or_else(
+                || EMPTY_TYPE_URL.to_owned(),
+                |(r, _)| format!("{TYPE_URL_PREFIX}{r}"),
+            ),
+            value: Vec::new(),
+        });
     let mut script = Script::new().every(step).respond_any(response);
     if let Some(desc) = meta_desc {
         script = script

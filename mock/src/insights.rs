@@ -12,12 +12,12 @@ use prost::{Message, Name};
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
-use super::resources::Outcome;
 use super::script::pack;
 use super::shared::Shared;
 use super::start::Start;
 use super::{defaults, names};
-use ccai_lro::insights_lro_rpcs;
+use crate::engine::Ctx;
+use crate::engine::Outcome;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
 use ccai_lro::proto::google::longrunning::Operation;
@@ -28,6 +28,32 @@ pub const MAX_HELD_BYTES: u64 = 256 << 20;
 pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 
 impl InsightsService {
+    /// Serves an RPC that answers at once from the resource engine, after admission.
+    async fn serve<T: Message, R: Message + Default>(
+        &self,
+        method: &'static str,
+        resource: String,
+        request: Request<T>,
+    ) -> Result<Response<R>, Status> {
+        let shared = &self.0;
+        shared.admit(method, &resource, &request).await?;
+        let bytes = request.get_ref().encode_to_vec();
+        let ctx = Ctx {
+            now: shared.clock.now(),
+            next_id: &|| shared.next_id(),
+            draw: &|| shared.draw(),
+        };
+        let answer = shared.settled_engine().call(method, &bytes, &ctx);
+        let answer = answer.unwrap_or_else(|| {
+            Err(Status::unimplemented(format!(
+                "the emulator does not serve {method} yet"
+            )))
+        })?;
+        R::decode(answer.as_slice())
+            .map(Response::new)
+            .map_err(|e| Status::internal(format!("{method} answer does not decode: {e}")))
+    }
+
     async fn start<T: Message + Name>(
         &self,
         method: &'static str,
@@ -58,10 +84,7 @@ impl InsightsService {
         };
         // Run the user's script function without holding any lock (its script is dropped if
         // the start is refused).
-        let script = match shared.script_fn(method) {
-            Some(f) => f(&start),
-            None => defaults::script_over(&start, shared.behaviour.op_duration),
-        };
+        let user_script = shared.script_fn(method).map(|f| f(&start));
         let now = Instant::now();
         let op = {
             // Lock order: the store, then the resources (`/reset` takes them one at a time).
@@ -77,10 +100,22 @@ impl InsightsService {
                     MAX_HELD_BYTES >> 20
                 )));
             }
+            let duration = shared.behaviour.op_duration;
+            let mut response = None;
             if shared.behaviour.track_resources {
                 let outcome = |op: &str| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now));
-                shared.resources().start(&start, &outcome)?;
+                let mut engine = shared.engine();
+                engine.settle(&outcome);
+                let ctx = Ctx {
+                    now: start.created,
+                    next_id: &|| shared.next_id(),
+                    draw: &|| shared.draw(),
+                };
+                response = engine.start(&start, &defaults::end_of(&start, duration), &ctx)?;
             }
+            // The default script answers with what the resources decided.
+            let script = user_script
+                .unwrap_or_else(|| defaults::script_answering(&start, duration, response));
             shared.held_bytes.fetch_add(weight, Ordering::Relaxed);
             store.insert(&start.operation, &start.location, script, now);
             store.get(&start.operation).map(|e| e.render(now))
@@ -91,13 +126,14 @@ impl InsightsService {
     }
 }
 
-/// One trait method per row of the RPC table (`crate::rpcs`); the row's resource is what the
-/// starter records and derives the operation's location from.
-macro_rules! starters {
+/// One trait method per row of the RPC table (`ccai_lro::insights_rpcs!`): the 17 that start
+/// operations go to [`InsightsService::start`], the others to the resource engine. The row's
+/// resource is what the call records (and a starter derives its operation's location from).
+macro_rules! serve {
     ($(
         $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
-        route $key:literal = |$r:ident| $value:expr, $pattern:expr;
+        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
+        route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
     )*) => {
         #[tonic::async_trait]
         impl ContactCenterInsights for InsightsService {
@@ -105,7 +141,7 @@ macro_rules! starters {
                 async fn $fn(
                     &self,
                     request: Request<$req>,
-                ) -> Result<Response<Operation>, Status> {
+                ) -> Result<Response<$resp>, Status> {
                     // Bound as `&str` first: async_trait re-parses `$value` and would
                     // otherwise apply `.to_owned()` inside its leading `&`.
                     let resource = {
@@ -113,11 +149,17 @@ macro_rules! starters {
                         let resource: &str = $value;
                         resource.to_owned()
                     };
-                    self.start($rpc, $key, resource, request).await
+                    serve!(@$shape self, $rpc, $key, resource, request)
                 }
             )*
         }
     };
+    (@operation $self:ident, $rpc:literal, $key:literal, $resource:ident, $request:ident) => {
+        $self.start($rpc, $key, $resource, $request).await
+    };
+    (@$other:ident $self:ident, $rpc:literal, $key:literal, $resource:ident, $request:ident) => {
+        $self.serve($rpc, $resource, $request).await
+    };
 }
 
-insights_lro_rpcs!(starters);
+ccai_lro::insights_rpcs!(serve);

@@ -136,7 +136,7 @@ impl Operations for OperationsService {
             // A model moving by this operation settles as the operation stands now.
             if self.0.behaviour.track_resources {
                 let outcome = entry.outcome(tokio::time::Instant::now());
-                self.0.resources().settle(name, outcome);
+                self.0.engine().settle_deleted(name, outcome);
             }
             store.remove(name);
         }

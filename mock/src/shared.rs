@@ -14,10 +14,11 @@ use super::clock::Clock;
 use super::connection::ConnHandle;
 use super::faults::{Fault, Faults};
 use super::record::{headers, RecordedRequest, Recorder};
-use super::resources::Resources;
 use super::script::{pack, Script};
 use super::start::Start;
 use super::store::Store;
+use crate::engine::Engine;
+use crate::engine::Outcome;
 use crate::lock::lock;
 use ccai_lro::proto::google::rpc::{Code, ErrorInfo};
 use ccai_lro::status::to_tonic;
@@ -63,7 +64,9 @@ pub(crate) struct Shared {
     /// Bytes of requests the operations keep (echoed in metadata and responses), for the cap.
     pub(crate) held_bytes: AtomicU64,
     pub(crate) store: Mutex<Store>,
-    pub(crate) resources: Mutex<Resources>,
+    pub(crate) engine: Mutex<Engine>,
+    /// Draws for what the emulator decides by chance (BulkAnalyze's share), seeded.
+    pub(crate) rng: Mutex<fastrand::Rng>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) recorder: Mutex<Recorder>,
     pub(crate) scripts: Mutex<HashMap<String, ScriptFn>>,
@@ -83,6 +86,7 @@ impl Shared {
         faults: Faults,
         recorder: Recorder,
         scripts: HashMap<String, ScriptFn>,
+        seed: u64,
     ) -> Self {
         Self {
             clock,
@@ -91,7 +95,8 @@ impl Shared {
             shutdown: Notify::new(),
             held_bytes: AtomicU64::new(0),
             store: Mutex::new(Store::default()),
-            resources: Mutex::new(Resources::default()),
+            engine: Mutex::new(Engine::default()),
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             faults: Mutex::new(faults),
             recorder: Mutex::new(recorder),
             scripts: Mutex::new(scripts),
@@ -106,8 +111,23 @@ impl Shared {
         lock(&self.store)
     }
 
-    pub(crate) fn resources(&self) -> MutexGuard<'_, Resources> {
-        lock(&self.resources)
+    pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
+        lock(&self.engine)
+    }
+
+    /// The next draw of the seeded generator, in [0, 1).
+    pub(crate) fn draw(&self) -> f64 {
+        lock(&self.rng).f64()
+    }
+
+    /// The engine, with the moves of operations that have ended settled. Takes the operation
+    /// store's lock first, as every path that holds both does.
+    pub(crate) fn settled_engine(&self) -> MutexGuard<'_, Engine> {
+        let now = Instant::now();
+        let store = self.store();
+        let mut engine = self.engine();
+        engine.settle(&|op| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now)));
+        engine
     }
 
     pub(crate) fn next_id(&self) -> String {

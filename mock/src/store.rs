@@ -14,8 +14,8 @@ use prost_types::Timestamp;
 use tokio::time::Instant;
 
 use super::defaults::ended_at;
-use super::resources::Outcome;
 use super::script::{Cancelled, Script, View};
+use crate::engine::Outcome;
 use ccai_lro::proto::google::longrunning::Operation;
 
 type Key = (u32, u64);

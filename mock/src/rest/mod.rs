@@ -25,7 +25,8 @@ use ccai_lro::proto::google::longrunning::{
 };
 use ccai_lro::{registry, Code};
 use http::{header, Response, StatusCode};
-use prost::Message;
+use prost::{Message, Name};
+use prost_reflect::{DynamicMessage, MessageDescriptor, SerializeOptions};
 use serde_json::{json, Value};
 use tonic::{metadata::MetadataMap, Request, Status};
 
@@ -62,7 +63,7 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
         match parts.uri.path() {
             "/reset" => {
                 shared.store().clear();
-                shared.resources().clear();
+                shared.engine().clear();
                 shared
                     .held_bytes
                     .store(0, std::sync::atomic::Ordering::Relaxed);
@@ -97,14 +98,27 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
         let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
             Status::invalid_argument(format!("request body over {MAX_BODY} bytes, or unreadable"))
         })?;
-        let input = registry::pool()
+        let method = registry::pool()
             .get_service_by_name(&route.service)
             .and_then(|s| s.methods().find(|m| m.name() == route.rpc))
-            .map(|m| m.input())
             .ok_or_else(|| Status::internal(format!("no schema for {}", route.rpc)))?;
-        let message = request::build(&input, route.body.as_deref(), &body, &bindings, &query)?;
+        let message = request::build(
+            &method.input(),
+            route.body.as_deref(),
+            &body,
+            &bindings,
+            &query,
+        )?;
         let metadata = MetadataMap::from_headers(parts.headers.clone());
-        dispatch(&shared, &route.rpc, &message, metadata, options).await
+        dispatch(
+            &shared,
+            &route.rpc,
+            &method.output(),
+            &message,
+            metadata,
+            options,
+        )
+        .await
     };
     match answer.await {
         Ok(value) => respond(StatusCode::OK, &value),
@@ -143,22 +157,26 @@ fn decode<T: Message + Default>(bytes: &[u8]) -> Result<T, Status> {
     T::decode(bytes).map_err(|e| Status::internal(format!("request re-encoding: {e}")))
 }
 
-/// One Insights starter per row of the RPC table.
+/// One arm per row of the RPC table: the request decoded as its type, served by the same trait
+/// method gRPC reaches, and the answer encoded.
 macro_rules! insights_dispatch {
     ($(
         $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
-        route $key:literal = |$r:ident| $value:expr, $pattern:expr;
+        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
+        route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
     )*) => {
-        async fn start(
+        async fn insights(
             svc: &InsightsService,
             rpc: &str,
             bytes: &[u8],
             metadata: MetadataMap,
-        ) -> Option<Result<Operation, Status>> {
+        ) -> Option<Result<Vec<u8>, Status>> {
             Some(match rpc {
                 $($rpc => match decode::<$req>(bytes) {
-                    Ok(m) => svc.$fn(request(m, metadata)).await.map(tonic::Response::into_inner),
+                    Ok(m) => svc
+                        .$fn(request(m, metadata))
+                        .await
+                        .map(|r| r.into_inner().encode_to_vec()),
                     Err(e) => Err(e),
                 },)*
                 _ => return None,
@@ -166,11 +184,33 @@ macro_rules! insights_dispatch {
         }
     };
 }
-ccai_lro::insights_lro_rpcs!(insights_dispatch);
+ccai_lro::insights_rpcs!(insights_dispatch);
+
+/// An encoded answer of type `output` as the REST API's JSON: operations with their `Any`s
+/// expanded (bounded), everything else by the proto3 JSON mapping; `Empty` is `{}`.
+fn answer_json(
+    output: &MessageDescriptor,
+    bytes: &[u8],
+    options: JsonOptions,
+) -> Result<Value, Status> {
+    let internal =
+        |e: String| Status::internal(format!("answer of type {}: {e}", output.full_name()));
+    if output.full_name() == Operation::full_name() {
+        let op = Operation::decode(bytes).map_err(|e| internal(e.to_string()))?;
+        return Ok(json::operation_to_json_with(&op, options));
+    }
+    let message =
+        DynamicMessage::decode(output.clone(), bytes).map_err(|e| internal(e.to_string()))?;
+    let serialize = SerializeOptions::new().use_enum_numbers(options.enums_as_numbers);
+    message
+        .serialize_with_options(serde_json::value::Serializer, &serialize)
+        .map_err(|e| internal(e.to_string()))
+}
 
 async fn dispatch(
     shared: &Arc<Shared>,
     rpc: &str,
+    output: &MessageDescriptor,
     bytes: &[u8],
     metadata: MetadataMap,
     options: JsonOptions,
@@ -204,8 +244,8 @@ async fn dispatch(
             // `{}`, not an empty body: clients parse the answer as JSON.
             Ok(json!({}))
         }
-        _ => match start(&InsightsService(shared.clone()), rpc, bytes, metadata).await {
-            Some(op) => Ok(op_json(op?)),
+        _ => match insights(&InsightsService(shared.clone()), rpc, bytes, metadata).await {
+            Some(answer) => answer_json(output, &answer?, options),
             None => Err(Status::unimplemented(format!(
                 "the emulator does not serve {rpc} yet"
             ))),

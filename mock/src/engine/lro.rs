@@ -1,0 +1,318 @@
+//! What the RPCs that start operations do to the resources, when the emulator keeps them
+//! (`track_resources`): an issue model created, deployed, undeployed or deleted; a conversation
+//! uploaded; an analysis created; conversations analysed or deleted in bulk; the encryption
+//! spec initialised. A start the service would refuse is refused here, before its operation
+//! exists.
+//!
+//! An issue model moves UNDEPLOYED → DEPLOYING → DEPLOYED → UNDEPLOYING → UNDEPLOYED, each move
+//! lasting as long as the operation that makes it, however that operation is timed or scripted:
+//! it lands when the operation succeeds, and goes back where it came from when the operation
+//! fails or is cancelled. The engine is told where operations stand through [`Engine::settle`],
+//! so it never reads the operation store itself.
+
+use prost::Message;
+use prost_reflect::DynamicMessage;
+use prost_types::{Any, Timestamp};
+use tonic::Status;
+
+use super::custom::{conversations, kind};
+use super::errors::precondition;
+use super::filter::Filter;
+use super::names::{check_id, checked};
+use super::standard::{load, not_found};
+use super::{Ctx, Engine};
+use crate::script::pack;
+use crate::start::Start;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+    issue_model::State, Analysis, BulkAnalyzeConversationsRequest,
+    BulkAnalyzeConversationsResponse, BulkDeleteConversationsRequest,
+    BulkDeleteConversationsResponse, Conversation, EncryptionSpec, InitializeEncryptionSpecRequest,
+    IssueModel, UploadConversationRequest,
+};
+
+/// Where the operation behind a move stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Running,
+    Succeeded,
+    /// Failed or cancelled.
+    Failed,
+    /// Deleted: the move is taken to have landed, as the service goes on with an operation
+    /// whose record is deleted.
+    Gone,
+}
+
+/// A move under way: the operation making it, where it lands, and where it goes back to.
+#[derive(Debug)]
+pub(crate) struct Move {
+    operation: String,
+    to: State,
+    back: State,
+}
+
+fn bad(e: prost::DecodeError) -> Status {
+    Status::internal(format!("stored resource does not decode: {e}"))
+}
+
+impl Engine {
+    fn model(&self, name: &str) -> Result<IssueModel, Status> {
+        let kind = kind("IssueModel").ok_or_else(|| Status::internal("no IssueModel kind"))?;
+        let m = load(&self.store, kind, name)?;
+        IssueModel::decode(m.encode_to_vec().as_slice()).map_err(bad)
+    }
+
+    fn set_state(&mut self, name: &str, state: State) -> Result<(), Status> {
+        let mut model = self.model(name)?;
+        model.set_state(state);
+        self.store.replace(name, model.encode_to_vec())
+    }
+
+    /// Ends the moves whose operations have ended; `outcome` says where an operation stands.
+    pub(crate) fn settle(&mut self, outcome: &dyn Fn(&str) -> Outcome) {
+        let done: Vec<(String, State)> = self
+            .moves
+            .iter()
+            .filter_map(|(model, m)| match outcome(&m.operation) {
+                Outcome::Running => None,
+                Outcome::Succeeded | Outcome::Gone => Some((model.clone(), m.to)),
+                Outcome::Failed => Some((model.clone(), m.back)),
+            })
+            .collect();
+        for (model, state) in done {
+            self.moves.remove(&model);
+            // A model deleted meanwhile has nothing left to settle.
+            let _ = self.set_state(&model, state);
+        }
+    }
+
+    /// Settles the move `operation` makes as it stands when its record is deleted (a running
+    /// one is taken to land).
+    pub(crate) fn settle_deleted(&mut self, operation: &str, outcome: Outcome) {
+        let outcome = match outcome {
+            Outcome::Running => Outcome::Gone,
+            done => done,
+        };
+        self.settle(&|op| {
+            if op == operation {
+                outcome
+            } else {
+                Outcome::Running
+            }
+        });
+    }
+
+    fn start_move(
+        &mut self,
+        start: &Start,
+        from: State,
+        via: State,
+        to: State,
+        what: &str,
+    ) -> Result<(), Status> {
+        let name = start.resource.as_str();
+        let state = self.model(name)?.state();
+        if state != from {
+            return Err(precondition(
+                "issue model",
+                name,
+                &format!("is {}: cannot {what} it", state.as_str_name()),
+            ));
+        }
+        self.moves.insert(
+            name.to_owned(),
+            Move {
+                operation: start.operation.clone(),
+                to,
+                back: from,
+            },
+        );
+        self.set_state(name, via)
+    }
+
+    /// Applies what `start` does to the resources, or refuses it as the service would. Returns
+    /// the operation's response when the resources decide it (the resource created, the
+    /// counts of a bulk operation), for the default script to answer with.
+    pub(crate) fn start(
+        &mut self,
+        start: &Start,
+        end: &Timestamp,
+        ctx: &Ctx,
+    ) -> Result<Option<Any>, Status> {
+        let name = start.resource.as_str();
+        let missing = |label: &str| Status::internal(format!("no {label} kind"));
+        match start.method {
+            "CreateIssueModel" => {
+                let kind = kind("IssueModel").ok_or_else(|| missing("IssueModel"))?;
+                let model = crate::defaults::issue_model(start, end);
+                let message =
+                    DynamicMessage::decode(kind.message.clone(), model.encode_to_vec().as_slice())
+                        .map_err(bad)?;
+                self.store
+                    .insert(model.name.clone(), kind, message.encode_to_vec())?;
+                return Ok(Some(pack(&model)));
+            }
+            "DeployIssueModel" => self.start_move(
+                start,
+                State::Undeployed,
+                State::Deploying,
+                State::Deployed,
+                "deploy",
+            )?,
+            "UndeployIssueModel" => self.start_move(
+                start,
+                State::Deployed,
+                State::Undeploying,
+                State::Undeployed,
+                "undeploy",
+            )?,
+            "DeleteIssueModel" => {
+                let kind = kind("IssueModel").ok_or_else(|| missing("IssueModel"))?;
+                super::custom::before_delete(&self.store, kind, name)?;
+                for child in self.store.descendants(name) {
+                    self.store.remove(&child);
+                }
+                self.store.remove(name);
+            }
+            "ExportIssueModel" => {
+                self.model(name)?;
+            }
+            "UploadConversation" => {
+                let kind = kind("Conversation").ok_or_else(|| missing("Conversation"))?;
+                let request: UploadConversationRequest = start.request_as().unwrap_or_default();
+                if !request.conversation_id.is_empty() {
+                    check_id("conversation_id", &request.conversation_id)?;
+                }
+                let conversation: Conversation = crate::defaults::uploaded(start, end);
+                if self.store.get(&conversation.name).is_some() {
+                    return Err(Status::already_exists(format!(
+                        "Conversation {} already exists",
+                        crate::names::quote(&conversation.name)
+                    )));
+                }
+                self.store.insert(
+                    conversation.name.clone(),
+                    kind,
+                    conversation.encode_to_vec(),
+                )?;
+                return Ok(Some(pack(&conversation)));
+            }
+            "CreateAnalysis" => {
+                let analysis = crate::defaults::analysis(start, end);
+                self.analyse(name, analysis.clone())?;
+                return Ok(Some(pack(&analysis)));
+            }
+            "BulkAnalyzeConversations" => return self.bulk_analyze(start, end, ctx).map(Some),
+            "BulkDeleteConversations" => return self.bulk_delete(start).map(Some),
+            "InitializeEncryptionSpec" => {
+                let kind = kind("EncryptionSpec").ok_or_else(|| missing("EncryptionSpec"))?;
+                let request: InitializeEncryptionSpecRequest =
+                    start.request_as().unwrap_or_default();
+                let spec = EncryptionSpec {
+                    name: name.to_owned(),
+                    ..request.encryption_spec.unwrap_or_default()
+                };
+                let bytes = spec.encode_to_vec();
+                if self.store.get(name).is_some() {
+                    self.store.replace(name, bytes)?;
+                } else {
+                    self.store.insert(name.to_owned(), kind, bytes)?;
+                }
+            }
+            "TuneQaScorecardRevision" => {
+                let kind =
+                    kind("QaScorecardRevision").ok_or_else(|| missing("QaScorecardRevision"))?;
+                load(&self.store, kind, name)?;
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// Stores `analysis` under the conversation `conversation` and makes it the conversation's
+    /// latest.
+    fn analyse(&mut self, conversation: &str, analysis: Analysis) -> Result<(), Status> {
+        let kinds = (kind("Conversation"), kind("Analysis"));
+        let (Some(conv_kind), Some(kind)) = kinds else {
+            return Err(Status::internal("no Conversation or Analysis kind"));
+        };
+        let conversation = checked("parent", conversation, &conv_kind.patterns)?.into_owned();
+        let Some(record) = self.store.get(&conversation) else {
+            return Err(not_found(conv_kind, &conversation));
+        };
+        let mut stored = Conversation::decode(record.bytes.as_slice()).map_err(bad)?;
+        self.store
+            .insert(analysis.name.clone(), kind, analysis.encode_to_vec())?;
+        stored.latest_analysis = Some(analysis);
+        self.store.replace(&conversation, stored.encode_to_vec())
+    }
+
+    fn filtered(&self, location: &str, filter: &str) -> Result<Vec<String>, Status> {
+        let kind = kind("Conversation").ok_or_else(|| Status::internal("no Conversation kind"))?;
+        let filter = Filter::parse(filter, &kind.message)?;
+        Ok(conversations(&self.store, location, &filter)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect())
+    }
+
+    /// Analyses `analysis_percentage` of the filtered conversations, drawn with the server's
+    /// seeded generator.
+    fn bulk_analyze(&mut self, start: &Start, end: &Timestamp, ctx: &Ctx) -> Result<Any, Status> {
+        let request: BulkAnalyzeConversationsRequest = start.request_as().unwrap_or_default();
+        let share = request.analysis_percentage;
+        if !(0.0..=100.0).contains(&share) || share.is_nan() {
+            return Err(super::errors::bad_field(
+                "analysis_percentage",
+                format!("must be within 0 and 100, got {share}"),
+            ));
+        }
+        let mut done = 0;
+        for conversation in self.filtered(&start.location, &request.filter)? {
+            if (ctx.draw)() * 100.0 >= f64::from(share) {
+                continue;
+            }
+            let analysis = Analysis {
+                name: format!("{conversation}/analyses/{}", (ctx.next_id)()),
+                request_time: Some(start.created),
+                create_time: Some(*end),
+                annotator_selector: request.annotator_selector.clone(),
+                ..Default::default()
+            };
+            self.analyse(&conversation, analysis)?;
+            done += 1;
+        }
+        Ok(pack(&BulkAnalyzeConversationsResponse {
+            successful_analysis_count: done,
+            failed_analysis_count: 0,
+        }))
+    }
+
+    /// Deletes the filtered conversations, at most `max_delete_count` (0: all); those with
+    /// analyses only with `force`.
+    fn bulk_delete(&mut self, start: &Start) -> Result<Any, Status> {
+        let request: BulkDeleteConversationsRequest = start.request_as().unwrap_or_default();
+        if request.max_delete_count < 0 {
+            return Err(super::errors::bad_field(
+                "max_delete_count",
+                "must not be negative",
+            ));
+        }
+        let limit = usize::try_from(request.max_delete_count).unwrap_or(0);
+        let mut deleted = 0;
+        for conversation in self.filtered(&start.location, &request.filter)? {
+            if limit != 0 && deleted >= limit {
+                break;
+            }
+            let children = self.store.descendants(&conversation);
+            if !children.is_empty() && !request.force {
+                continue;
+            }
+            for child in children {
+                self.store.remove(&child);
+            }
+            self.store.remove(&conversation);
+            deleted += 1;
+        }
+        Ok(pack(&BulkDeleteConversationsResponse::default()))
+    }
+}

@@ -1,0 +1,183 @@
+//! The one store of resources: each kept as its protobuf encoding under its canonical name.
+//!
+//! Records sit in a `BTreeMap` by name, so a resource's children are a range scan over its
+//! name plus `/`; each collection (`…/conversations`) also orders its members by a creation
+//! sequence, which is what list pages and their tokens walk. Both indexes are O(log n) per
+//! change. Every bound is checked before a change, so a refused create keeps nothing, and
+//! reads go on at the limits.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
+use tonic::Status;
+
+use super::schema::Kind;
+
+/// The most resources of one kind across the emulator.
+pub const MAX_PER_KIND: usize = 200_000;
+/// The largest encoded resource, in bytes.
+pub const MAX_RESOURCE_BYTES: usize = 1 << 20;
+/// The most encoded bytes all resources together hold.
+pub const MAX_TOTAL_BYTES: usize = 1 << 30;
+
+pub(crate) struct Record {
+    pub(crate) seq: u64,
+    pub(crate) kind: &'static Kind,
+    pub(crate) bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    records: BTreeMap<String, Record>,
+    order: HashMap<String, BTreeMap<u64, String>>,
+    counts: HashMap<&'static str, usize>,
+    bytes: usize,
+    next_seq: u64,
+}
+
+/// The collection a name belongs to: everything before its last segment.
+pub(crate) fn collection_of(name: &str) -> &str {
+    name.rfind('/')
+        .and_then(|i| name.get(..i))
+        .unwrap_or_default()
+}
+
+fn exhausted(what: String) -> Status {
+    Status::resource_exhausted(format!("{what}: delete some, or POST /reset"))
+}
+
+impl Store {
+    pub(crate) fn clear(&mut self) {
+        *self = Store::default();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Record> {
+        self.records.get(name)
+    }
+
+    fn fits(&self, size: usize, freed: usize) -> Result<(), Status> {
+        if size > MAX_RESOURCE_BYTES {
+            return Err(exhausted(format!(
+                "the resource is {size} bytes, over the emulator's {MAX_RESOURCE_BYTES}"
+            )));
+        }
+        if self.bytes - freed + size > MAX_TOTAL_BYTES {
+            return Err(exhausted(format!(
+                "the emulator holds {} MiB of resources, its limit",
+                MAX_TOTAL_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+
+    /// Adds a new resource; the caller has checked that `name` is free.
+    pub(crate) fn insert(
+        &mut self,
+        name: String,
+        kind: &'static Kind,
+        bytes: Vec<u8>,
+    ) -> Result<(), Status> {
+        self.fits(bytes.len(), 0)?;
+        let count = self
+            .counts
+            .get(kind.type_name.as_str())
+            .copied()
+            .unwrap_or(0);
+        if count >= MAX_PER_KIND {
+            return Err(exhausted(format!(
+                "the emulator holds {MAX_PER_KIND} of kind {}, its limit",
+                kind.label
+            )));
+        }
+        self.counts.insert(&kind.type_name, count + 1);
+        self.bytes += bytes.len();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if kind.singleton.is_none() {
+            self.order
+                .entry(collection_of(&name).to_owned())
+                .or_default()
+                .insert(seq, name.clone());
+        }
+        self.records.insert(name, Record { seq, kind, bytes });
+        Ok(())
+    }
+
+    /// Replaces a resource's bytes, keeping its place in its list.
+    pub(crate) fn replace(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), Status> {
+        let old = self.records.get(name).map_or(0, |r| r.bytes.len());
+        self.fits(bytes.len(), old)?;
+        if let Some(record) = self.records.get_mut(name) {
+            self.bytes = self.bytes - old + bytes.len();
+            record.bytes = bytes;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<Record> {
+        let record = self.records.remove(name)?;
+        self.bytes -= record.bytes.len();
+        if let Some(c) = self.counts.get_mut(record.kind.type_name.as_str()) {
+            *c = c.saturating_sub(1);
+        }
+        let collection = collection_of(name);
+        if let Some(members) = self.order.get_mut(collection) {
+            members.remove(&record.seq);
+            if members.is_empty() {
+                self.order.remove(collection);
+            }
+        }
+        Some(record)
+    }
+
+    /// The names of everything under `name` (its children, theirs, ...), in name order.
+    pub(crate) fn descendants(&self, name: &str) -> Vec<String> {
+        let prefix = format!("{name}/");
+        self.records
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Every record whose name starts with `prefix`, in name order.
+    pub(crate) fn under<'s>(
+        &'s self,
+        prefix: &'s str,
+    ) -> impl Iterator<Item = (&'s String, &'s Record)> + 's {
+        self.records
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+
+    /// The members of `collection` from `position` on (exclusive of nothing: a position is the
+    /// sequence of the first record still to list), newest first when asked, each handed to
+    /// `take` until it answers `false`. Returns where the next page starts, if anything is left.
+    pub(crate) fn walk(
+        &self,
+        collection: &str,
+        position: Option<u64>,
+        newest_first: bool,
+        mut take: impl FnMut(&str, &Record) -> bool,
+    ) -> Option<u64> {
+        let members = self.order.get(collection)?;
+        let mut items: Box<dyn Iterator<Item = (&u64, &String)>> = match (newest_first, position) {
+            (false, p) => Box::new(members.range(p.unwrap_or(0)..)),
+            (true, None) => Box::new(members.iter().rev()),
+            (true, Some(p)) => Box::new(members.range(..=p).rev()),
+        };
+        for (&seq, name) in items.by_ref() {
+            let Some(record) = self.records.get(name) else {
+                continue;
+            };
+            if !take(name, record) {
+                return Some(seq);
+            }
+        }
+        None
+    }
+}
