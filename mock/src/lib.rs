@@ -102,6 +102,10 @@ pub use builder::{serve, MockServerBuilder};
 pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };
+pub use engine::{
+    DEFAULT_PAGE_SIZE, MAX_MASK_PATHS, MAX_PAGE_SIZE, MAX_PER_KIND, MAX_RESOURCE_BYTES,
+    MAX_TOTAL_BYTES,
+};
 pub use faults::{Fault, Latency};
 pub use insights::MAX_HELD_BYTES;
 pub use names::MAX_NAME_LEN;

@@ -1,0 +1,302 @@
+//! Custom methods and the effects of the RPCs that start operations.
+
+use std::time::Duration;
+
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
+use tonic::Code;
+
+use crate::{emulator, error, LOC};
+
+async fn conversation(c: &mut crate::Insights, id: &str, agent: &str, turns: i32) -> String {
+    // turn_count is OUTPUT_ONLY: an upload cannot set it, so these go in through UploadConversation's
+    // transcript-less path and keep 0; agent ids are the clients'.
+    let _ = turns;
+    c.create_conversation(CreateConversationRequest {
+        parent: LOC.into(),
+        conversation_id: id.into(),
+        conversation: Some(Conversation {
+            agent_id: agent.into(),
+            ..Default::default()
+        }),
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .name
+}
+
+#[tokio::test]
+async fn create_analysis_sets_the_latest_analysis() {
+    let (_s, mut c) = emulator().await;
+    let name = conversation(&mut c, "c1", "a", 0).await;
+    let s = error(
+        c.create_analysis(CreateAnalysisRequest {
+            parent: format!("{LOC}/conversations/nope"),
+            analysis: Some(Analysis::default()),
+        })
+        .await,
+    );
+    assert_eq!(s.code(), Code::NotFound);
+    c.create_analysis(CreateAnalysisRequest {
+        parent: name.clone(),
+        analysis: Some(Analysis::default()),
+    })
+    .await
+    .unwrap();
+    let got = c
+        .get_conversation(GetConversationRequest {
+            name: name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let latest = got.latest_analysis.expect("latest_analysis set");
+    assert!(latest.name.starts_with(&format!("{name}/analyses/")));
+    let listed = c
+        .list_analyses(ListAnalysesRequest {
+            parent: name,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.analyses.len(), 1);
+    assert_eq!(listed.analyses[0].name, latest.name);
+}
+
+#[tokio::test]
+async fn upload_creates_the_conversation() {
+    let (_s, mut c) = emulator().await;
+    c.upload_conversation(UploadConversationRequest {
+        parent: LOC.into(),
+        conversation: Some(Conversation::default()),
+        conversation_id: "up-1".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let got = c
+        .get_conversation(GetConversationRequest {
+            name: format!("{LOC}/conversations/up-1"),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.medium(), conversation::Medium::Chat);
+}
+
+#[tokio::test]
+async fn bulk_delete_honours_its_filter_count_and_force() {
+    let (_s, mut c) = emulator().await;
+    for i in 0..4 {
+        conversation(&mut c, &format!("a-{i}"), "a", 0).await;
+    }
+    conversation(&mut c, "b-0", "b", 0).await;
+    c.create_analysis(CreateAnalysisRequest {
+        parent: format!("{LOC}/conversations/a-0"),
+        analysis: Some(Analysis::default()),
+    })
+    .await
+    .unwrap();
+    let bulk = |max, force| BulkDeleteConversationsRequest {
+        parent: LOC.into(),
+        filter: "agent_id = \"a\"".into(),
+        max_delete_count: max,
+        force,
+    };
+    c.bulk_delete_conversations(bulk(2, false)).await.unwrap();
+    let left = |c: &mut crate::Insights| {
+        let mut c = c.clone();
+        async move {
+            let mut names: Vec<String> = c
+                .list_conversations(ListConversationsRequest {
+                    parent: LOC.into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .conversations
+                .into_iter()
+                .map(|c| c.name.rsplit('/').next().unwrap_or_default().to_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    // Two deleted, the analysed one kept without force.
+    assert_eq!(left(&mut c).await, ["a-0", "a-3", "b-0"]);
+    c.bulk_delete_conversations(bulk(0, true)).await.unwrap();
+    assert_eq!(left(&mut c).await, ["b-0"]);
+}
+
+#[tokio::test]
+async fn calculate_stats_counts_what_the_filter_selects() {
+    let (_s, mut c) = emulator().await;
+    for i in 0..3 {
+        conversation(&mut c, &format!("a-{i}"), "a", 0).await;
+    }
+    conversation(&mut c, "b-0", "b", 0).await;
+    let stats = |filter: &str| CalculateStatsRequest {
+        location: LOC.into(),
+        filter: filter.into(),
+    };
+    let all = c.calculate_stats(stats("")).await.unwrap().into_inner();
+    assert_eq!(all.conversation_count, 4);
+    let series = all.conversation_count_time_series.expect("a time series");
+    assert_eq!(
+        series
+            .points
+            .iter()
+            .map(|p| p.conversation_count)
+            .sum::<i32>(),
+        4
+    );
+    let some = c
+        .calculate_stats(stats("agent_id = \"b\""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(some.conversation_count, 1);
+    let s = error(c.calculate_stats(stats("agent_id ==")).await);
+    assert_eq!(s.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn deploying_a_revision_moves_the_deployed_mark() {
+    let (_s, mut c) = emulator().await;
+    let card = c
+        .create_qa_scorecard(CreateQaScorecardRequest {
+            parent: LOC.into(),
+            qa_scorecard: Some(QaScorecard::default()),
+            qa_scorecard_id: "card".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut revisions = Vec::new();
+    for id in ["r1", "r2"] {
+        let r = c
+            .create_qa_scorecard_revision(CreateQaScorecardRevisionRequest {
+                parent: card.name.clone(),
+                qa_scorecard_revision: Some(QaScorecardRevision::default()),
+                qa_scorecard_revision_id: id.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        revisions.push(r.name);
+    }
+    let deploy = |name: &String| DeployQaScorecardRevisionRequest { name: name.clone() };
+    let r1 = c
+        .deploy_qa_scorecard_revision(deploy(&revisions[0]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r1.alternate_ids, ["deployed"]);
+    c.deploy_qa_scorecard_revision(deploy(&revisions[1]))
+        .await
+        .unwrap();
+    let r1 = c
+        .get_qa_scorecard_revision(GetQaScorecardRevisionRequest {
+            name: revisions[0].clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r1.alternate_ids.is_empty(), "the mark moved to r2");
+    let r2 = c
+        .undeploy_qa_scorecard_revision(UndeployQaScorecardRevisionRequest {
+            name: revisions[1].clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r2.alternate_ids.is_empty());
+    let s = error(
+        c.deploy_qa_scorecard_revision(DeployQaScorecardRevisionRequest {
+            name: format!("{}/revisions/nope", card.name),
+        })
+        .await,
+    );
+    assert_eq!(s.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn list_all_feedback_labels_searches_every_conversation() {
+    let (_s, mut c) = emulator().await;
+    for conv in ["c1", "c2"] {
+        let parent = conversation(&mut c, conv, "a", 0).await;
+        for label in ["good", "bad"] {
+            c.create_feedback_label(CreateFeedbackLabelRequest {
+                parent: parent.clone(),
+                feedback_label_id: label.into(),
+                feedback_label: Some(FeedbackLabel {
+                    labeled_resource: parent.clone(),
+                    label_type: Some(feedback_label::LabelType::Label(label.into())),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap();
+        }
+    }
+    let (mut seen, mut token) = (0, String::new());
+    loop {
+        let page = c
+            .list_all_feedback_labels(ListAllFeedbackLabelsRequest {
+                parent: LOC.into(),
+                page_size: 3,
+                page_token: token,
+                filter: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        seen += page.feedback_labels.len();
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn issue_models_are_listed_with_their_state() {
+    let (server, mut c) = emulator().await;
+    c.create_issue_model(CreateIssueModelRequest {
+        parent: LOC.into(),
+        issue_model: Some(IssueModel::default()),
+    })
+    .await
+    .unwrap();
+    let models = c
+        .list_issue_models(ListIssueModelsRequest { parent: LOC.into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .issue_models;
+    assert_eq!(models.len(), 1);
+    let name = models[0].name.clone();
+    c.deploy_issue_model(DeployIssueModelRequest { name: name.clone() })
+        .await
+        .unwrap();
+    let get = || GetIssueModelRequest { name: name.clone() };
+    let model = c.get_issue_model(get()).await.unwrap().into_inner();
+    assert_eq!(model.state(), issue_model::State::Deploying);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let model = c.get_issue_model(get()).await.unwrap().into_inner();
+    assert_eq!(model.state(), issue_model::State::Deployed);
+    let stats = c
+        .calculate_issue_model_stats(CalculateIssueModelStatsRequest {
+            issue_model: name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(stats.current_stats.is_some());
+    drop(server);
+}

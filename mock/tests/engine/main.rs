@@ -1,0 +1,60 @@
+//! The emulator's resource engine, driven over gRPC as a client would: the standard methods'
+//! AIP rules for every kind, lists and their tokens, masks, deletes and their `force`, the
+//! singletons, the custom methods' effects, and the store's bounds.
+
+mod custom;
+mod lists;
+mod standard;
+
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_client::ContactCenterInsightsClient;
+use ccai_lro::status::Detail;
+use ccai_lro_mock::MockServer;
+use tonic::transport::Channel;
+
+pub const LOC: &str = "projects/p/locations/us-central1";
+
+pub type Insights = ContactCenterInsightsClient<Channel>;
+
+/// An emulator as `ccai-lro emulator` runs it (resources kept), and a raw gRPC client: no
+/// checks of ours before the server's.
+pub async fn emulator() -> (MockServer, Insights) {
+    let server = MockServer::builder().track_resources(true).start().await;
+    let client = ContactCenterInsightsClient::new(server.channel())
+        .max_decoding_message_size(64 << 20)
+        .max_encoding_message_size(64 << 20);
+    (server, client)
+}
+
+/// The error of a call that must fail.
+pub fn error<T: std::fmt::Debug>(
+    result: Result<tonic::Response<T>, tonic::Status>,
+) -> tonic::Status {
+    match result {
+        Ok(v) => panic!("expected an error, got {:?}", v.into_inner()),
+        Err(s) => s,
+    }
+}
+
+/// The fields a BadRequest detail names.
+pub fn violations(status: &tonic::Status) -> Vec<String> {
+    ccai_lro::Status::from_tonic(status)
+        .details()
+        .iter()
+        .filter_map(|d| match d {
+            Detail::BadRequest(b) => Some(b.field_violations.iter().map(|v| v.field.clone())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The resource name a ResourceInfo detail names.
+pub fn resource_info(status: &tonic::Status) -> Option<String> {
+    ccai_lro::Status::from_tonic(status)
+        .details()
+        .iter()
+        .find_map(|d| match d {
+            Detail::ResourceInfo(r) => Some(r.resource_name.clone()),
+            _ => None,
+        })
+}
