@@ -105,6 +105,18 @@ fn set_path(msg: &mut DynamicMessage, path: &str, text: &str) -> Result<(), Stat
         ))
     };
     let value = match field.kind() {
+        // Well-known types take their JSON form in a query, as in a body: a FieldMask is
+        // `updateMask=displayName,labels`.
+        Kind::Message(m) if !field.is_list() => {
+            let json = if m.full_name() == "google.protobuf.FieldMask" {
+                serde_json::Value::String(text.to_owned())
+            } else {
+                serde_json::from_str(text)
+                    .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+            };
+            let message = DynamicMessage::deserialize(m, json).map_err(|_| bad())?;
+            Value::Message(message)
+        }
         Kind::String => Value::String(text.to_owned()),
         Kind::Bool => Value::Bool(text.parse().map_err(|_| bad())?),
         Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => Value::I32(text.parse().map_err(|_| bad())?),
