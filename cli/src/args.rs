@@ -199,6 +199,14 @@ pub struct Emulator {
     /// 100 as Google's front ends.
     #[arg(long, value_name = "N", default_value_t = ccai_lro_mock::MAX_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_streams: u32,
+    /// Start from the state saved in FILE (by --export-on-exit or GET /state): its resources
+    /// and operations. A file that does not parse stops the start, naming the place.
+    #[arg(long, value_name = "FILE")]
+    pub import: Option<String>,
+    /// On SIGTERM, Ctrl-C or POST /shutdown, write the state to FILE (atomically: a temporary
+    /// file, then a rename), ready for --import.
+    #[arg(long, value_name = "FILE")]
+    pub export_on_exit: Option<String>,
     /// Serve TLS with the certificate chain in FILE (PEM, the server's certificate first), gRPC
     /// and REST alike; with --tls-key.
     #[arg(long, value_name = "FILE", requires = "tls_key")]

@@ -182,6 +182,16 @@ fn emulator_tls(options: &args::Emulator) -> Result<Option<ccai_lro_mock::TlsCon
 async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     let listen = &options.listen;
     let tls = emulator_tls(options)?;
+    // Before listening: a state that does not load stops the start, and the file is left as is.
+    let state = match &options.import {
+        Some(path) => Some(
+            ccai_lro_mock::SavedState::parse(&String::from_utf8_lossy(&read_file(
+                "--import", path,
+            )?))
+            .map_err(|e| Error::InvalidArgument(format!("--import {path}: {e}")))?,
+        ),
+        None => None,
+    };
     // Warnings always (e.g. accept failing when descriptors run out); request lines, at INFO,
     // with --log.
     let level = if options.log {
@@ -240,6 +250,12 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     if let Some(tls) = tls {
         builder = builder.tls(tls);
     }
+    if let Some(state) = state {
+        builder = builder.state(state);
+    }
+    if let Some(path) = &options.export_on_exit {
+        builder = builder.export_on_exit(path);
+    }
     if options.fault_rate > 0.0 {
         for method in calls {
             builder = builder.fail_rate(
@@ -252,7 +268,13 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     builder
         .serve(listener, shutdown)
         .await
-        .map_err(|e| io("emulator".into())(std::io::Error::other(e)))?;
+        .map_err(|e| match e {
+            ccai_lro_mock::ServeError::Export { path, source } => Failure::Io {
+                doing: format!("--export-on-exit: cannot write {}", path.display()),
+                cause: source,
+            },
+            other => io("emulator".into())(std::io::Error::other(other)),
+        })?;
     note!("emulator: stopped");
     Ok(())
 }

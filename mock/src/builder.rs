@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -17,6 +18,7 @@ use super::script::Script;
 use super::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
 use super::shared::{Behaviour, ScriptFn, Shared};
 use super::start::Start;
+use crate::admin::state::SavedState;
 
 impl MockServer {
     /// Starts a server with the defaults on the in-memory transport.
@@ -61,6 +63,8 @@ pub struct MockServerBuilder {
     record_limit: usize,
     scripts: HashMap<String, ScriptFn>,
     faults: Faults,
+    state: Option<SavedState>,
+    export_on_exit: Option<PathBuf>,
 }
 
 impl Default for MockServerBuilder {
@@ -84,6 +88,8 @@ impl Default for MockServerBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             scripts: HashMap::new(),
             faults: Faults::new(DEFAULT_SEED),
+            state: None,
+            export_on_exit: None,
         }
     }
 }
@@ -242,7 +248,32 @@ impl MockServerBuilder {
         self
     }
 
-    pub(crate) fn shared(self) -> Arc<Shared> {
+    /// Starts from a saved state (`ccai-lro emulator --import FILE`): its resources, and its
+    /// operations, running ones ending after [`MockServerBuilder::op_duration`].
+    pub fn state(mut self, state: SavedState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// With [`MockServerBuilder::serve`]: when serving stops (its `shutdown` future, or
+    /// `POST /shutdown`), writes the state to `path` atomically (a temporary file, then a
+    /// rename), as `GET /state` shows it.
+    pub fn export_on_exit(mut self, path: impl Into<PathBuf>) -> Self {
+        self.export_on_exit = Some(path.into());
+        self
+    }
+
+    pub(crate) fn shared(mut self) -> Arc<Shared> {
+        let state = self.state.take();
+        let shared = self.shared_without_state();
+        if let Some(state) = state {
+            state.restore_operations(&shared, shared.behaviour.op_duration);
+            *shared.engine() = state.engine;
+        }
+        shared
+    }
+
+    fn shared_without_state(self) -> Arc<Shared> {
         Arc::new(Shared::new(
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
             self.bearer,
@@ -273,7 +304,8 @@ impl MockServerBuilder {
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
-    ) -> Result<(), tonic::transport::Error> {
+    ) -> Result<(), ServeError> {
+        let export = self.export_on_exit.clone();
         let shared = self.shared();
         let stop = shared.clone();
         // Ends on the caller's signal or on `POST /shutdown`.
@@ -292,7 +324,7 @@ impl MockServerBuilder {
             .serve_with_incoming_shutdown(tcp_incoming(listener, &shared.behaviour), either);
         // Graceful up to SHUTDOWN_GRACE: a client holding a connection open, silent, must not
         // keep the process alive.
-        tokio::select! {
+        let served = tokio::select! {
             served = serving => served,
             () = async {
                 if stopped.await.is_ok() {
@@ -301,6 +333,48 @@ impl MockServerBuilder {
                     std::future::pending::<()>().await;
                 }
             } => Ok(()),
+        };
+        if let Some(path) = export {
+            let document = crate::admin::state::export(&shared);
+            crate::admin::state::write(&path, &document)
+                .map_err(|source| ServeError::Export { path, source })?;
+        }
+        served.map_err(ServeError::Transport)
+    }
+}
+
+/// Why [`MockServerBuilder::serve`] ended in error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// Serving failed.
+    Transport(tonic::transport::Error),
+    /// The state could not be written to the `export_on_exit` file (the old file, if any, is
+    /// left whole).
+    Export {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Transport(e) => write!(f, "serving failed: {e}"),
+            ServeError::Export { path, source } => {
+                write!(f, "cannot write the state to {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Transport(e) => Some(e),
+            ServeError::Export { source, .. } => Some(source),
         }
     }
 }
@@ -332,7 +406,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<(), ServeError> {
     MockServerBuilder::default()
         .track_resources(true)
         .serve(listener, shutdown)

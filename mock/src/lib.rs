@@ -69,6 +69,7 @@
 
 #![warn(missing_docs)]
 
+mod admin;
 mod admission;
 mod builder;
 mod clock;
@@ -97,8 +98,9 @@ mod store;
 mod tls;
 mod transport;
 
+pub use admin::state::{SavedState, StateError, STATE_VERSION};
 pub use admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS};
-pub use builder::{serve, MockServerBuilder};
+pub use builder::{serve, MockServerBuilder, ServeError};
 pub use defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };

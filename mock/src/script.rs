@@ -273,6 +273,15 @@ impl Script {
         }
     }
 
+    /// Where the script ends: its last stage, done unless it never is.
+    pub(crate) fn final_view(&self) -> View {
+        let stage = self.last_stage();
+        View {
+            stage,
+            done: !matches!(self.0.outcome, Ending::Never),
+        }
+    }
+
     /// The stage after `polls` polls and `elapsed` tokio time.
     pub(crate) fn view(&self, polls: u32, elapsed: Duration) -> View {
         let raw = match self.0.advance {

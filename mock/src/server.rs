@@ -146,6 +146,12 @@ impl MockServer {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The whole state, resources and operations, as the emulator's `GET /state` answers it
+    /// (and `--import` reads it back).
+    pub fn state(&self) -> serde_json::Value {
+        crate::admin::state::export(&self.shared)
+    }
+
     /// The requests received so far, oldest first (see [`crate::MockServerBuilder::record_limit`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.recorder).snapshot()

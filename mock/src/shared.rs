@@ -130,6 +130,12 @@ impl Shared {
         engine
     }
 
+    /// Makes the next id larger than `id`.
+    pub(crate) fn ids_past(&self, id: u64) {
+        self.next_id
+            .fetch_max(id.saturating_add(1), Ordering::Relaxed);
+    }
+
     pub(crate) fn next_id(&self) -> String {
         self.next_id.fetch_add(1, Ordering::Relaxed).to_string()
     }

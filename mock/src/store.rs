@@ -69,6 +69,16 @@ impl Entry {
         }
     }
 
+    /// How the operation ends if left alone: its script's last view (a cancelled one stays as
+    /// it is).
+    pub(crate) fn render_final(&self, now: Instant) -> Operation {
+        if self.cancelled.is_some() {
+            return self.render(now);
+        }
+        self.script
+            .render(&self.name, self.script.final_view(), None)
+    }
+
     pub(crate) fn is_done(&self, now: Instant) -> bool {
         self.view(now).done
     }
@@ -144,6 +154,11 @@ impl Store {
                 cancelled: None,
             },
         );
+    }
+
+    /// Every operation, in parent then creation order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.ops.values()
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&Entry> {

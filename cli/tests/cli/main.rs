@@ -9,6 +9,7 @@ mod floods;
 mod many;
 mod proxy;
 mod signals;
+mod state;
 mod tls;
 
 use std::{

@@ -27,7 +27,7 @@ mod standard;
 mod store;
 
 use prost::Message;
-use prost_reflect::DynamicMessage;
+use prost_reflect::{DynamicMessage, ReflectMessage};
 use prost_types::Timestamp;
 use tonic::Status;
 
@@ -37,6 +37,11 @@ pub use mask::MAX_MASK_PATHS;
 pub use store::{MAX_PER_KIND, MAX_RESOURCE_BYTES, MAX_TOTAL_BYTES};
 
 use plan::Standard;
+
+/// The `name` of a resource.
+pub(crate) fn name_of(resource: &DynamicMessage) -> String {
+    fields::get_str(resource, "name")
+}
 
 /// What a call may take from its server: the time, and fresh ids.
 pub(crate) struct Ctx<'a> {
@@ -64,6 +69,38 @@ impl Engine {
     /// How many resources are held.
     pub(crate) fn len(&self) -> usize {
         self.store.len()
+    }
+
+    /// Every resource, decoded, in creation order (what `GET /state` shows).
+    pub(crate) fn resources(&self) -> Vec<DynamicMessage> {
+        self.store
+            .in_creation_order()
+            .into_iter()
+            .filter_map(|(_, record)| list::decode(record))
+            .collect()
+    }
+
+    /// Puts `resource` back as it was saved or seeded: its name checked against its kind's
+    /// patterns and free, the rest kept as given (output fields included).
+    pub(crate) fn restore(&mut self, resource: &DynamicMessage) -> Result<(), Status> {
+        let desc = resource.descriptor();
+        let kind = schema::kind_of(&desc).ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "{} is not a resource of the Insights API",
+                desc.full_name()
+            ))
+        })?;
+        let name = names::resource("name", &fields::get_str(resource, "name"), kind)?.into_owned();
+        if self.store.get(&name).is_some() {
+            return Err(Status::already_exists(format!(
+                "{} {} already exists",
+                kind.label,
+                crate::names::quote(&name)
+            )));
+        }
+        let mut resource = resource.clone();
+        fields::set_str(&mut resource, "name", &name);
+        self.store.insert(name, kind, resource.encode_to_vec())
     }
 
     /// Serves `rpc` from its encoded request: the answer's encoding, or `None` if the engine

@@ -134,6 +134,13 @@ impl Store {
         Some(record)
     }
 
+    /// Every record, in creation order.
+    pub(crate) fn in_creation_order(&self) -> Vec<(&String, &Record)> {
+        let mut all: Vec<_> = self.records.iter().collect();
+        all.sort_by_key(|(_, r)| r.seq);
+        all
+    }
+
     /// The names of everything under `name` (its children, theirs, ...), in name order.
     pub(crate) fn descendants(&self, name: &str) -> Vec<String> {
         let prefix = format!("{name}/");

@@ -58,27 +58,10 @@ pub(crate) fn service(
 
 async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    // The emulator's own endpoints, after the Datastore emulator's convention.
-    if parts.method == http::Method::POST {
-        match parts.uri.path() {
-            "/reset" => {
-                shared.store().clear();
-                shared.engine().clear();
-                shared
-                    .held_bytes
-                    .store(0, std::sync::atomic::Ordering::Relaxed);
-                shared.changed.notify_waiters();
-                let _ = tokio::task::spawn_blocking(crate::memory::trim).await;
-                return respond(StatusCode::OK, &json!({}));
-            }
-            "/shutdown" => {
-                shared.shutdown.notify_waiters();
-                // A permit too, should the serving loop not be waiting yet.
-                shared.shutdown.notify_one();
-                return respond(StatusCode::OK, &json!({}));
-            }
-            _ => {}
-        }
+    if let Some((status, body)) =
+        crate::admin::answer(&shared, &parts.method, parts.uri.path()).await
+    {
+        return respond(status, &body);
     }
     let query = query_pairs(parts.uri.query().unwrap_or_default());
     let options = JsonOptions::default().enums_as_numbers(

@@ -5,6 +5,7 @@
 mod custom;
 mod lists;
 mod standard;
+mod state;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_client::ContactCenterInsightsClient;
 use ccai_lro::status::Detail;

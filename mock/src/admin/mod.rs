@@ -1,0 +1,46 @@
+//! The emulator's own endpoints, beside the API (after the Datastore and Firebase emulators'):
+//! `POST /reset` forgets every resource and operation, `POST /shutdown` stops the serving loop,
+//! `GET /state` answers the whole state as JSON (`state.rs`), which `--import` and
+//! `--export-on-exit` read and write.
+
+pub(crate) mod state;
+
+use std::sync::Arc;
+
+use http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::shared::Shared;
+
+/// Answers an admin endpoint, or `None` if `path` is not one.
+pub(crate) async fn answer(
+    shared: &Arc<Shared>,
+    method: &Method,
+    path: &str,
+) -> Option<(StatusCode, Value)> {
+    match (method, path) {
+        (&Method::POST, "/reset") => {
+            reset(shared).await;
+            Some((StatusCode::OK, json!({})))
+        }
+        (&Method::POST, "/shutdown") => {
+            shared.shutdown.notify_waiters();
+            // A permit too, should the serving loop not be waiting yet.
+            shared.shutdown.notify_one();
+            Some((StatusCode::OK, json!({})))
+        }
+        (&Method::GET, "/state") => Some((StatusCode::OK, state::export(shared))),
+        _ => None,
+    }
+}
+
+/// Forgets every operation and resource, and gives the memory back.
+pub(crate) async fn reset(shared: &Shared) {
+    shared.store().clear();
+    shared.engine().clear();
+    shared
+        .held_bytes
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    shared.changed.notify_waiters();
+    let _ = tokio::task::spawn_blocking(crate::memory::trim).await;
+}
