@@ -111,7 +111,7 @@ pub use engine::{
 pub use faults::{Fault, Latency};
 pub use insights::MAX_HELD_BYTES;
 pub use names::MAX_NAME_LEN;
-pub use record::RecordedRequest;
+pub use record::{RecordedRequest, MAX_RECORDED_REQUEST};
 pub use rest::MAX_BODY;
 pub use router::{
     HANDSHAKE_TIMEOUT, KEEPALIVE, KEEPALIVE_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTION_AGE,

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use prost_types::Any;
 use tokio::time::Instant;
 use tonic::metadata::{KeyAndValueRef, MetadataMap};
 
@@ -18,9 +19,26 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// When it arrived, in tokio time.
     pub at: Instant,
+    /// The request message, packed; `None` when it was over [`MAX_RECORDED_REQUEST`] bytes
+    /// (its size is then in `request_len`).
+    pub request: Option<Any>,
+    /// The request's encoded size in bytes.
+    pub request_len: usize,
 }
 
+/// The largest request message a record keeps whole, in bytes.
+pub const MAX_RECORDED_REQUEST: usize = 64 * 1024;
+
 impl RecordedRequest {
+    /// The request as `M`, if it was kept and is of that type.
+    pub fn request_as<M: prost::Message + prost::Name + Default>(&self) -> Option<M> {
+        let any = self.request.as_ref()?;
+        if !ccai_lro::registry::same_type(&any.type_url, &M::type_url()) {
+            return None;
+        }
+        M::decode(any.value.as_slice()).ok()
+    }
+
     /// The first value of header `name` (lowercase), if sent.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -146,6 +146,75 @@ impl MockServer {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Adds a resource (any of the 14 kinds, say a `Conversation` with its output-only fields
+    /// set) as if it had been created: its name is checked against its kind's patterns, and
+    /// must be free.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ccai_lro::proto::google::cloud::contactcenterinsights::v1::Conversation;
+    /// let server = ccai_lro_mock::MockServer::start().await;
+    /// server
+    ///     .seed(&Conversation {
+    ///         name: "projects/p/locations/l/conversations/c1".into(),
+    ///         turn_count: 12,
+    ///         ..Default::default()
+    ///     })
+    ///     .unwrap();
+    /// # }
+    /// ```
+    pub fn seed<M: prost::Message + prost::Name>(&self, resource: &M) -> Result<(), tonic::Status> {
+        let desc = ccai_lro::registry::pool()
+            .get_message_by_name(&M::full_name())
+            .ok_or_else(|| {
+                tonic::Status::invalid_argument(format!("{} is not in the schema", M::full_name()))
+            })?;
+        let message =
+            prost_reflect::DynamicMessage::decode(desc, resource.encode_to_vec().as_slice())
+                .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?;
+        self.shared.engine().restore(&message)
+    }
+
+    /// Answers `rpc` (one of the Insights RPCs that answer at once, by name: `"GetConversation"`)
+    /// with `f` instead of the resource engine, until [`MockServer::clear_answers`]. The call is
+    /// still recorded, delayed and failed as faults say; `f` may answer an error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{GetSettingsRequest, Settings};
+    /// let server = ccai_lro_mock::MockServer::start().await;
+    /// server.answer("GetSettings", |r: GetSettingsRequest| {
+    ///     Ok(Settings { name: r.name, language_code: "de-DE".into(), ..Default::default() })
+    /// });
+    /// # }
+    /// ```
+    pub fn answer<Req, Resp>(
+        &self,
+        rpc: &str,
+        f: impl Fn(Req) -> Result<Resp, tonic::Status> + Send + Sync + 'static,
+    ) where
+        Req: prost::Message + Default,
+        Resp: prost::Message,
+    {
+        let rpc_name = rpc.to_owned();
+        let f = move |bytes: &[u8]| {
+            let request = Req::decode(bytes).map_err(|e| {
+                tonic::Status::internal(format!(
+                    "the answer scripted for {rpc_name} takes another request type: {e}"
+                ))
+            })?;
+            f(request).map(|r| r.encode_to_vec())
+        };
+        lock(&self.shared.answers).insert(rpc.to_owned(), std::sync::Arc::new(f));
+    }
+
+    /// Forgets the answers scripted with [`MockServer::answer`].
+    pub fn clear_answers(&self) {
+        lock(&self.shared.answers).clear();
+    }
+
     /// The whole state, resources and operations, as the emulator's `GET /state` answers it
     /// (and `--import` reads it back).
     pub fn state(&self) -> serde_json::Value {

@@ -13,7 +13,7 @@ use tonic::{Request, Status};
 use super::clock::Clock;
 use super::connection::ConnHandle;
 use super::faults::{Fault, Faults};
-use super::record::{headers, RecordedRequest, Recorder};
+use super::record::{headers, RecordedRequest, Recorder, MAX_RECORDED_REQUEST};
 use super::script::{pack, Script};
 use super::start::Start;
 use super::store::Store;
@@ -25,6 +25,10 @@ use ccai_lro::status::to_tonic;
 
 /// A per-method script function, see [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for).
 pub(crate) type ScriptFn = Arc<dyn Fn(&Start) -> Script + Send + Sync>;
+
+/// A scripted answer of an RPC (see [`MockServer::answer`](crate::MockServer::answer)): the
+/// encoded request in, the encoded answer out.
+pub(crate) type AnswerFn = Arc<dyn Fn(&[u8]) -> Result<Vec<u8>, Status> + Send + Sync>;
 
 /// Operation ids look like the service's: 19 decimal digits.
 const FIRST_ID: u64 = 4_000_000_000_000_000_000;
@@ -70,6 +74,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) recorder: Mutex<Recorder>,
     pub(crate) scripts: Mutex<HashMap<String, ScriptFn>>,
+    /// Scripted answers by RPC name, served instead of the resource engine.
+    pub(crate) answers: Mutex<HashMap<String, AnswerFn>>,
     /// Woken on every change a WaitOperation might be waiting for.
     pub(crate) changed: Notify,
     /// Requests under way, and the most there have been at once.
@@ -100,6 +106,7 @@ impl Shared {
             faults: Mutex::new(faults),
             recorder: Mutex::new(recorder),
             scripts: Mutex::new(scripts),
+            answers: Mutex::new(HashMap::new()),
             changed: Notify::new(),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
             peak_in_flight: std::sync::atomic::AtomicUsize::new(0),
@@ -146,7 +153,7 @@ impl Shared {
 
     /// Everything a call goes through before its handler: recorded, delayed, maybe failed,
     /// and authenticated.
-    pub(crate) async fn admit<T>(
+    pub(crate) async fn admit<T: prost::Message + prost::Name>(
         &self,
         method: &'static str,
         resource: &str,
@@ -162,6 +169,9 @@ impl Shared {
                     resource: resource.chars().take(super::names::MAX_NAME_LEN).collect(),
                     headers: headers(request.metadata()),
                     at: Instant::now(),
+                    request_len: request.get_ref().encoded_len(),
+                    request: (request.get_ref().encoded_len() <= MAX_RECORDED_REQUEST)
+                        .then(|| pack(request.get_ref())),
                 });
             }
         }

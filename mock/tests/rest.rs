@@ -444,3 +444,85 @@ async fn huge_names_are_refused_and_never_echoed_whole() {
     .expect("call");
     assert!(status.is_none_or(|s| s >= 400), "{status:?}");
 }
+
+/// The resource methods over REST, as Google's clients write them: masks in either spelling,
+/// `""` for an empty message (Node.js), filters in the query, the enum encoding asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_over_rest_as_clients_write_them() {
+    let (_server, addr) = emulator().await;
+    let base = format!("/v1/{PARENT}");
+    let (status, made) = call(
+        addr,
+        "POST",
+        format!("{base}/conversations?conversationId=c1"),
+        Some(r#"{"agentId": "a1", "medium": "PHONE_CALL"}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(made["name"], format!("{PARENT}/conversations/c1"));
+    let (status, conflict) = call(
+        addr,
+        "POST",
+        format!("{base}/conversations?conversationId=c1"),
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(
+        (status, &conflict["error"]["status"]),
+        (409, &Value::from("ALREADY_EXISTS"))
+    );
+    for mask in ["agent_id", "agentId"] {
+        let (status, updated) = call(
+            addr,
+            "PATCH",
+            format!("{base}/conversations/c1?updateMask={mask}"),
+            Some(r#"{"agentId": "a2"}"#),
+        )
+        .await;
+        assert_eq!(
+            (status, &updated["agentId"]),
+            (200, &Value::from("a2")),
+            "{mask}: {updated}"
+        );
+    }
+    let (status, analysis) = call(
+        addr,
+        "POST",
+        format!("{base}/conversations/c1/analyses"),
+        Some("\"\""),
+    )
+    .await;
+    assert_eq!(status, 200, "an empty message as \"\": {analysis}");
+    let (status, listed) = call(
+        addr,
+        "GET",
+        format!("{base}/conversations?filter=agent_id%20%3D%20%22a2%22&%24alt=json%3Benum-encoding%3Dint"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed["conversations"][0]["medium"], 1,
+        "enums as numbers: {listed}"
+    );
+    let (status, bad) = call(
+        addr,
+        "GET",
+        format!("{base}/conversations?filter=agentid%3D1"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("agentid"),
+        "{bad}"
+    );
+    let (status, gone) = call(addr, "DELETE", format!("{base}/views/none"), None).await;
+    assert_eq!(
+        (status, &gone["error"]["status"]),
+        (404, &Value::from("NOT_FOUND"))
+    );
+}

@@ -59,7 +59,29 @@ pub(crate) fn build(
     Ok(msg.encode_to_vec())
 }
 
+/// `displayName.firstWord` as `display_name.first_word`; snake_case stays as it is.
+fn snake_case(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 4);
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn from_json(desc: &MessageDescriptor, body: &[u8]) -> Result<DynamicMessage, Status> {
+    // Google's Node.js client sends the JSON string `""` for an empty message.
+    if body
+        .iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .eq(b"\"\"".iter())
+    {
+        return Ok(DynamicMessage::new(desc.clone()));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let msg =
         DynamicMessage::deserialize_with_options(desc.clone(), &mut de, &DeserializeOptions::new())
@@ -105,15 +127,21 @@ fn set_path(msg: &mut DynamicMessage, path: &str, text: &str) -> Result<(), Stat
         ))
     };
     let value = match field.kind() {
-        // Well-known types take their JSON form in a query, as in a body: a FieldMask is
-        // `updateMask=displayName,labels`.
+        // Clients send mask paths as they were written, snake_case or lowerCamelCase.
+        Kind::Message(m) if m.full_name() == "google.protobuf.FieldMask" && !field.is_list() => {
+            let paths = text
+                .split(',')
+                .map(|p| Value::String(snake_case(p.trim())))
+                .collect();
+            let mut mask = DynamicMessage::new(m.clone());
+            let paths_field = m.get_field_by_name("paths").ok_or_else(bad)?;
+            mask.set_field(&paths_field, Value::List(paths));
+            Value::Message(mask)
+        }
+        // Other well-known types take their JSON form in a query, as in a body.
         Kind::Message(m) if !field.is_list() => {
-            let json = if m.full_name() == "google.protobuf.FieldMask" {
-                serde_json::Value::String(text.to_owned())
-            } else {
-                serde_json::from_str(text)
-                    .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
-            };
+            let json = serde_json::from_str(text)
+                .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()));
             let message = DynamicMessage::deserialize(m, json).map_err(|_| bad())?;
             Value::Message(message)
         }

@@ -4,6 +4,7 @@
 
 mod custom;
 mod lists;
+mod scripting;
 mod standard;
 mod state;
 
