@@ -128,7 +128,7 @@ pub(crate) fn page(
         let Some(message) = decode(record) else {
             return true;
         };
-        if !filter.matches(&message) {
+        if !filter.is_empty() && !filter.matches(&message) {
             return true;
         }
         let len = record.bytes.len();

@@ -26,7 +26,6 @@ pub(crate) enum Standard {
 pub(crate) struct Plan {
     pub(crate) standard: Standard,
     pub(crate) kind: &'static Kind,
-    pub(crate) input: MessageDescriptor,
     pub(crate) output: MessageDescriptor,
     /// Create/Update: the request's resource field. List: the response's items field.
     pub(crate) field: Option<FieldDescriptor>,
@@ -77,7 +76,6 @@ fn classify(method: &MethodDescriptor) -> Option<Plan> {
     let plan = |standard, kind, field, id| Plan {
         standard,
         kind,
-        input: input.clone(),
         output: output.clone(),
         field,
         id,
