@@ -105,10 +105,21 @@ ccai-lro wait --names-from started.txt --max-rps 5"
     Wait(Wait),
     /// Serve the emulator, gRPC and REST on one port (first stdout line: the bound host:port).
     #[command(
-        after_help = "Point Google's clients at it with CONTACT_CENTER_INSIGHTS_EMULATOR_HOST=host:port \
-(gRPC) or the endpoint http://host:port (REST) and anonymous credentials. POST /reset forgets every \
-operation; POST /shutdown stops the process.\n\nExample:\n  ccai-lro emulator --listen 127.0.0.1:0 \
---op-duration 30s --fault-rate 0.1 --seed 7"
+        after_help = "It serves all 74 Insights RPCs over one store of resources, and \
+google.longrunning.Operations; it checks no credentials.\n\n\
+Pointing clients at it (HOST:PORT is the first line it prints):\n  \
+ccai-lro, and the ccai_lro crate: CONTACT_CENTER_INSIGHTS_EMULATOR_HOST=HOST:PORT, or --endpoint http://HOST:PORT\n  \
+Python (google-cloud-contact-center-insights): gRPC: ContactCenterInsightsGrpcTransport(channel=grpc.insecure_channel(\"HOST:PORT\")); \
+REST: transport=\"rest\", client_options={\"api_endpoint\": \"http://HOST:PORT\"}; with AnonymousCredentials()\n  \
+Node.js (@google-cloud/contact-center-insights): {apiEndpoint: HOST, port: PORT, sslCreds: grpc.credentials.createInsecure()}; \
+REST: add fallback: true, protocol: \"http\"\n  \
+Rust (google-cloud-contactcenterinsights-v1): .with_endpoint(\"http://HOST:PORT\") and anonymous credentials\n\
+Google's own clients do not read CONTACT_CENTER_INSIGHTS_EMULATOR_HOST.\n\n\
+Its endpoints: GET /state answers every resource and operation as JSON (what --export-on-exit writes and \
+--import reads); POST /reset forgets them all; POST /shutdown stops the process. Methods that read or write \
+Cloud Storage or BigQuery (Ingest, Export, Import, bulk upload and download of feedback labels) complete \
+with well-formed answers and move no data.\n\n\
+Example:\n  ccai-lro emulator --listen 127.0.0.1:0 --op-duration 30s --fault-rate 0.1 --seed 7 --export-on-exit state.json"
     )]
     Emulator(Emulator),
     /// Create an issue model on the embedded emulator, wait with progress, print the result.
@@ -127,6 +138,35 @@ ccai-lro call ListConversations '{\"parent\": \"projects/p/locations/us-central1
 echo '{\"parent\": \"projects/p/locations/us-central1\"}' | ccai-lro call CreateIssueModel - --wait"
     )]
     Call(Call),
+}
+
+/// The options of the client commands, which `emulator` does not use: its help leaves them out.
+const CLIENT_OPTIONS: &[&str] = &[
+    "endpoint",
+    "api_key",
+    "access_token",
+    "quota_project",
+    "ca_file",
+    "client_cert",
+    "client_key",
+    "compact",
+    "json",
+    "text",
+];
+
+/// The command line, parsed; `--help` of `emulator` lists only what the emulator uses.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let top = Cli::command();
+    // A subcommand's own argument of a global's id takes its place there: hidden copies keep
+    // the client options out of `emulator --help`.
+    let command = Cli::command().mut_subcommand("emulator", |sub| {
+        top.get_arguments()
+            .filter(|a| CLIENT_OPTIONS.contains(&a.get_id().as_str()))
+            .fold(sub, |sub, a| sub.arg(a.clone().global(false).hide(true)))
+    });
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// `call` options.
@@ -179,7 +219,8 @@ pub struct Emulator {
     /// The fraction (0 to 1) of Operations calls answered UNAVAILABLE, drawn with --seed.
     #[arg(long, value_parser = fraction, default_value_t = 0.0)]
     pub fault_rate: f64,
-    /// The seed of the fault draws, so a run can be repeated.
+    /// The seed of the fault draws and of BulkAnalyzeConversations' sampling, so a run can be
+    /// repeated.
     #[arg(long, default_value_t = 0x5eed_cca1)]
     pub seed: u64,
     /// Log one line per request on stderr: method, resource, code, latency.

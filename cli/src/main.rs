@@ -19,7 +19,6 @@ use ccai_lro::{
     proto::google::cloud::contactcenterinsights::v1,
     Client, ClientBuilder, Error, ListOptions, UntypedOperation,
 };
-use clap::Parser;
 use serde_json::json;
 
 use args::{Cli, Command, IssueModels};
@@ -27,7 +26,7 @@ use exit::Failure;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = args::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.report(),
@@ -228,7 +227,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
          Ctrl-C or POST /shutdown stops",
         if tls.is_some() { " over TLS" } else { "" }
     );
-    note!("export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}");
+    note!("export CONTACT_CENTER_INSIGHTS_EMULATOR_HOST={addr}  # for ccai-lro; Google's clients: see --help");
     note!(
         "curl -s {scheme}://{addr}/v1/projects/PROJECT_ID/locations/us-central1/operations/OPERATION_ID"
     );

@@ -1,6 +1,7 @@
 //! Memory of the running process, for the benchmark examples.
 
 /// The process's peak resident set (`VmHWM`), in MiB; NaN where `/proc` does not say.
+#[allow(dead_code)] // not every example that includes this file reads it
 pub fn peak_rss_mib() -> f64 {
     status_mib("VmHWM:")
 }

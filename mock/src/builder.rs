@@ -9,16 +9,15 @@ use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpListener;
 
-use super::clock::Clock;
-use super::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
-use super::faults::{Fault, Faults, Latency};
-use super::record::Recorder;
-use super::router::{router, tcp_incoming, Peers};
-use super::script::Script;
-use super::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
-use super::shared::{Behaviour, ScriptFn, Shared};
-use super::start::Start;
 use crate::admin::state::SavedState;
+use crate::clock::Clock;
+use crate::faults::{Fault, Faults, Latency};
+use crate::operations::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
+use crate::operations::{script::Script, start::Start};
+use crate::record::Recorder;
+use crate::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
+use crate::shared::{Behaviour, ScriptFn, Shared};
+use crate::transport::router::{router, tcp_incoming, Peers};
 
 impl MockServer {
     /// Starts a server with the defaults on the in-memory transport.
@@ -75,13 +74,13 @@ impl Default for MockServerBuilder {
             behaviour: Behaviour {
                 delete_and_wait: false,
                 ignore_filters: false,
-                max_page_size: super::operations::MAX_PAGE_SIZE,
+                max_page_size: crate::transport::grpc::operations::MAX_PAGE_SIZE,
                 op_duration: DEFAULT_STEP.saturating_mul(DEFAULT_STEPS),
                 max_operations: DEFAULT_MAX_OPERATIONS,
-                max_connections: crate::MAX_CONNECTIONS,
-                handshake_timeout: crate::HANDSHAKE_TIMEOUT,
+                max_connections: crate::transport::router::MAX_CONNECTIONS,
+                handshake_timeout: crate::transport::router::HANDSHAKE_TIMEOUT,
                 tls: None,
-                max_streams: crate::MAX_STREAMS,
+                max_streams: crate::transport::router::MAX_STREAMS,
                 track_resources: false,
             },
             epoch: None,
@@ -184,7 +183,7 @@ impl MockServerBuilder {
     /// Serve TCP clients over TLS ([`TlsConfig::from_pem`](crate::TlsConfig::from_pem)), gRPC
     /// and REST alike on the one port (ALPN `h2` and `http/1.1`). In-process channels stay
     /// plaintext.
-    pub fn tls(mut self, config: crate::TlsConfig) -> Self {
+    pub fn tls(mut self, config: crate::transport::tls::TlsConfig) -> Self {
         self.behaviour.tls = Some(config);
         self
     }
@@ -211,7 +210,7 @@ impl MockServerBuilder {
     }
 
     /// Replaces the default script of the Insights RPC `method` (e.g. `"CreateIssueModel"`);
-    /// `f` sees the request and the new operation's name. [`default_script`](super::default_script)
+    /// `f` sees the request and the new operation's name. [`default_script`](crate::default_script)
     /// gives the default to start from.
     pub fn script_for(
         mut self,
@@ -222,7 +221,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// Queues faults for the next calls of `method` (or [`method::ALL`](super::method::ALL)),
+    /// Queues faults for the next calls of `method` (or [`method::ALL`](crate::method::ALL)),
     /// consumed one per call before any rate applies.
     pub fn fail_sequence(mut self, method: &str, faults: impl IntoIterator<Item = Fault>) -> Self {
         self.faults.push_sequence(method, faults);

@@ -1,6 +1,6 @@
 //! A handle on one server-side connection: what handlers, the admission layer and the
 //! connection cap know of it (whether it was killed, how many requests are under way), apart
-//! from the IO wrapper that enforces it (`transport.rs`).
+//! from the IO wrapper that enforces it (`transport/io.rs`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -8,8 +8,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use super::method::ALL;
-use super::script::pack;
+use crate::method::ALL;
+use crate::operations::script::pack;
 use ccai_lro::proto::google::rpc::{Code, ErrorInfo, RetryInfo, Status};
 
 /// One injected answer to a call.

@@ -1,6 +1,6 @@
 //! A location's history: finished operations from earlier days that a listing wades through.
 
-use super::{MockServer, Script};
+use crate::{operations::script::Script, server::MockServer};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     CreateIssueModelMetadata, IssueModel,
 };

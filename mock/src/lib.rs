@@ -70,56 +70,45 @@
 #![warn(missing_docs)]
 
 mod admin;
-mod admission;
 mod builder;
 mod clock;
 mod connection;
-mod connection_cap;
-mod defaults;
 mod engine;
 mod faults;
 mod history;
-mod insights;
 mod lock;
 mod memory;
 pub mod method;
 mod names;
 mod operations;
 mod page_token;
-mod payload;
 mod record;
-mod rest;
-mod router;
-mod script;
 mod server;
 mod shared;
-mod start;
-mod store;
-mod tls;
 mod transport;
 
 pub use admin::state::{SavedState, StateError, STATE_VERSION};
-pub use admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS};
 pub use builder::{serve, MockServerBuilder, ServeError};
-pub use defaults::{
-    operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
-};
 pub use engine::{
     DEFAULT_PAGE_SIZE, MAX_MASK_PATHS, MAX_PAGE_SIZE, MAX_PER_KIND, MAX_RESOURCE_BYTES,
     MAX_TOTAL_BYTES,
 };
 pub use faults::{Fault, Latency};
-pub use insights::MAX_HELD_BYTES;
 pub use names::MAX_NAME_LEN;
+pub use operations::defaults::{
+    operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
+};
+pub use operations::script::{Advance, Outcome, Script};
+pub use operations::start::Start;
+pub use operations::store::MAX_PAGE_BYTES;
 pub use record::{RecordedRequest, MAX_RECORDED_REQUEST};
-pub use rest::MAX_BODY;
-pub use router::{
+pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
+pub use transport::admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS};
+pub use transport::grpc::insights::MAX_HELD_BYTES;
+pub use transport::io::MAX_HTTP1_HEAD;
+pub use transport::rest::MAX_BODY;
+pub use transport::router::{
     HANDSHAKE_TIMEOUT, KEEPALIVE, KEEPALIVE_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTION_AGE,
     MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_STREAMS, REQUEST_TIMEOUT, SILENCE,
 };
-pub use script::{Advance, Outcome, Script};
-pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
-pub use start::Start;
-pub use store::MAX_PAGE_BYTES;
-pub use tls::TlsConfig;
-pub use transport::MAX_HTTP1_HEAD;
+pub use transport::tls::TlsConfig;

@@ -9,7 +9,7 @@ use tonic::metadata::{KeyAndValueRef, MetadataMap};
 /// One request as the server received it.
 #[derive(Clone, Debug)]
 pub struct RecordedRequest {
-    /// The gRPC method name, e.g. `"GetOperation"` (see [`method`](super::method)).
+    /// The gRPC method name, e.g. `"GetOperation"` (see [`method`](crate::method)).
     pub method: &'static str,
     /// The resource the request names: the operation name, the ListOperations parent, or the
     /// starter's parent/name.

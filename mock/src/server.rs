@@ -12,15 +12,14 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 
-use super::faults::{Fault, Latency};
-use super::names;
-use super::record::RecordedRequest;
-use super::router::{router, tcp_incoming, Peers};
-use super::script::Script;
-use super::shared::Shared;
-use super::start::Start;
-use super::transport::{in_memory_channel, MockIo};
+use crate::faults::{Fault, Latency};
 use crate::lock::lock;
+use crate::names;
+use crate::operations::{script::Script, start::Start};
+use crate::record::RecordedRequest;
+use crate::shared::Shared;
+use crate::transport::io::{in_memory_channel, MockIo};
+use crate::transport::router::{router, tcp_incoming, Peers};
 use ccai_lro::proto::google::longrunning::Operation;
 
 /// The most operations a server holds unless [`crate::MockServerBuilder::max_operations`] says

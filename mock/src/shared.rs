@@ -10,20 +10,19 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tonic::{Request, Status};
 
-use super::clock::Clock;
-use super::connection::ConnHandle;
-use super::faults::{Fault, Faults};
-use super::record::{headers, RecordedRequest, Recorder, MAX_RECORDED_REQUEST};
-use super::script::{pack, Script};
-use super::start::Start;
-use super::store::Store;
-use crate::engine::Engine;
-use crate::engine::Outcome;
+use crate::clock::Clock;
+use crate::connection::ConnHandle;
+use crate::engine::{Engine, Outcome};
+use crate::faults::{Fault, Faults};
 use crate::lock::lock;
+use crate::operations::script::{pack, Script};
+use crate::operations::{start::Start, store::Store};
+use crate::record::{headers, RecordedRequest, Recorder, MAX_RECORDED_REQUEST};
+use ccai_lro::proto::google::longrunning::operation::Result as Done;
 use ccai_lro::proto::google::rpc::{Code, ErrorInfo};
 use ccai_lro::status::to_tonic;
 
-/// A per-method script function, see [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for).
+/// A per-method script function, see [`MockServerBuilder::script_for`](crate::MockServerBuilder::script_for).
 pub(crate) type ScriptFn = Arc<dyn Fn(&Start) -> Script + Send + Sync>;
 
 /// A scripted answer of an RPC (see [`MockServer::answer`](crate::MockServer::answer)): the
@@ -51,7 +50,7 @@ pub(crate) struct Behaviour {
     /// How long a TCP client has to begin a protocol (its TLS handshake included).
     pub(crate) handshake_timeout: Duration,
     /// TLS on TCP connections, if configured.
-    pub(crate) tls: Option<crate::tls::TlsConfig>,
+    pub(crate) tls: Option<crate::transport::tls::TlsConfig>,
     /// HTTP/2 streams one connection may have open at once (the SETTINGS the server sends).
     pub(crate) max_streams: u32,
     /// Issue models and conversations exist, and starters check them (the emulator's way);
@@ -133,7 +132,7 @@ impl Shared {
         let now = Instant::now();
         let store = self.store();
         let mut engine = self.engine();
-        engine.settle(&|op| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now)));
+        engine.settle(&|op| outcome(&store, op, now));
         engine
     }
 
@@ -166,7 +165,7 @@ impl Shared {
                 recorder.push(RecordedRequest {
                     method,
                     // A bounded copy: records must not keep what a client made huge.
-                    resource: resource.chars().take(super::names::MAX_NAME_LEN).collect(),
+                    resource: resource.chars().take(crate::names::MAX_NAME_LEN).collect(),
                     headers: headers(request.metadata()),
                     at: Instant::now(),
                     request_len: request.get_ref().encoded_len(),
@@ -218,6 +217,17 @@ impl Shared {
                 )]),
             })],
         }))
+    }
+}
+
+/// Where the operation `name` stands, for the resource it moves: the engine learns it from
+/// here, where both stores are held, so that the operations need not know the engine.
+pub(crate) fn outcome(store: &Store, name: &str, now: Instant) -> Outcome {
+    match store.get(name).map(|e| e.render(now)) {
+        None => Outcome::Gone,
+        Some(op) if !op.done => Outcome::Running,
+        Some(op) if matches!(op.result, Some(Done::Response(_))) => Outcome::Succeeded,
+        Some(_) => Outcome::Failed,
     }
 }
 

@@ -4,13 +4,16 @@
 
 use std::fs;
 
-#[path = "../src/rest/template.rs"]
+#[path = "../src/transport/rest/template.rs"]
 #[allow(dead_code)]
 mod template;
 
 use template::Template;
 
-const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rest/http_rules.json");
+const RULES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/transport/rest/http_rules.json"
+);
 
 struct Rule {
     rpc: String,

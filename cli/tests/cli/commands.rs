@@ -313,3 +313,42 @@ fn the_emulator_logs_one_line_per_request() {
         "{rest_ok}"
     );
 }
+
+#[test]
+fn emulator_help_lists_only_what_the_emulator_uses_and_how_to_point_clients() {
+    let out = std::process::Command::new(crate::BIN)
+        .args(["emulator", "--help"])
+        .output()
+        .expect("help");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let listed = |option: &str| help.lines().any(|l| l.trim_start().starts_with(option));
+    for client_only in [
+        "--endpoint",
+        "--api-key",
+        "--access-token",
+        "--ca-file",
+        "--compact",
+        "--text",
+    ] {
+        assert!(!listed(client_only), "{client_only} listed:\n{help}");
+    }
+    assert!(listed("--import") && listed("--listen"));
+    for said in [
+        "--import",
+        "--export-on-exit",
+        "GET /state",
+        "Python",
+        "Node.js",
+        "with_endpoint",
+        "do not read CONTACT_CENTER_INSIGHTS_EMULATOR_HOST",
+    ] {
+        assert!(help.contains(said), "{said} missing:\n{help}");
+    }
+    // The client options still work before and after other subcommands.
+    let out = std::process::Command::new(crate::BIN)
+        .args(["get", "--help"])
+        .output()
+        .expect("help");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--endpoint"));
+}

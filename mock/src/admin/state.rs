@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
 use crate::engine::Engine;
-use crate::script::Script;
+use crate::operations::script::Script;
 use crate::shared::Shared;
 use ccai_lro::json::{any_to_json, operation_to_json};
 use ccai_lro::proto::google::longrunning::{operation, Operation};
@@ -160,7 +160,7 @@ impl SavedState {
             .engine
             .resources()
             .into_iter()
-            .map(|m| super::super::engine::name_of(&m));
+            .map(|m| crate::engine::name_of(&m));
         ops.chain(resources)
             .filter_map(|n| n.rsplit('/').next().and_then(|id| id.parse::<u64>().ok()))
             .max()

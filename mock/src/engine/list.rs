@@ -20,8 +20,8 @@ use super::plan::Plan;
 use super::schema::Kind;
 use super::store::{Record, Store};
 use crate::names::quote;
+use crate::operations::store::MAX_PAGE_BYTES;
 use crate::page_token;
-use crate::store::MAX_PAGE_BYTES;
 
 /// The page size when a request asks for none.
 pub const DEFAULT_PAGE_SIZE: usize = 100;

@@ -21,8 +21,7 @@ use super::filter::Filter;
 use super::names::{check_id, checked};
 use super::standard::{load, not_found};
 use super::{Ctx, Engine};
-use crate::script::pack;
-use crate::start::Start;
+use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     issue_model::State, Analysis, BulkAnalyzeConversationsRequest,
     BulkAnalyzeConversationsResponse, BulkDeleteConversationsRequest,
@@ -143,7 +142,7 @@ impl Engine {
         match start.method {
             "CreateIssueModel" => {
                 let kind = kind("IssueModel").ok_or_else(|| missing("IssueModel"))?;
-                let model = crate::defaults::issue_model(start, end);
+                let model = defaults::issue_model(start, end);
                 let message =
                     DynamicMessage::decode(kind.message.clone(), model.encode_to_vec().as_slice())
                         .map_err(bad)?;
@@ -182,7 +181,7 @@ impl Engine {
                 if !request.conversation_id.is_empty() {
                     check_id("conversation_id", &request.conversation_id)?;
                 }
-                let conversation: Conversation = crate::defaults::uploaded(start, end);
+                let conversation: Conversation = defaults::uploaded(start, end);
                 if self.store.get(&conversation.name).is_some() {
                     return Err(Status::already_exists(format!(
                         "Conversation {} already exists",
@@ -197,7 +196,7 @@ impl Engine {
                 return Ok(Some(pack(&conversation)));
             }
             "CreateAnalysis" => {
-                let analysis = crate::defaults::analysis(start, end);
+                let analysis = defaults::analysis(start, end);
                 self.analyse(name, analysis.clone())?;
                 return Ok(Some(pack(&analysis)));
             }

@@ -26,8 +26,10 @@ pub(crate) struct Record {
     pub(crate) bytes: Vec<u8>,
 }
 
-#[derive(Default)]
 pub(crate) struct Store {
+    /// The bounds in force: the constants above, smaller in unit tests.
+    per_kind: usize,
+    total_bytes: usize,
     records: BTreeMap<String, Record>,
     order: HashMap<String, BTreeMap<u64, String>>,
     counts: HashMap<&'static str, usize>,
@@ -46,9 +48,27 @@ fn exhausted(what: String) -> Status {
     Status::resource_exhausted(format!("{what}: delete some, or POST /reset"))
 }
 
+impl Default for Store {
+    fn default() -> Self {
+        Store::with_limits(MAX_PER_KIND, MAX_TOTAL_BYTES)
+    }
+}
+
 impl Store {
+    fn with_limits(per_kind: usize, total_bytes: usize) -> Self {
+        Store {
+            per_kind,
+            total_bytes,
+            records: BTreeMap::new(),
+            order: HashMap::new(),
+            counts: HashMap::new(),
+            bytes: 0,
+            next_seq: 0,
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
-        *self = Store::default();
+        *self = Store::with_limits(self.per_kind, self.total_bytes);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -65,10 +85,10 @@ impl Store {
                 "the resource is {size} bytes, over the emulator's {MAX_RESOURCE_BYTES}"
             )));
         }
-        if self.bytes - freed + size > MAX_TOTAL_BYTES {
+        if self.bytes - freed + size > self.total_bytes {
             return Err(exhausted(format!(
                 "the emulator holds {} MiB of resources, its limit",
-                MAX_TOTAL_BYTES >> 20
+                self.total_bytes >> 20
             )));
         }
         Ok(())
@@ -87,10 +107,10 @@ impl Store {
             .get(kind.type_name.as_str())
             .copied()
             .unwrap_or(0);
-        if count >= MAX_PER_KIND {
+        if count >= self.per_kind {
             return Err(exhausted(format!(
-                "the emulator holds {MAX_PER_KIND} of kind {}, its limit",
-                kind.label
+                "the emulator holds {} of kind {}, its limit",
+                self.per_kind, kind.label
             )));
         }
         self.counts.insert(&kind.type_name, count + 1);
@@ -186,5 +206,61 @@ impl Store {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::schema::kinds;
+
+    fn kind(label: &str) -> &'static Kind {
+        kinds().values().find(|k| k.label == label).expect("a kind")
+    }
+
+    #[test]
+    fn past_the_total_bytes_a_create_or_growth_is_refused_and_nothing_kept() {
+        // 1 MiB in all, so the test exceeds the bound in force with a few records.
+        let mut store = Store::with_limits(MAX_PER_KIND, 1 << 20);
+        let view = kind("View");
+        for i in 0..4 {
+            store
+                .insert(format!("p/views/{i}"), view, vec![0; 256 << 10])
+                .expect("fits");
+        }
+        let over = store.insert("p/views/x".into(), view, vec![0; 1]);
+        assert_eq!(
+            over.map_err(|s| s.code()),
+            Err(tonic::Code::ResourceExhausted)
+        );
+        assert!(store.get("p/views/x").is_none(), "nothing kept");
+        let grown = store.replace("p/views/0", vec![0; (256 << 10) + 1]);
+        assert_eq!(
+            grown.map_err(|s| s.code()),
+            Err(tonic::Code::ResourceExhausted)
+        );
+        assert_eq!(
+            store.get("p/views/0").map(|r| r.bytes.len()),
+            Some(256 << 10)
+        );
+        store.remove("p/views/1");
+        store
+            .insert("p/views/x".into(), view, vec![0; 1])
+            .expect("room again once one is gone");
+    }
+
+    #[test]
+    fn one_resource_over_its_bound_is_refused() {
+        let mut store = Store::default();
+        let over = store.insert(
+            "p/views/v".into(),
+            kind("View"),
+            vec![0; MAX_RESOURCE_BYTES + 1],
+        );
+        assert_eq!(
+            over.map_err(|s| s.code()),
+            Err(tonic::Code::ResourceExhausted)
+        );
+        assert_eq!(store.len(), 0);
     }
 }

@@ -3,6 +3,7 @@
 //! singletons, the custom methods' effects, and the store's bounds.
 
 mod custom;
+mod hostile;
 mod lists;
 mod scripting;
 mod standard;

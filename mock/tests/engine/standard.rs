@@ -433,3 +433,36 @@ async fn a_resource_over_the_byte_bound_is_refused_and_reads_go_on() {
         .into_inner();
     assert!(list.conversations.is_empty(), "nothing kept");
 }
+
+#[tokio::test]
+async fn past_the_per_kind_bound_creates_are_refused_and_reads_go_on() {
+    let (server, mut c) = emulator().await;
+    for i in 0..ccai_lro_mock::MAX_PER_KIND {
+        server
+            .seed(&View {
+                name: format!("{LOC}/views/v{i}"),
+                ..Default::default()
+            })
+            .expect("under the bound");
+    }
+    let s = error(
+        c.create_view(CreateViewRequest {
+            parent: LOC.into(),
+            view: Some(View::default()),
+        })
+        .await,
+    );
+    assert_eq!(s.code(), Code::ResourceExhausted, "{s:?}");
+    c.get_view(GetViewRequest {
+        name: format!("{LOC}/views/v7"),
+    })
+    .await
+    .expect("reads go on");
+    // Another kind still has room.
+    c.create_analysis_rule(CreateAnalysisRuleRequest {
+        parent: LOC.into(),
+        analysis_rule: Some(AnalysisRule::default()),
+    })
+    .await
+    .expect("another kind");
+}

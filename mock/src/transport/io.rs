@@ -1,5 +1,5 @@
 //! Transports: in-memory duplex pipes for tests, TCP for the emulator, and the kill switch
-//! behind [`Fault::DropConnection`](super::Fault::DropConnection).
+//! behind [`Fault::DropConnection`](crate::Fault::DropConnection).
 //!
 //! Every server-side connection is wrapped in [`MockIo`], which tonic hands to each request as
 //! connect info ([`ConnHandle`]). Killing the handle makes the connection's reads and writes
@@ -19,8 +19,8 @@ use tokio::time::Sleep;
 use tonic::transport::server::Connected;
 use tonic::transport::{Channel, Endpoint};
 
+use super::connection_cap::Slot;
 use crate::connection::ConnHandle;
-use crate::connection_cap::Slot;
 
 /// Size of each in-memory pipe direction; big enough for a page of 1000 operations to flow
 /// without stalling on a reader.

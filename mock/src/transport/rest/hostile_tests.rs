@@ -13,8 +13,8 @@ use proptest::prelude::*;
 use serde_json::Value;
 use tonic::Code;
 
-use crate::operations::OperationsService;
 use crate::shared::Shared;
+use crate::transport::grpc::operations::OperationsService;
 use crate::MockServer;
 
 fn emulator() -> Arc<Shared> {

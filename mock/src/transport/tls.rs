@@ -3,7 +3,7 @@
 //!
 //! The handshake runs in the connection's own task, on its first read or write, so a slow or
 //! silent client never holds up `accept`; it counts against the same handshake deadline as the
-//! protocol's first bytes (`transport.rs`).
+//! protocol's first bytes (`io.rs`).
 
 use std::{
     fmt,

@@ -15,7 +15,6 @@ use tokio::time::Instant;
 
 use super::defaults::ended_at;
 use super::script::{Cancelled, Script, View};
-use crate::engine::Outcome;
 use ccai_lro::proto::google::longrunning::Operation;
 
 type Key = (u32, u64);
@@ -56,17 +55,6 @@ impl Entry {
         let view = self.view(now);
         self.script
             .render(&self.name, view, self.cancelled.as_deref())
-    }
-
-    /// Where the operation stands, for the resource it moves.
-    pub(crate) fn outcome(&self, now: Instant) -> Outcome {
-        use ccai_lro::proto::google::longrunning::operation::Result as Done;
-        let op = self.render(now);
-        match op.result {
-            _ if !op.done => Outcome::Running,
-            Some(Done::Response(_)) => Outcome::Succeeded,
-            _ => Outcome::Failed,
-        }
     }
 
     /// How the operation ends if left alone: its script's last view (a cancelled one stays as

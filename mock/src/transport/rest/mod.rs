@@ -30,10 +30,9 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, SerializeOptions};
 use serde_json::{json, Value};
 use tonic::{metadata::MetadataMap, Request, Status};
 
-use crate::insights::InsightsService;
 use crate::names::quote;
-use crate::operations::OperationsService;
 use crate::shared::Shared;
+use crate::transport::grpc::{insights::InsightsService, operations::OperationsService};
 
 /// The largest request body accepted, in bytes; larger ones are refused unread.
 pub const MAX_BODY: usize = 1024 * 1024;

@@ -1,7 +1,7 @@
 //! `google.longrunning.Operations` as Insights serves it: Get, List and Cancel; Delete and Wait
 //! answer `UNIMPLEMENTED` unless [`MockServerBuilder::delete_and_wait`] turns them on.
 //!
-//! [`MockServerBuilder::delete_and_wait`]: super::MockServerBuilder::delete_and_wait
+//! [`MockServerBuilder::delete_and_wait`]: crate::MockServerBuilder::delete_and_wait
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +9,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
-use super::method::{
+use crate::method::{
     CANCEL_OPERATION, DELETE_OPERATION, GET_OPERATION, LIST_OPERATIONS, WAIT_OPERATION,
 };
-use super::shared::Shared;
-use super::{names, page_token};
+use crate::shared::Shared;
+use crate::{names, page_token};
 use ccai_lro::proto::google::longrunning::operations_server::Operations;
 use ccai_lro::proto::google::longrunning::{
     CancelOperationRequest, DeleteOperationRequest, GetOperationRequest, ListOperationsRequest,
@@ -130,12 +130,12 @@ impl Operations for OperationsService {
         names::operation(name)?;
         {
             let mut store = self.0.store();
-            let Some(entry) = store.get(name) else {
+            if store.get(name).is_none() {
                 return Err(not_found(name));
-            };
+            }
             // A model moving by this operation settles as the operation stands now.
             if self.0.behaviour.track_resources {
-                let outcome = entry.outcome(tokio::time::Instant::now());
+                let outcome = crate::shared::outcome(&store, name, tokio::time::Instant::now());
                 self.0.engine().settle_deleted(name, outcome);
             }
             store.remove(name);

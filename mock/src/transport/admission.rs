@@ -18,8 +18,8 @@ use http_body::Body as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::Status;
 
+use super::rest::{self, MAX_BODY};
 use crate::connection::{ConnHandle, InFlight};
-use crate::rest::{self, MAX_BODY};
 
 /// Requests under way at once, from all clients; past it, RESOURCE_EXHAUSTED at once.
 pub const MAX_REQUESTS: usize = 4096;

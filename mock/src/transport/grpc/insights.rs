@@ -2,8 +2,8 @@
 //!
 //! Each starter validates the resource its request names, derives the location
 //! (`projects/{p}/locations/{l}`) its operation lives under, picks the script (an override from
-//! [`MockServerBuilder::script_for`](super::MockServerBuilder::script_for), else the
-//! [default](super::defaults::script)), stores the operation and returns its first view.
+//! [`MockServerBuilder::script_for`](crate::MockServerBuilder::script_for), else the
+//! [default](crate::default_script)), stores the operation and returns its first view.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -12,13 +12,11 @@ use prost::{Message, Name};
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
-use super::script::pack;
-use super::shared::Shared;
-use super::start::Start;
-use super::{defaults, names};
 use crate::engine::Ctx;
-use crate::engine::Outcome;
 use crate::lock::lock;
+use crate::names;
+use crate::operations::{defaults, script::pack, start::Start};
+use crate::shared::Shared;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
 use ccai_lro::proto::google::longrunning::Operation;
@@ -111,7 +109,7 @@ impl InsightsService {
             let duration = shared.behaviour.op_duration;
             let mut response = None;
             if shared.behaviour.track_resources {
-                let outcome = |op: &str| store.get(op).map_or(Outcome::Gone, |e| e.outcome(now));
+                let outcome = |op: &str| crate::shared::outcome(&store, op, now);
                 let mut engine = shared.engine();
                 engine.settle(&outcome);
                 let ctx = Ctx {

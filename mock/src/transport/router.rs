@@ -12,11 +12,11 @@ use tonic::transport::Server;
 
 use super::admission::{admit, Admission, MAX_REFLECTION_MESSAGE};
 use super::connection_cap::ConnectionCap;
-use super::insights::InsightsService;
-use super::operations::OperationsService;
+use super::grpc::{insights::InsightsService, operations::OperationsService};
+use super::io::MockIo;
 use super::rest;
-use super::shared::{Behaviour, Shared};
-use super::transport::MockIo;
+use super::tls::Conn;
+use crate::shared::{Behaviour, Shared};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsightsServer;
 use ccai_lro::proto::google::longrunning::operations_server::OperationsServer;
 use ccai_lro::Code;
@@ -55,7 +55,7 @@ pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
     let grpc = grpc.routes();
     let both = grpc
         .into_axum_router()
-        .fallback_service(crate::rest::service(shared.clone()));
+        .fallback_service(rest::service(shared.clone()));
     let (both, server) = match peers {
         Peers::InProcess => (both, Server::builder()),
         Peers::Network => (
@@ -136,7 +136,7 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 pub(crate) fn tcp_incoming(
     listener: TcpListener,
     behaviour: &Behaviour,
-) -> impl tokio_stream::Stream<Item = io::Result<MockIo<crate::tls::Conn>>> {
+) -> impl tokio_stream::Stream<Item = io::Result<MockIo<Conn>>> {
     let cap = ConnectionCap::new(behaviour.max_connections);
     let handshake = behaviour.handshake_timeout;
     let tls = behaviour.tls.clone();
@@ -152,7 +152,7 @@ pub(crate) fn tcp_incoming(
                         let _ = s.set_nodelay(true);
                         let s = match &tls {
                             Some(tls) => tls.accept(s),
-                            None => crate::tls::Conn::Plain(s),
+                            None => Conn::Plain(s),
                         };
                         let io = MockIo::closing_after_silence(s, SILENCE)
                             .handshake_within(handshake)

@@ -20,7 +20,7 @@ use ccai_lro::proto::google::longrunning::{operation, Operation};
 use ccai_lro::proto::google::rpc::{Code, Status};
 use ccai_lro::registry::EMPTY_TYPE_URL;
 
-use crate::payload::Payload;
+use super::payload::Payload;
 
 /// How a [`Script`] moves from one step to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
