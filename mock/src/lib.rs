@@ -2,12 +2,18 @@
 //! server side of [`ccai_lro`], in a crate of its own so that the client library carries no
 //! server code. Add it under `[dev-dependencies]` to test code that uses Insights.
 //!
-//! The mock implements `google.longrunning.Operations` and the 17 Insights RPCs that start
-//! operations, with the service's semantics: unknown operations are `NOT_FOUND`, malformed
-//! names `INVALID_ARGUMENT`, CancelOperation ends a running operation with `CANCELLED` (code 1),
+//! The mock implements `google.longrunning.Operations` and all 74 Insights RPCs, with the
+//! service's semantics. Operations: unknown ones are `NOT_FOUND`, malformed names
+//! `INVALID_ARGUMENT`, CancelOperation ends a running one with `CANCELLED` (code 1),
 //! ListOperations pages by parent with `done=true|false` filters and opaque page tokens, and
-//! DeleteOperation/WaitOperation are `UNIMPLEMENTED` (as on Insights) unless turned on. The
-//! other 57 Insights RPCs (reads, lists, updates of resources) answer `UNIMPLEMENTED` for now.
+//! DeleteOperation/WaitOperation are `UNIMPLEMENTED` (as on Insights) unless turned on.
+//! Resources: one store serves the 14 kinds through the standard methods, driven by the
+//! schema's annotations (AIP-131 to 135: ids, `ALREADY_EXISTS`, REQUIRED and OUTPUT_ONLY
+//! fields, `NOT_FOUND` with `ResourceInfo`, opaque page tokens, AIP-160 filters, update masks,
+//! `force`), and the custom methods act on it (UploadConversation, CreateAnalysis, BulkDelete,
+//! CalculateStats, deployments, …). The 17 RPCs that start operations touch resources only when
+//! [`MockServerBuilder::track_resources`] is on (the emulator's way); otherwise they accept any
+//! well-formed name, for scripted tests.
 //!
 //! # Testing your code in a few lines
 //!
@@ -61,8 +67,13 @@
 //! - [`Fault`] and [`Latency`] — per-method failure sequences and seeded failure rates
 //!   (`UNAVAILABLE`, `RESOURCE_EXHAUSTED` with `RetryInfo`, …, dropped connections), keyed by
 //!   the names in [`method`].
-//! - [`RecordedRequest`] — every call's method, resource and headers, from
+//! - [`RecordedRequest`] — every call's method, resource, headers and request, from
 //!   [`MockServer::requests`]; [`MockServerBuilder::require_bearer`] checks a token.
+//! - [`MockServer::seed`] puts typed resources in place (output fields included);
+//!   [`MockServer::answer`] scripts the answer of any RPC by name.
+//! - [`SavedState`], [`MockServer::state`], [`MockServerBuilder::state`] and
+//!   [`MockServerBuilder::export_on_exit`] — the whole state as one JSON document, what the
+//!   emulator's `GET /state`, `--import` and `--export-on-exit` use.
 //! - [`serve`] / [`MockServerBuilder::serve`] — the same server on a TCP listener, for the
 //!   `ccai-lro emulator` command; with [`MockServerBuilder::tls`] ([`TlsConfig`]) over TLS,
 //!   gRPC and REST alike, client certificates required if it names a client CA.

@@ -1,7 +1,7 @@
-//! Opaque ListOperations page tokens.
+//! Opaque page tokens, for ListOperations and the resource Lists.
 //!
-//! A token is the hex of the position to resume from and a checksum binding it to the
-//! request's parent and filter, so a tampered token, or one reused with another parent or
+//! A token is the hex of the position to resume from (one number, or several: a sort key and a
+//! sequence) and a checksum binding it to the request's parent and filter, so a tampered token, or one reused with another parent or
 //! filter, is rejected with `INVALID_ARGUMENT` (AIP-158) instead of silently paging wrong.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -17,20 +17,61 @@ fn checksum(parent: &str, filter: &str, position: u64) -> u64 {
 }
 
 pub(crate) fn encode(parent: &str, filter: &str, position: u64) -> String {
-    format!("{position:016x}{:016x}", checksum(parent, filter, position))
+    encode_all(parent, filter, &[position])
 }
 
 pub(crate) fn decode(parent: &str, filter: &str, token: &str) -> Result<u64, Status> {
-    let invalid = || Status::invalid_argument(format!("invalid page_token {token:?}"));
-    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(invalid());
-    }
-    let position = u64::from_str_radix(&token[..16], 16).map_err(|_| invalid())?;
-    let sum = u64::from_str_radix(&token[16..], 16).map_err(|_| invalid())?;
-    if sum != checksum(parent, filter, position) {
-        return Err(invalid());
-    }
+    let [position] = decode_all::<1>(parent, filter, token)?;
     Ok(position)
+}
+
+/// The checksum of several numbers: each folded in turn.
+fn checksum_all(parent: &str, filter: &str, numbers: &[u64]) -> u64 {
+    numbers.iter().fold(0, |sum, &n| {
+        checksum(parent, filter, n ^ sum.rotate_left(17))
+    })
+}
+
+/// A token holding `numbers` (a ListOperations position is one; a sort key and a sequence two).
+pub(crate) fn encode_all(parent: &str, filter: &str, numbers: &[u64]) -> String {
+    let mut token: String = numbers.iter().map(|n| format!("{n:016x}")).collect();
+    let sum = match numbers {
+        [one] => checksum(parent, filter, *one),
+        many => checksum_all(parent, filter, many),
+    };
+    token.push_str(&format!("{sum:016x}"));
+    token
+}
+
+/// The `N` numbers of a token made by [`encode_all`] for the same parent and filter.
+pub(crate) fn decode_all<const N: usize>(
+    parent: &str,
+    filter: &str,
+    token: &str,
+) -> Result<[u64; N], Status> {
+    let invalid = || Status::invalid_argument(format!("invalid page_token {token:?}"));
+    if token.len() != 16 * (N + 1) || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid());
+    }
+    let number = |i: usize| {
+        token
+            .get(16 * i..16 * (i + 1))
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .ok_or_else(invalid)
+    };
+    let mut numbers = [0u64; N];
+    for (i, n) in numbers.iter_mut().enumerate() {
+        *n = number(i)?;
+    }
+    let sum = number(N)?;
+    let expected = match numbers.as_slice() {
+        [one] => checksum(parent, filter, *one),
+        many => checksum_all(parent, filter, many),
+    };
+    if sum != expected {
+        return Err(invalid());
+    }
+    Ok(numbers)
 }
 
 #[cfg(test)]
@@ -51,5 +92,14 @@ mod tests {
         let edited = String::from_utf8(edited).unwrap_or_default();
         assert!(decode("projects/p/locations/l", "done=true", &edited).is_err());
         assert!(decode("projects/p/locations/l", "done=true", "zz").is_err());
+        let pair = encode_all("c", "f", &[u64::MAX - 3, 42]);
+        assert_eq!(
+            decode_all::<2>("c", "f", &pair).ok(),
+            Some([u64::MAX - 3, 42])
+        );
+        assert!(decode_all::<2>("c", "g", &pair).is_err());
+        assert!(decode_all::<1>("c", "f", &pair).is_err());
+        let swapped = encode_all("c", "f", &[42, u64::MAX - 3]);
+        assert_ne!(pair.get(32..), swapped.get(32..), "order matters");
     }
 }

@@ -7,8 +7,8 @@
 //!   in it is a creation sequence, so items created between pages are never listed twice.
 //! - A token is bound to the collection, filter and order: made up, edited, or reused with
 //!   other arguments, it is INVALID_ARGUMENT. `next_page_token` is empty exactly at the end.
-//! - `filter` is AIP-160 over the listed kind's fields (`filter.rs`); `order_by` accepts the
-//!   default order only, and says so otherwise.
+//! - `filter` is AIP-160 over the listed kind's fields (`filter.rs`); `order_by` other than the
+//!   default sorts by a documented key and pages by keyset (`order.rs`).
 
 use prost_reflect::{DynamicMessage, ReflectMessage, Value};
 use tonic::Status;
@@ -16,6 +16,7 @@ use tonic::Status;
 use super::errors::bad_field;
 use super::fields::{get_i32, get_str, require};
 use super::filter::Filter;
+use super::order::{self, Order};
 use super::plan::Plan;
 use super::schema::Kind;
 use super::store::{Record, Store};
@@ -40,38 +41,6 @@ pub(crate) fn page_size(requested: i32) -> Result<usize, Status> {
         Ok(0) => Ok(DEFAULT_PAGE_SIZE),
         Ok(n) => Ok(n.min(MAX_PAGE_SIZE)),
     }
-}
-
-/// The orders a kind lists in: its default, in the spellings a client may send.
-fn check_order(kind: &Kind, order_by: &str) -> Result<(), Status> {
-    let compact = order_by.split_whitespace().collect::<Vec<_>>().join(" ");
-    let accepted: &[&str] = if kind.newest_first() {
-        &["", "create_time desc", "createTime desc"]
-    } else {
-        &[
-            "",
-            "create_time",
-            "create_time asc",
-            "createTime",
-            "createTime asc",
-        ]
-    };
-    if accepted.contains(&compact.as_str()) {
-        return Ok(());
-    }
-    Err(bad_field(
-        "order_by",
-        format!(
-            "{} is not an order the emulator serves; it lists {} (\"{}\")",
-            quote(order_by),
-            if kind.newest_first() {
-                "newest first"
-            } else {
-                "oldest first"
-            },
-            accepted.get(1).copied().unwrap_or_default()
-        ),
-    ))
 }
 
 /// Decodes a stored record as its kind's message.
@@ -103,10 +72,13 @@ pub(crate) fn page(
     };
     let filter_text = get_str(request, "filter");
     let order_by = get_str(request, "order_by");
-    check_order(kind, &order_by)?;
+    let order = Order::parse(kind, &order_by)?;
     let filter = Filter::parse(&filter_text, &kind.message)?;
     let binding = format!("{filter_text}\n{order_by}");
     let token = get_str(request, "page_token");
+    if let Some(order) = order {
+        return sorted_page(store, collection, &filter, &order, size, &binding, &token);
+    }
     let position = if token.is_empty() {
         None
     } else {
@@ -143,6 +115,65 @@ pub(crate) fn page(
         items,
         next_page_token: next
             .map_or_else(String::new, |p| page_token::encode(collection, &binding, p)),
+    })
+}
+
+fn bad_token(token: &str) -> Status {
+    bad_field("page_token", format!("invalid page token {}", quote(token)))
+}
+
+/// A page in a sorted order: the whole filtered collection sorted by (key, creation sequence),
+/// from after the token's pair on.
+fn sorted_page(
+    store: &Store,
+    collection: &str,
+    filter: &Filter,
+    order: &Order,
+    size: usize,
+    binding: &str,
+    token: &str,
+) -> Result<Page, Status> {
+    let after = if token.is_empty() {
+        None
+    } else {
+        let [key, seq] = page_token::decode_all::<2>(collection, binding, token)
+            .map_err(|_| bad_token(token))?;
+        Some((order::key_from_token(key), seq))
+    };
+    let mut sorted = Vec::new();
+    store.walk(collection, None, false, |_, record| {
+        if let Some(message) = decode(record) {
+            if filter.is_empty() || filter.matches(&message) {
+                sorted.push((order.key(&message), record.seq, record.bytes.len(), message));
+            }
+        }
+        true
+    });
+    sorted.sort_by(|a, b| order.compare((a.0, a.1), (b.0, b.1)));
+    let mut rest = sorted
+        .into_iter()
+        .skip_while(|item| after.is_some_and(|a| order.compare((item.0, item.1), a).is_le()))
+        .peekable();
+    let (mut items, mut bytes, mut last) = (Vec::new(), 0usize, None);
+    while let Some((key, seq, len, _)) = rest.peek() {
+        if items.len() >= size || (!items.is_empty() && bytes + len > MAX_PAGE_BYTES) {
+            break;
+        }
+        bytes += len;
+        last = Some((*key, *seq));
+        if let Some((_, _, _, message)) = rest.next() {
+            items.push(message);
+        }
+    }
+    let next_page_token = match (rest.peek(), last) {
+        (Some(_), Some((key, seq))) => {
+            page_token::encode_all(collection, binding, &[order::key_to_token(key), seq])
+        }
+        _ => String::new(),
+    };
+    Ok(Page {
+        items,
+        next_page_token,
     })
 }
 

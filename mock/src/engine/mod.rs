@@ -21,6 +21,7 @@ mod list;
 mod lro;
 mod mask;
 mod names;
+mod order;
 mod plan;
 mod schema;
 mod standard;

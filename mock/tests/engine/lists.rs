@@ -138,13 +138,98 @@ async fn filters_select_and_bad_ones_say_where() {
 #[tokio::test]
 async fn an_unserved_order_is_refused_not_ignored() {
     let (_s, mut c) = emulator().await;
-    let mut request = list(0, "", "");
-    request.order_by = "turn_count desc".into();
-    let s = error(c.list_conversations(request).await);
-    assert_eq!(violations(&s), ["order_by"]);
-    let mut request = list(0, "", "");
-    request.order_by = "create_time desc".into();
-    c.list_conversations(request).await.unwrap();
+    for bad in [
+        "agent_id",
+        "turn_count sideways",
+        "create_time desc, turn_count",
+    ] {
+        let mut request = list(0, "", "");
+        request.order_by = bad.into();
+        let s = error(c.list_conversations(request).await);
+        assert_eq!(violations(&s), ["order_by"], "{bad}");
+        assert!(
+            s.message().contains("turn_count"),
+            "names the keys: {}",
+            s.message()
+        );
+    }
+}
+
+#[tokio::test]
+async fn documented_keys_sort_and_page_by_keyset() {
+    let (server, mut c) = emulator().await;
+    let turns = [5, 1, 9, 3, 9, 7];
+    for (i, t) in turns.iter().enumerate() {
+        server
+            .seed(&Conversation {
+                name: format!("{LOC}/conversations/c{i}"),
+                turn_count: *t,
+                ..Default::default()
+            })
+            .expect("seed");
+    }
+    let pages = |c: &mut Insights, order: &'static str| {
+        let mut c = c.clone();
+        let server = &server;
+        async move {
+            let (mut seen, mut token, mut added) = (Vec::new(), String::new(), 0);
+            loop {
+                let mut request = list(2, &token, "");
+                request.order_by = order.into();
+                let page = c.list_conversations(request).await.unwrap().into_inner();
+                seen.extend(
+                    page.conversations
+                        .iter()
+                        .map(|c| (c.turn_count, c.name.clone())),
+                );
+                // A conversation that sorts first, added between pages: not listed twice,
+                // and nothing already listed moves.
+                added += 1;
+                server
+                    .seed(&Conversation {
+                        name: format!("{LOC}/conversations/late-{order}-{added}").replace(' ', "-"),
+                        turn_count: if order.ends_with("desc") { 100 } else { 0 },
+                        ..Default::default()
+                    })
+                    .expect("seed");
+                if page.next_page_token.is_empty() {
+                    break seen;
+                }
+                token = page.next_page_token;
+            }
+        }
+    };
+    let ascending = pages(&mut c, "turn_count").await;
+    let counts: Vec<i32> = ascending.iter().map(|(t, _)| *t).collect();
+    assert_eq!(counts, [1, 3, 5, 7, 9, 9]);
+    // Equal keys keep creation order.
+    assert!(
+        ascending[4].1.ends_with("/c2") && ascending[5].1.ends_with("/c4"),
+        "{ascending:?}"
+    );
+    let descending = pages(&mut c, "turnCount desc").await;
+    let counts: Vec<i32> = descending.iter().map(|(t, _)| *t).collect();
+    // The first run's late ones (0 turns) are listed; this run's (100 turns, added after its
+    // first page) sort before the cursor and are not.
+    assert_eq!(counts, [9, 9, 7, 5, 3, 1, 0, 0, 0]);
+    let names: std::collections::HashSet<_> = descending.iter().map(|(_, n)| n).collect();
+    assert_eq!(names.len(), descending.len(), "each once");
+
+    // A token belongs to its order.
+    let mut first = list(2, "", "");
+    first.order_by = "turn_count".into();
+    let token = c
+        .list_conversations(first)
+        .await
+        .unwrap()
+        .into_inner()
+        .next_page_token;
+    let mut other = list(2, &token, "");
+    other.order_by = "duration".into();
+    assert_eq!(
+        violations(&error(c.list_conversations(other).await)),
+        ["page_token"]
+    );
 }
 
 #[tokio::test]
