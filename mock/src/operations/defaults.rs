@@ -210,6 +210,40 @@ pub(crate) fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
     }
 }
 
+/// The counts a bulk analysis's metadata reports, from its response: (completed, failed).
+fn counts(response: &Any) -> Option<(i32, i32)> {
+    let r = response.to_msg::<BulkAnalyzeConversationsResponse>().ok()?;
+    Some((r.successful_analysis_count, r.failed_analysis_count))
+}
+
+/// `metadata` with the bulk analysis counts where its type has them: the total requested from
+/// the start, the completed and failed ones once done.
+fn with_counts(metadata: Any, counts: &Option<(i32, i32)>, done: bool) -> Any {
+    let Some((completed, failed)) = *counts else {
+        return metadata;
+    };
+    let Some(desc) = ccai_lro::registry::lookup(&metadata.type_url) else {
+        return metadata;
+    };
+    let Ok(mut m) = DynamicMessage::decode(desc, metadata.value.as_slice()) else {
+        return metadata;
+    };
+    let mut set = |field: &str, n: i32| {
+        if let Some(f) = m.descriptor().get_field_by_name(field) {
+            let _ = m.try_set_field(&f, Value::I32(n));
+        }
+    };
+    set("total_requested_analyses_count", completed + failed);
+    if done {
+        set("completed_analyses_count", completed);
+        set("failed_analyses_count", failed);
+    }
+    Any {
+        type_url: metadata.type_url,
+        value: m.encode_to_vec(),
+    }
+}
+
 /// The default script of `start.method`: [`STEPS`] metadata snapshots [`STEP`] apart, then the
 /// declared response (with `end_time` in the final metadata).
 pub fn script(start: &Start) -> Script {
@@ -245,12 +279,13 @@ pub(crate) fn script_answering(start: &Start, total: Duration, response: Option<
             ),
             value: Vec::new(),
         });
+    let counts = counts(&response);
     let mut script = Script::new().every(step).respond_any(response);
     if let Some(desc) = meta_desc {
-        script = script
-            .metadata_any(metadata(&desc, start, None))
-            .repeat_last(STEPS as usize - 1);
-        script = script.final_metadata_any(metadata(&desc, start, Some(&end)));
+        let running = with_counts(metadata(&desc, start, None), &counts, false);
+        script = script.metadata_any(running).repeat_last(STEPS as usize - 1);
+        let done = with_counts(metadata(&desc, start, Some(&end)), &counts, true);
+        script = script.final_metadata_any(done);
     }
     script
 }

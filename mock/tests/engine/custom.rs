@@ -300,3 +300,66 @@ async fn issue_models_are_listed_with_their_state() {
     assert!(stats.current_stats.is_some());
     drop(server);
 }
+
+#[tokio::test(start_paused = true)]
+async fn bulk_analyze_samples_with_the_seed_and_reports_counts() {
+    let (_s, mut c) = emulator().await;
+    for i in 0..40 {
+        conversation(&mut c, &format!("c-{i}"), "a", 0).await;
+    }
+    let op = c
+        .bulk_analyze_conversations(BulkAnalyzeConversationsRequest {
+            parent: LOC.into(),
+            filter: "agent_id = \"a\"".into(),
+            analysis_percentage: 50.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut ops = ccai_lro::proto::google::longrunning::operations_client::OperationsClient::new(
+        _s.channel(),
+    );
+    let done = ops
+        .get_operation(ccai_lro::proto::google::longrunning::GetOperationRequest { name: op.name })
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(ccai_lro::proto::google::longrunning::operation::Result::Response(any)) = done.result
+    else {
+        panic!("not done: {done:?}");
+    };
+    let response: BulkAnalyzeConversationsResponse = any.to_msg().expect("response");
+    let analysed = response.successful_analysis_count;
+    assert!(
+        (5..=35).contains(&analysed),
+        "about half of 40, drawn: {analysed}"
+    );
+    let meta: BulkAnalyzeConversationsMetadata = done
+        .metadata
+        .expect("metadata")
+        .to_msg()
+        .expect("metadata type");
+    assert_eq!(meta.completed_analyses_count, analysed);
+    assert_eq!(meta.total_requested_analyses_count, analysed);
+    let with_latest = c
+        .list_conversations(ListConversationsRequest {
+            parent: LOC.into(),
+            filter: "latest_analysis:*".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(with_latest.conversations.len() as i32, analysed);
+    let s = error(
+        c.bulk_analyze_conversations(BulkAnalyzeConversationsRequest {
+            parent: LOC.into(),
+            analysis_percentage: 150.0,
+            ..Default::default()
+        })
+        .await,
+    );
+    assert_eq!(s.code(), Code::InvalidArgument);
+}
