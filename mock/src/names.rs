@@ -23,6 +23,19 @@ pub(crate) fn quote(text: &str) -> String {
     }
 }
 
+/// A field path as protobuf names it: `displayName.firstWord` is `display_name.first_word`;
+/// snake_case stays as it is. (Clients send masks and orders in either spelling.)
+pub(crate) fn snake_case(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 4);
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// Refuses a name, parent or filter over [`MAX_NAME_LEN`].
 pub(crate) fn bounded<'a>(what: &str, text: &'a str) -> Result<&'a str, Status> {
     if text.len() > MAX_NAME_LEN {

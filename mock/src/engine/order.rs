@@ -12,7 +12,7 @@ use tonic::Status;
 
 use super::errors::bad_field;
 use super::schema::Kind;
-use crate::names::quote;
+use crate::names::{quote, snake_case};
 
 /// The documented keys, and the field each sorts by.
 const KEYS: &[(&str, &str)] = &[
@@ -32,17 +32,6 @@ const KEYS: &[(&str, &str)] = &[
 pub(crate) struct Order {
     path: Vec<FieldDescriptor>,
     descending: bool,
-}
-
-fn snake(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 fn resolve(message: &MessageDescriptor, path: &str) -> Option<Vec<FieldDescriptor>> {
@@ -65,8 +54,8 @@ impl Order {
         let words: Vec<&str> = order_by.split_whitespace().collect();
         let (key, descending) = match words.as_slice() {
             [] => return Ok(None),
-            [key] | [key, "asc"] => (snake(key), false),
-            [key, "desc"] => (snake(key), true),
+            [key] | [key, "asc"] => (snake_case(key), false),
+            [key, "desc"] => (snake_case(key), true),
             _ => return Err(refused(kind, order_by)),
         };
         if key == "create_time" && descending == kind.newest_first() {

@@ -107,29 +107,18 @@ async fn bulk_delete_honours_its_filter_count_and_force() {
         force,
     };
     c.bulk_delete_conversations(bulk(2, false)).await.unwrap();
-    let left = |c: &mut crate::Insights| {
-        let mut c = c.clone();
+    let left = |c: &crate::Insights| {
+        let c = c.clone();
         async move {
-            let mut names: Vec<String> = c
-                .list_conversations(ListConversationsRequest {
-                    parent: LOC.into(),
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .conversations
-                .into_iter()
-                .map(|c| c.name.rsplit('/').next().unwrap_or_default().to_owned())
-                .collect();
-            names.sort();
-            names
+            let mut ids = crate::conversation_ids(&c).await;
+            ids.sort();
+            ids
         }
     };
     // Two deleted, the analysed one kept without force.
-    assert_eq!(left(&mut c).await, ["a-0", "a-3", "b-0"]);
+    assert_eq!(left(&c).await, ["a-0", "a-3", "b-0"]);
     c.bulk_delete_conversations(bulk(0, true)).await.unwrap();
-    assert_eq!(left(&mut c).await, ["b-0"]);
+    assert_eq!(left(&c).await, ["b-0"]);
 }
 
 #[tokio::test]
@@ -167,15 +156,7 @@ async fn calculate_stats_counts_what_the_filter_selects() {
 #[tokio::test]
 async fn deploying_a_revision_moves_the_deployed_mark() {
     let (_s, mut c) = emulator().await;
-    let card = c
-        .create_qa_scorecard(CreateQaScorecardRequest {
-            parent: LOC.into(),
-            qa_scorecard: Some(QaScorecard::default()),
-            qa_scorecard_id: "card".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let card = crate::scorecard(&mut c).await;
     let mut revisions = Vec::new();
     for id in ["r1", "r2"] {
         let r = c

@@ -10,6 +10,9 @@ mod standard;
 mod state;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_client::ContactCenterInsightsClient;
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+    CreateQaScorecardRequest, ListConversationsRequest, QaScorecard,
+};
 use ccai_lro::status::Detail;
 use ccai_lro_mock::MockServer;
 use tonic::transport::Channel;
@@ -26,6 +29,34 @@ pub async fn emulator() -> (MockServer, Insights) {
         .max_decoding_message_size(64 << 20)
         .max_encoding_message_size(64 << 20);
     (server, client)
+}
+
+/// The ids (last name segments) of the location's conversations, in the order listed.
+pub async fn conversation_ids(c: &Insights) -> Vec<String> {
+    c.clone()
+        .list_conversations(ListConversationsRequest {
+            parent: LOC.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .conversations
+        .into_iter()
+        .map(|c| c.name.rsplit('/').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A QA scorecard `card` in the location.
+pub async fn scorecard(c: &mut Insights) -> QaScorecard {
+    c.create_qa_scorecard(CreateQaScorecardRequest {
+        parent: LOC.into(),
+        qa_scorecard: Some(QaScorecard::default()),
+        qa_scorecard_id: "card".into(),
+    })
+    .await
+    .unwrap()
+    .into_inner()
 }
 
 /// The error of a call that must fail.

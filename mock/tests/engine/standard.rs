@@ -298,15 +298,7 @@ async fn deleting_a_conversation_with_analyses_needs_force() {
 #[tokio::test]
 async fn a_scorecard_and_its_revisions_and_questions() {
     let (_s, mut c) = emulator().await;
-    let card = c
-        .create_qa_scorecard(CreateQaScorecardRequest {
-            parent: LOC.into(),
-            qa_scorecard: Some(QaScorecard::default()),
-            qa_scorecard_id: "card".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let card = crate::scorecard(&mut c).await;
     let orphan = CreateQaQuestionRequest {
         parent: format!("{}/revisions/nope", card.name),
         qa_question: Some(QaQuestion::default()),

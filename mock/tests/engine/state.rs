@@ -37,19 +37,7 @@ async fn a_saved_state_restores_resources_operations_and_order() {
         restored.operation(&op.name).is_some(),
         "the operation came back"
     );
-    let mut c2 = crate::Insights::new(restored.channel());
-    let listed: Vec<String> = c2
-        .list_conversations(ListConversationsRequest {
-            parent: LOC.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .conversations
-        .into_iter()
-        .map(|c| c.name.rsplit('/').next().unwrap_or_default().to_owned())
-        .collect();
+    let listed = crate::conversation_ids(&crate::Insights::new(restored.channel())).await;
     assert_eq!(listed, ["c-3", "c-2", "c-1"], "newest first, as before");
 }
 

@@ -8,7 +8,7 @@ use prost_reflect::{
 };
 use tonic::Status;
 
-use crate::names::quote;
+use crate::names::{quote, snake_case};
 
 /// Query parameters that steer the response, not fields of the request.
 const SYSTEM_PARAMETERS: &[&str] = &[
@@ -57,20 +57,6 @@ pub(crate) fn build(
         set_path(&mut msg, key, value)?;
     }
     Ok(msg.encode_to_vec())
-}
-
-/// `displayName.firstWord` as `display_name.first_word`; snake_case stays as it is.
-fn snake_case(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 4);
-    for c in path.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn from_json(desc: &MessageDescriptor, body: &[u8]) -> Result<DynamicMessage, Status> {
