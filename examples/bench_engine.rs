@@ -30,7 +30,7 @@ const OPERATION: &str = "projects/bench/locations/us-central1/operations/1";
 const CALLS: usize = 20_000;
 const IN_FLIGHT: usize = 32;
 
-/// A conversation of about 2 KiB as JSON: a transcript of eight turns, labels, times.
+/// A conversation of about 2 KiB as JSON: a transcript of sixteen turns, labels, times.
 fn conversation(i: usize) -> Conversation {
     let words = [
         "Thanks for calling, how can I help you today with your account?",
@@ -43,7 +43,7 @@ fn conversation(i: usize) -> Conversation {
         agent_id: format!("agent-{:04}", i % 500),
         medium: conversation::Medium::PhoneCall as i32,
         language_code: "en-US".into(),
-        turn_count: 8,
+        turn_count: 16,
         duration: Some(prost_types::Duration {
             seconds: 300 + (i % 600) as i64,
             nanos: 0,
@@ -58,7 +58,7 @@ fn conversation(i: usize) -> Conversation {
             .collect(),
         data_source: Some(ConversationDataSource::default()),
         transcript: Some(Transcript {
-            transcript_segments: (0..8)
+            transcript_segments: (0..16)
                 .map(|t| TranscriptSegment {
                     text: words[t % words.len()].into(),
                     confidence: 0.93,

@@ -1,11 +1,8 @@
 //! Custom methods that answer at once, small functions over the store, and the per-kind rules
 //! the standard methods consult: what a new resource starts as, and what may not be deleted.
 
-use std::collections::BTreeMap;
-
 use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
-use prost_types::{Duration, Timestamp};
 use tonic::Status;
 
 use super::errors::precondition;
@@ -18,9 +15,7 @@ use super::store::Store;
 use super::{names, Ctx, Engine};
 use crate::names::quote;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    calculate_stats_response::{time_series::Interval, TimeSeries},
-    issue_model, qa_scorecard_revision, CalculateIssueModelStatsResponse, CalculateStatsResponse,
-    Conversation, IssueModel, QaScorecardRevision,
+    issue_model, qa_scorecard_revision, IssueModel, QaScorecardRevision,
 };
 
 const TYPE_PREFIX: &str = "contactcenterinsights.googleapis.com/";
@@ -30,7 +25,7 @@ pub(crate) fn kind(label: &str) -> Option<&'static Kind> {
     kinds().get(&format!("{TYPE_PREFIX}{label}"))
 }
 
-fn missing_kind(label: &str) -> Status {
+pub(crate) fn missing_kind(label: &str) -> Status {
     Status::internal(format!("the schema has no {label} resource"))
 }
 
@@ -44,6 +39,21 @@ pub(crate) fn on_create(kind: &Kind, resource: &mut DynamicMessage) {
             );
         }
     }
+}
+
+/// Checks what the service checks of a resource beyond its field behaviours: an analysis
+/// rule's `conversation_filter` must be a conversation filter. `body` is the request's field
+/// holding it, for the error's path.
+pub(crate) fn validate(kind: &Kind, resource: &DynamicMessage, body: &str) -> Result<(), Status> {
+    if kind.label == "AnalysisRule" {
+        let conversation =
+            super::custom::kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;
+        let filter = get_str(resource, "conversation_filter");
+        Filter::parse(&filter, &conversation.message).map_err(|e| {
+            super::errors::bad_field(&format!("{body}.conversation_filter"), e.message())
+        })?;
+    }
+    Ok(())
 }
 
 /// Refuses deleting what the service keeps: a deployed (or moving) issue model.
@@ -62,7 +72,7 @@ pub(crate) fn before_delete(store: &Store, kind: &Kind, name: &str) -> Result<()
     Ok(())
 }
 
-fn typed<T: Message + Default>(message: &DynamicMessage) -> Result<T, Status> {
+pub(crate) fn typed<T: Message + Default>(message: &DynamicMessage) -> Result<T, Status> {
     T::decode(message.encode_to_vec().as_slice())
         .map_err(|e| Status::internal(format!("stored resource does not decode: {e}")))
 }
@@ -82,9 +92,11 @@ pub(crate) fn call(
 ) -> Option<Result<DynamicMessage, Status>> {
     let store = &mut engine.store;
     let answer = match rpc {
-        "CalculateStats" => calculate_stats(store, request).and_then(|r| dynamic(output, &r)),
+        "CalculateStats" => {
+            super::metrics::calculate_stats(store, request).and_then(|r| dynamic(output, &r))
+        }
         "CalculateIssueModelStats" => {
-            issue_model_stats(store, request).and_then(|r| dynamic(output, &r))
+            super::metrics::issue_model_stats(store, request).and_then(|r| dynamic(output, &r))
         }
         "DeployQaScorecardRevision" => deploy_revision(store, request, true, ctx),
         "UndeployQaScorecardRevision" => deploy_revision(store, request, false, ctx),
@@ -110,82 +122,13 @@ pub(crate) fn conversations(
         .collect())
 }
 
-fn location(request: &DynamicMessage, field: &str) -> Result<String, Status> {
+pub(crate) fn location(request: &DynamicMessage, field: &str) -> Result<String, Status> {
     Ok(names::checked(
         field,
         &get_str(request, field),
         &[ccai_lro::name::LOCATION_PATTERN],
     )?
     .into_owned())
-}
-
-/// The most daily points in a stats time series (the newest are kept).
-const MAX_POINTS: usize = 1000;
-const DAY: i64 = 86_400;
-
-fn calculate_stats(
-    store: &Store,
-    request: &DynamicMessage,
-) -> Result<CalculateStatsResponse, Status> {
-    require(request, "")?;
-    let location = location(request, "location")?;
-    let kind = kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;
-    let filter = Filter::parse(&get_str(request, "filter"), &kind.message)?;
-    let found = conversations(store, &location, &filter)?;
-    let count = found.len();
-    let (mut turns, mut nanos, mut days) = (0i64, 0i128, BTreeMap::<i64, i32>::new());
-    for (_, m) in &found {
-        let c: Conversation = typed(m)?;
-        turns += i64::from(c.turn_count);
-        if let Some(d) = c.duration {
-            nanos += i128::from(d.seconds) * 1_000_000_000 + i128::from(d.nanos);
-        }
-        let at = c.start_time.or(c.create_time).unwrap_or_default();
-        *days.entry(at.seconds.div_euclid(DAY)).or_default() += 1;
-    }
-    let n = i64::try_from(count).unwrap_or(i64::MAX).max(1);
-    let average = nanos / i128::from(n);
-    let mut response = CalculateStatsResponse {
-        conversation_count: i32::try_from(count).unwrap_or(i32::MAX),
-        average_turn_count: i32::try_from(turns / n).unwrap_or(i32::MAX),
-        average_duration: Some(Duration {
-            seconds: i64::try_from(average / 1_000_000_000).unwrap_or(i64::MAX),
-            nanos: i32::try_from(average % 1_000_000_000).unwrap_or(0),
-        }),
-        ..Default::default()
-    };
-    if let (Some((&first, _)), Some((&last, _))) = (days.first_key_value(), days.last_key_value()) {
-        let first = first.max(last - MAX_POINTS as i64 + 1);
-        response.conversation_count_time_series = Some(TimeSeries {
-            interval_duration: Some(Duration {
-                seconds: DAY,
-                nanos: 0,
-            }),
-            points: (first..=last)
-                .map(|day| Interval {
-                    start_time: Some(Timestamp {
-                        seconds: day * DAY,
-                        nanos: 0,
-                    }),
-                    conversation_count: days.get(&day).copied().unwrap_or(0),
-                })
-                .collect(),
-        });
-    }
-    Ok(response)
-}
-
-fn issue_model_stats(
-    store: &Store,
-    request: &DynamicMessage,
-) -> Result<CalculateIssueModelStatsResponse, Status> {
-    require(request, "")?;
-    let kind = kind("IssueModel").ok_or_else(|| missing_kind("IssueModel"))?;
-    let name = names::resource("issue_model", &get_str(request, "issue_model"), kind)?.into_owned();
-    let model: IssueModel = typed(&load(store, kind, &name)?)?;
-    Ok(CalculateIssueModelStatsResponse {
-        current_stats: model.training_stats,
-    })
 }
 
 /// Deploying a revision marks it `deployed` among its scorecard's revisions (the alternate id

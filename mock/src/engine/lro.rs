@@ -25,8 +25,8 @@ use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     issue_model::State, Analysis, BulkAnalyzeConversationsRequest,
     BulkAnalyzeConversationsResponse, BulkDeleteConversationsRequest,
-    BulkDeleteConversationsResponse, Conversation, EncryptionSpec, InitializeEncryptionSpecRequest,
-    IssueModel, UploadConversationRequest,
+    BulkDeleteConversationsResponse, Conversation, EncryptionSpec, ExportInsightsDataRequest,
+    InitializeEncryptionSpecRequest, IssueModel, QueryMetricsRequest, UploadConversationRequest,
 };
 
 /// Where the operation behind a move stands.
@@ -202,6 +202,16 @@ impl Engine {
             }
             "BulkAnalyzeConversations" => return self.bulk_analyze(start, end, ctx).map(Some),
             "BulkDeleteConversations" => return self.bulk_delete(start).map(Some),
+            "QueryMetrics" => {
+                let request: QueryMetricsRequest = start.request_as().unwrap_or_default();
+                let response = super::metrics::query_metrics(&self.store, &request, *end)?;
+                return Ok(Some(pack(&response)));
+            }
+            // A conversation filter the service would refuse is refused before the operation.
+            "ExportInsightsData" => {
+                let request: ExportInsightsDataRequest = start.request_as().unwrap_or_default();
+                self.filtered(&start.location, &request.filter)?;
+            }
             "InitializeEncryptionSpec" => {
                 let kind = kind("EncryptionSpec").ok_or_else(|| missing("EncryptionSpec"))?;
                 let request: InitializeEncryptionSpecRequest =

@@ -20,6 +20,7 @@ pub(crate) mod filter;
 mod list;
 mod lro;
 mod mask;
+mod metrics;
 mod names;
 mod order;
 mod plan;

@@ -113,6 +113,7 @@ pub(crate) fn create(
     let parent = parent(store, plan.kind, "parent", &get_str(request, "parent"))?.into_owned();
     let resource = fields::get_message(request, body)
         .unwrap_or_else(|| DynamicMessage::new(plan.kind.message.clone()));
+    super::custom::validate(plan.kind, &resource, body)?;
     insert(store, plan.kind, &parent, id.as_deref(), resource, ctx)
 }
 
@@ -150,6 +151,7 @@ pub(crate) fn update(
     let mut stored = load(store, plan.kind, &name)?;
     mask::apply(&mut stored, &update, paths.as_deref(), "update_mask")?;
     require(&stored, body)?;
+    super::custom::validate(plan.kind, &stored, body)?;
     set_time(&mut stored, "update_time", &ctx.now);
     let bytes = stored.encode_to_vec();
     if store.get(&name).is_some() {

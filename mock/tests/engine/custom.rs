@@ -344,3 +344,68 @@ async fn bulk_analyze_samples_with_the_seed_and_reports_counts() {
     );
     assert_eq!(s.code(), Code::InvalidArgument);
 }
+
+#[tokio::test(start_paused = true)]
+async fn query_metrics_measures_per_agent_and_filters_are_checked_everywhere() {
+    let (server, mut c) = emulator().await;
+    for (i, agent, turns) in [(0, "a", 4), (1, "a", 6), (2, "b", 10)] {
+        server
+            .seed(&Conversation {
+                name: format!("{LOC}/conversations/q{i}"),
+                agent_id: agent.into(),
+                turn_count: turns,
+                ..Default::default()
+            })
+            .expect("seed");
+    }
+    let op = c
+        .query_metrics(QueryMetricsRequest {
+            location: LOC.into(),
+            dimensions: vec![Dimension {
+                dimension_key: dimension::DimensionKey::Agent as i32,
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let done = server.operation(&op.name).expect("kept");
+    let Some(ccai_lro::proto::google::longrunning::operation::Result::Response(any)) = done.result
+    else {
+        panic!("not done: {done:?}");
+    };
+    let metrics: QueryMetricsResponse = any.to_msg().expect("response");
+    let per_agent: Vec<(i32, f32)> = metrics
+        .slices
+        .iter()
+        .filter_map(|s| match s.total.as_ref()?.measure.as_ref()? {
+            query_metrics_response::slice::data_point::Measure::ConversationMeasure(m) => {
+                Some((m.conversation_count?, m.average_turn_count?))
+            }
+        })
+        .collect();
+    assert_eq!(per_agent, [(2, 5.0), (1, 10.0)]);
+
+    let s = error(
+        c.export_insights_data(ExportInsightsDataRequest {
+            parent: LOC.into(),
+            filter: "agentid = 1".into(),
+            ..Default::default()
+        })
+        .await,
+    );
+    assert_eq!(s.code(), Code::InvalidArgument);
+    let s = error(
+        c.create_analysis_rule(CreateAnalysisRuleRequest {
+            parent: LOC.into(),
+            analysis_rule: Some(AnalysisRule {
+                conversation_filter: "medium = RADIO".into(),
+                ..Default::default()
+            }),
+        })
+        .await,
+    );
+    assert_eq!(crate::violations(&s), ["analysis_rule.conversation_filter"]);
+}
