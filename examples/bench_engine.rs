@@ -7,9 +7,10 @@
 //! ```
 //!
 //! Memory is the process's resident set before and after seeding (the client is idle then),
-//! against the size of the same conversations as the REST API's JSON. GetOperation is timed
-//! with no resources and again with 100,000: operations must not get slower when resources
-//! fill the store.
+//! against the size of the same conversations as the REST API's JSON. GetOperation is timed on
+//! two servers in the same process, one with no resources and one with the 100,000, in
+//! alternating rounds (this host is noisy): operations must not get slower when resources fill
+//! the store.
 
 #[path = "support/rss.rs"]
 mod rss;
@@ -84,7 +85,7 @@ fn json_len(c: &Conversation) -> usize {
         .map_or(0, |s| s.len())
 }
 
-async fn throughput<F, Fut>(label: &str, calls: usize, f: F)
+async fn throughput<F, Fut>(label: &str, calls: usize, f: F) -> f64
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
@@ -105,14 +106,17 @@ where
         let _ = t.await;
     }
     let took = started.elapsed();
-    println!(
-        "{label}: {:.0} calls/s ({IN_FLIGHT} in flight, {} calls)",
-        (per_task * IN_FLIGHT) as f64 / took.as_secs_f64(),
-        per_task * IN_FLIGHT
-    );
+    let rate = (per_task * IN_FLIGHT) as f64 / took.as_secs_f64();
+    if !label.is_empty() {
+        println!(
+            "{label}: {rate:.0} calls/s ({IN_FLIGHT} in flight, {} calls)",
+            per_task * IN_FLIGHT
+        );
+    }
+    rate
 }
 
-async fn get_operations(client: &Client, label: &str) {
+async fn get_operations(client: &Client, label: &str) -> f64 {
     let client = client.clone();
     throughput(label, CALLS, move || {
         let client = client.clone();
@@ -120,11 +124,11 @@ async fn get_operations(client: &Client, label: &str) {
             let _ = client.get_operation(OPERATION).await.expect("GetOperation");
         }
     })
-    .await;
+    .await
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+/// A server on loopback with the one operation, and a client of it.
+async fn server() -> (MockServer, Client) {
     let server = MockServer::builder()
         .record_limit(0)
         .track_resources(true)
@@ -137,10 +141,22 @@ async fn main() {
         .max_concurrent_polls(IN_FLIGHT)
         .build()
         .expect("client");
+    (server, client)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let (empty, empty_client) = server().await;
+    let (server, client) = server().await;
     let insights = InsightsClient::new(client.clone());
-    // Warm up connections and allocator before the baseline.
-    get_operations(&client, "GetOperation, warm-up").await;
-    get_operations(&client, "GetOperation, no resources").await;
+    // Warm up connections and allocator.
+    get_operations(&empty_client, "").await;
+    get_operations(&client, "").await;
 
     let before = rss::rss_mib();
     let mut json = 0usize;
@@ -160,7 +176,16 @@ async fn main() {
         (after - before) / json_mib
     );
 
-    get_operations(&client, "GetOperation, 100,000 conversations").await;
+    let (mut bare, mut full) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        bare.push(get_operations(&empty_client, "").await);
+        full.push(get_operations(&client, "").await);
+    }
+    let (bare, full) = (median(bare), median(full));
+    println!(
+        "GetOperation, median of 5 alternating rounds: no resources {bare:.0} calls/s, 100,000 conversations {full:.0} calls/s (ratio {:.3})",
+        full / bare
+    );
     let get = insights.clone();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     throughput("GetConversation", CALLS, move || {
@@ -214,5 +239,6 @@ async fn main() {
         },
     )
     .await;
+    drop(empty);
     tokio::time::sleep(Duration::from_millis(10)).await;
 }

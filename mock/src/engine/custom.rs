@@ -56,6 +56,24 @@ pub(crate) fn validate(kind: &Kind, resource: &DynamicMessage, body: &str) -> Re
     Ok(())
 }
 
+/// A resource as a read presents it: a conversation read with `view = BASIC` (the List
+/// default) leaves out its transcript; FULL (the Get default) keeps it.
+pub(crate) fn present(resource: &mut DynamicMessage, request: &DynamicMessage, list: bool) {
+    const BASIC: i32 = 1;
+    const UNSPECIFIED: i32 = 0;
+    let Some(view) = request
+        .get_field_by_name("view")
+        .and_then(|v| v.as_enum_number())
+    else {
+        return;
+    };
+    if view == BASIC || (list && view == UNSPECIFIED) {
+        if let Some(f) = resource.descriptor().get_field_by_name("transcript") {
+            resource.clear_field(&f);
+        }
+    }
+}
+
 /// Refuses deleting what the service keeps: a deployed (or moving) issue model.
 pub(crate) fn before_delete(store: &Store, kind: &Kind, name: &str) -> Result<(), Status> {
     if kind.label == "IssueModel" {

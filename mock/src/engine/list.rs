@@ -189,7 +189,10 @@ pub(crate) fn list(
         "{parent}/{}",
         plan.kind.collection.as_deref().unwrap_or_default()
     );
-    let page = page(store, plan.kind, &collection, request)?;
+    let mut page = page(store, plan.kind, &collection, request)?;
+    for item in &mut page.items {
+        super::custom::present(item, request, true);
+    }
     let mut response = DynamicMessage::new(plan.output.clone());
     if let Some(items) = &plan.field {
         response.set_field(

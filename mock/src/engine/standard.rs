@@ -124,7 +124,9 @@ pub(crate) fn get(
 ) -> Result<DynamicMessage, Status> {
     require(request, "")?;
     let name = names::resource("name", &get_str(request, "name"), plan.kind)?.into_owned();
-    load(store, plan.kind, &name)
+    let mut resource = load(store, plan.kind, &name)?;
+    super::custom::present(&mut resource, request, false);
+    Ok(resource)
 }
 
 pub(crate) fn update(

@@ -136,3 +136,57 @@ async fn the_requests_of_any_rpc_are_recorded_whole() {
     assert!(last.request.is_none(), "over the bound: not kept");
     assert!(last.request_len > ccai_lro_mock::MAX_RECORDED_REQUEST);
 }
+
+#[tokio::test]
+async fn the_basic_view_leaves_out_the_transcript() {
+    let (server, mut c) = emulator().await;
+    let name = format!("{LOC}/conversations/t1");
+    server
+        .seed(&Conversation {
+            name: name.clone(),
+            transcript: Some(conversation::Transcript {
+                transcript_segments: vec![conversation::transcript::TranscriptSegment {
+                    text: "hello".into(),
+                    ..Default::default()
+                }],
+            }),
+            ..Default::default()
+        })
+        .expect("seed");
+    let get = |view: ConversationView| GetConversationRequest {
+        name: name.clone(),
+        view: view as i32,
+    };
+    let full = c
+        .get_conversation(get(ConversationView::Unspecified))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(full.transcript.is_some(), "Get defaults to FULL");
+    let basic = c
+        .get_conversation(get(ConversationView::Basic))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(basic.transcript.is_none());
+    let list = |view: ConversationView| ListConversationsRequest {
+        parent: LOC.into(),
+        view: view as i32,
+        ..Default::default()
+    };
+    let listed = c
+        .list_conversations(list(ConversationView::Unspecified))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        listed.conversations[0].transcript.is_none(),
+        "List defaults to BASIC"
+    );
+    let listed = c
+        .list_conversations(list(ConversationView::Full))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.conversations[0].transcript.is_some());
+}
