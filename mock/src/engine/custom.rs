@@ -56,21 +56,30 @@ pub(crate) fn validate(kind: &Kind, resource: &DynamicMessage, body: &str) -> Re
     Ok(())
 }
 
-/// A resource as a read presents it: a conversation read with `view = BASIC` (the List
-/// default) leaves out its transcript; FULL (the Get default) keeps it.
-pub(crate) fn present(resource: &mut DynamicMessage, request: &DynamicMessage, list: bool) {
+/// The top-level field a read leaves out of `resource_type`'s messages: a conversation's
+/// transcript with `view = BASIC` (the List default); FULL (the Get default) keeps it.
+pub(crate) fn hidden_field(
+    resource_type: &MessageDescriptor,
+    request: &DynamicMessage,
+    list: bool,
+) -> Option<u32> {
     const BASIC: i32 = 1;
     const UNSPECIFIED: i32 = 0;
-    let Some(view) = request
-        .get_field_by_name("view")
-        .and_then(|v| v.as_enum_number())
-    else {
-        return;
-    };
+    let view = request.get_field_by_name("view")?.as_enum_number()?;
     if view == BASIC || (list && view == UNSPECIFIED) {
-        if let Some(f) = resource.descriptor().get_field_by_name("transcript") {
-            resource.clear_field(&f);
-        }
+        return resource_type
+            .get_field_by_name("transcript")
+            .map(|f| f.number());
+    }
+    None
+}
+
+/// A stored resource's bytes as a read answers them, `hidden` field left out.
+pub(crate) fn presented(bytes: &[u8], hidden: Option<u32>) -> Result<Vec<u8>, Status> {
+    match hidden {
+        None => Ok(bytes.to_vec()),
+        Some(number) => super::wire::without_field(bytes, number)
+            .ok_or_else(|| Status::internal("a stored resource does not parse")),
     }
 }
 

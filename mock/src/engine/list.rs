@@ -10,7 +10,7 @@
 //! - `filter` is AIP-160 over the listed kind's fields (`filter.rs`); `order_by` other than the
 //!   default sorts by a documented key and pages by keyset (`order.rs`).
 
-use prost_reflect::{DynamicMessage, ReflectMessage, Value};
+use prost_reflect::{DynamicMessage, ReflectMessage};
 use tonic::Status;
 
 use super::errors::bad_field;
@@ -20,6 +20,7 @@ use super::order::{self, Order};
 use super::plan::Plan;
 use super::schema::Kind;
 use super::store::{Record, Store};
+use super::wire;
 use crate::names::quote;
 use crate::operations::store::MAX_PAGE_BYTES;
 use crate::page_token;
@@ -48,18 +49,19 @@ pub(crate) fn decode(record: &Record) -> Option<DynamicMessage> {
     DynamicMessage::decode(record.kind.message.clone(), record.bytes.as_slice()).ok()
 }
 
-/// One page of the members of `collection` passing `filter`, from the token on.
-pub(crate) struct Page {
-    pub(crate) items: Vec<DynamicMessage>,
+/// One page of the members of `collection` passing `filter`, from the token on: each item's
+/// bytes as stored (a record is decoded only to be filtered or sorted).
+pub(crate) struct Page<'s> {
+    pub(crate) items: Vec<&'s [u8]>,
     pub(crate) next_page_token: String,
 }
 
-pub(crate) fn page(
-    store: &Store,
+pub(crate) fn page<'s>(
+    store: &'s Store,
     kind: &Kind,
     collection: &str,
     request: &DynamicMessage,
-) -> Result<Page, Status> {
+) -> Result<Page<'s>, Status> {
     // A List without page fields (ListIssueModels, ListIssues) answers at most the largest page.
     let size = if request
         .descriptor()
@@ -97,10 +99,7 @@ pub(crate) fn page(
             return false;
         }
         scanned += 1;
-        let Some(message) = decode(record) else {
-            return true;
-        };
-        if !filter.is_empty() && !filter.matches(&message) {
+        if !filter.is_empty() && !decode(record).is_some_and(|m| filter.matches(&m)) {
             return true;
         }
         let len = record.bytes.len();
@@ -108,7 +107,7 @@ pub(crate) fn page(
             return false;
         }
         bytes += len;
-        items.push(message);
+        items.push(record.bytes.as_slice());
         true
     });
     Ok(Page {
@@ -124,15 +123,15 @@ fn bad_token(token: &str) -> Status {
 
 /// A page in a sorted order: the whole filtered collection sorted by (key, creation sequence),
 /// from after the token's pair on.
-fn sorted_page(
-    store: &Store,
+fn sorted_page<'s>(
+    store: &'s Store,
     collection: &str,
     filter: &Filter,
     order: &Order,
     size: usize,
     binding: &str,
     token: &str,
-) -> Result<Page, Status> {
+) -> Result<Page<'s>, Status> {
     let after = if token.is_empty() {
         None
     } else {
@@ -144,7 +143,7 @@ fn sorted_page(
     store.walk(collection, None, false, |_, record| {
         if let Some(message) = decode(record) {
             if filter.is_empty() || filter.matches(&message) {
-                sorted.push((order.key(&message), record.seq, record.bytes.len(), message));
+                sorted.push((order.key(&message), record.seq, record.bytes.as_slice()));
             }
         }
         true
@@ -155,15 +154,14 @@ fn sorted_page(
         .skip_while(|item| after.is_some_and(|a| order.compare((item.0, item.1), a).is_le()))
         .peekable();
     let (mut items, mut bytes, mut last) = (Vec::new(), 0usize, None);
-    while let Some((key, seq, len, _)) = rest.peek() {
-        if items.len() >= size || (!items.is_empty() && bytes + len > MAX_PAGE_BYTES) {
+    while let Some(&(key, seq, item)) = rest.peek() {
+        if items.len() >= size || (!items.is_empty() && bytes + item.len() > MAX_PAGE_BYTES) {
             break;
         }
-        bytes += len;
-        last = Some((*key, *seq));
-        if let Some((_, _, _, message)) = rest.next() {
-            items.push(message);
-        }
+        bytes += item.len();
+        last = Some((key, seq));
+        items.push(item);
+        rest.next();
     }
     let next_page_token = match (rest.peek(), last) {
         (Some(_), Some((key, seq))) => {
@@ -181,7 +179,7 @@ pub(crate) fn list(
     store: &Store,
     plan: &Plan,
     request: &DynamicMessage,
-) -> Result<DynamicMessage, Status> {
+) -> Result<Vec<u8>, Status> {
     require(request, "")?;
     let parent = super::standard::parent(store, plan.kind, "parent", &get_str(request, "parent"))?
         .into_owned();
@@ -189,27 +187,35 @@ pub(crate) fn list(
         "{parent}/{}",
         plan.kind.collection.as_deref().unwrap_or_default()
     );
-    let mut page = page(store, plan.kind, &collection, request)?;
-    for item in &mut page.items {
-        super::custom::present(item, request, true);
-    }
-    let mut response = DynamicMessage::new(plan.output.clone());
+    let page = page(store, plan.kind, &collection, request)?;
+    // The response's encoding, built from the records' own: a repeated message field is its
+    // elements' encodings one after another.
+    let hidden = super::custom::hidden_field(&plan.kind.message, request, true);
+    let mut response = Vec::with_capacity(page.items.iter().map(|i| i.len() + 4).sum());
     if let Some(items) = &plan.field {
-        response.set_field(
-            items,
-            Value::List(page.items.into_iter().map(Value::Message).collect()),
-        );
+        for item in page.items {
+            wire::append(
+                &mut response,
+                items.number(),
+                &super::custom::presented(item, hidden)?,
+            );
+        }
     }
-    if let Some(f) = response.descriptor().get_field_by_name("next_page_token") {
-        response.set_field(&f, Value::String(page.next_page_token));
-    } else if !page.next_page_token.is_empty() {
+    match plan.output.get_field_by_name("next_page_token") {
+        Some(f) if !page.next_page_token.is_empty() => {
+            wire::append(&mut response, f.number(), page.next_page_token.as_bytes());
+        }
+        Some(_) => {}
+        None if page.next_page_token.is_empty() => {}
         // A List without tokens (ListIssueModels, ListIssues) answers everything at once: the
         // kinds it lists are few per parent.
-        return Err(Status::resource_exhausted(format!(
-            "{} has more {}s than one answer of the emulator holds ({MAX_PAGE_SIZE})",
-            quote(&parent),
-            plan.kind.label
-        )));
+        None => {
+            return Err(Status::resource_exhausted(format!(
+                "{} has more {}s than one answer of the emulator holds ({MAX_PAGE_SIZE})",
+                quote(&parent),
+                plan.kind.label
+            )))
+        }
     }
     Ok(response)
 }

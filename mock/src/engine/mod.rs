@@ -27,6 +27,7 @@ mod plan;
 mod schema;
 mod standard;
 mod store;
+mod wire;
 
 use prost::Message;
 use prost_reflect::{DynamicMessage, ReflectMessage};
@@ -122,16 +123,17 @@ impl Engine {
                 ))))
             }
         };
-        let answer = match plan::plans().get(rpc) {
+        let encoded = |m: Result<DynamicMessage, Status>| m.map(|m| m.encode_to_vec());
+        Some(match plan::plans().get(rpc) {
             Some(plan) => match plan.standard {
-                Standard::Create => standard::create(&mut self.store, plan, &request, ctx),
+                Standard::Create => encoded(standard::create(&mut self.store, plan, &request, ctx)),
+                // Reads answer from the stored bytes.
                 Standard::Get => standard::get(&self.store, plan, &request),
                 Standard::List => list::list(&self.store, plan, &request),
-                Standard::Update => standard::update(&mut self.store, plan, &request, ctx),
-                Standard::Delete => standard::delete(&mut self.store, plan, &request),
+                Standard::Update => encoded(standard::update(&mut self.store, plan, &request, ctx)),
+                Standard::Delete => encoded(standard::delete(&mut self.store, plan, &request)),
             },
-            None => custom::call(self, rpc, &method.output(), &request, ctx)?,
-        };
-        Some(answer.map(|m| m.encode_to_vec()))
+            None => encoded(custom::call(self, rpc, &method.output(), &request, ctx)?),
+        })
     }
 }

@@ -117,16 +117,15 @@ pub(crate) fn create(
     insert(store, plan.kind, &parent, id.as_deref(), resource, ctx)
 }
 
-pub(crate) fn get(
-    store: &Store,
-    plan: &Plan,
-    request: &DynamicMessage,
-) -> Result<DynamicMessage, Status> {
+pub(crate) fn get(store: &Store, plan: &Plan, request: &DynamicMessage) -> Result<Vec<u8>, Status> {
     require(request, "")?;
     let name = names::resource("name", &get_str(request, "name"), plan.kind)?.into_owned();
-    let mut resource = load(store, plan.kind, &name)?;
-    super::custom::present(&mut resource, request, false);
-    Ok(resource)
+    let hidden = super::custom::hidden_field(&plan.kind.message, request, false);
+    match store.get(&name) {
+        // The stored bytes are the answer: no decoding.
+        Some(record) => super::custom::presented(&record.bytes, hidden),
+        None => super::custom::presented(&load(store, plan.kind, &name)?.encode_to_vec(), hidden),
+    }
 }
 
 pub(crate) fn update(

@@ -184,12 +184,12 @@ impl Store {
     /// The members of `collection` from `position` on (exclusive of nothing: a position is the
     /// sequence of the first record still to list), newest first when asked, each handed to
     /// `take` until it answers `false`. Returns where the next page starts, if anything is left.
-    pub(crate) fn walk(
-        &self,
+    pub(crate) fn walk<'s>(
+        &'s self,
         collection: &str,
         position: Option<u64>,
         newest_first: bool,
-        mut take: impl FnMut(&str, &Record) -> bool,
+        mut take: impl FnMut(&'s str, &'s Record) -> bool,
     ) -> Option<u64> {
         let members = self.order.get(collection)?;
         let mut items: Box<dyn Iterator<Item = (&u64, &String)>> = match (newest_first, position) {
