@@ -18,8 +18,9 @@ use super::fields::{get_i32, get_str, require};
 use super::filter::Filter;
 use super::order::{self, Order};
 use super::plan::Plan;
+use super::records::decode;
 use super::schema::Kind;
-use super::store::{Record, Store};
+use super::store::Store;
 use super::wire;
 use crate::names::quote;
 use crate::operations::store::MAX_PAGE_BYTES;
@@ -42,11 +43,6 @@ pub(crate) fn page_size(requested: i32) -> Result<usize, Status> {
         Ok(0) => Ok(DEFAULT_PAGE_SIZE),
         Ok(n) => Ok(n.min(MAX_PAGE_SIZE)),
     }
-}
-
-/// Decodes a stored record as its kind's message.
-pub(crate) fn decode(record: &Record) -> Option<DynamicMessage> {
-    DynamicMessage::decode(record.kind.message.clone(), record.bytes.as_slice()).ok()
 }
 
 /// One page of the members of `collection` passing `filter`, from the token on: each item's
@@ -181,7 +177,7 @@ pub(crate) fn list(
     request: &DynamicMessage,
 ) -> Result<Vec<u8>, Status> {
     require(request, "")?;
-    let parent = super::standard::parent(store, plan.kind, "parent", &get_str(request, "parent"))?
+    let parent = super::records::parent(store, plan.kind, "parent", &get_str(request, "parent"))?
         .into_owned();
     let collection = format!(
         "{parent}/{}",
@@ -190,14 +186,14 @@ pub(crate) fn list(
     let page = page(store, plan.kind, &collection, request)?;
     // The response's encoding, built from the records' own: a repeated message field is its
     // elements' encodings one after another.
-    let hidden = super::custom::hidden_field(&plan.kind.message, request, true);
+    let hidden = super::rules::hidden_field(&plan.kind.message, request, true);
     let mut response = Vec::with_capacity(page.items.iter().map(|i| i.len() + 4).sum());
     if let Some(items) = &plan.field {
         for item in page.items {
             wire::append(
                 &mut response,
                 items.number(),
-                &super::custom::presented(item, hidden)?,
+                &super::rules::presented(item, hidden)?,
             );
         }
     }

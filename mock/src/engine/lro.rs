@@ -15,11 +15,10 @@ use prost_reflect::DynamicMessage;
 use prost_types::{Any, Timestamp};
 use tonic::Status;
 
-use super::custom::{conversations, kind};
 use super::errors::precondition;
 use super::filter::Filter;
 use super::names::{check_id, checked};
-use super::standard::{load, not_found};
+use super::records::{conversations, kind, load, not_found};
 use super::{Ctx, Engine};
 use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
@@ -166,7 +165,7 @@ impl Engine {
             )?,
             "DeleteIssueModel" => {
                 let kind = kind("IssueModel").ok_or_else(|| missing("IssueModel"))?;
-                super::custom::before_delete(&self.store, kind, name)?;
+                super::rules::before_delete(&self.store, kind, name)?;
                 for child in self.store.descendants(name) {
                     self.store.remove(&child);
                 }

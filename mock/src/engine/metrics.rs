@@ -8,11 +8,10 @@ use prost_reflect::DynamicMessage;
 use prost_types::{Duration, Timestamp};
 use tonic::Status;
 
-use super::custom::{conversations, kind, location, missing_kind, typed};
 use super::fields::{get_str, require};
 use super::filter::Filter;
 use super::names;
-use super::standard::load;
+use super::records::{conversations, kind, load, location, missing_kind, typed};
 use super::store::Store;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     calculate_stats_response::{time_series::Interval, TimeSeries},

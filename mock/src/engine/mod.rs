@@ -24,6 +24,8 @@ mod metrics;
 mod names;
 mod order;
 mod plan;
+mod records;
+mod rules;
 mod schema;
 mod standard;
 mod store;
@@ -79,7 +81,7 @@ impl Engine {
         self.store
             .in_creation_order()
             .into_iter()
-            .filter_map(|(_, record)| list::decode(record))
+            .filter_map(|(_, record)| records::decode(record))
             .collect()
     }
 

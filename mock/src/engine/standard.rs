@@ -12,54 +12,10 @@ use super::fields::{
 use super::mask;
 use super::names::{self, check_id};
 use super::plan::Plan;
-use super::schema::{kinds, Kind};
+use super::records::{load, not_found, parent};
+use super::schema::Kind;
 use super::store::Store;
 use super::Ctx;
-
-/// NOT_FOUND for `name` of `kind`, with its `ResourceInfo`.
-pub(crate) fn not_found(kind: &Kind, name: &str) -> Status {
-    crate::names::not_found(&kind.label, &kind.type_name, name)
-}
-
-/// The stored resource `name` of `kind`, decoded; a singleton that was never written is its
-/// default, named.
-pub(crate) fn load(store: &Store, kind: &Kind, name: &str) -> Result<DynamicMessage, Status> {
-    match store.get(name) {
-        Some(record) => DynamicMessage::decode(kind.message.clone(), record.bytes.as_slice())
-            .map_err(|e| {
-                Status::internal(format!("stored {} {name} does not decode: {e}", kind.label))
-            }),
-        None if kind.singleton.is_some() => {
-            let mut message = DynamicMessage::new(kind.message.clone());
-            set_str(&mut message, "name", name);
-            Ok(message)
-        }
-        None => Err(not_found(kind, name)),
-    }
-}
-
-/// The kind whose canonical pattern is `pattern`, if any (the parent of a nested resource).
-fn kind_with_pattern(pattern: &str) -> Option<&'static Kind> {
-    kinds()
-        .values()
-        .find(|k| k.patterns.first() == Some(&pattern))
-}
-
-/// Checks a parent name for `kind` and that it exists (a location always does).
-pub(crate) fn parent<'a>(
-    store: &Store,
-    kind: &Kind,
-    field: &str,
-    parent: &'a str,
-) -> Result<std::borrow::Cow<'a, str>, Status> {
-    let parent = names::checked(field, parent, &names::parent_patterns(kind))?;
-    if let Some(parent_kind) = kind_with_pattern(kind.parent_pattern()) {
-        if store.get(&parent).is_none() && parent_kind.singleton.is_none() {
-            return Err(not_found(parent_kind, &parent));
-        }
-    }
-    Ok(parent)
-}
 
 /// Stores a new resource of `kind` under `parent` as `id` (or a server id), from what the
 /// client sent: server fields cleared, the name and times the server's.
@@ -85,7 +41,7 @@ pub(crate) fn insert(
     set_str(&mut resource, "name", &name);
     set_time(&mut resource, "create_time", &ctx.now);
     set_time(&mut resource, "update_time", &ctx.now);
-    super::custom::on_create(kind, &mut resource);
+    super::rules::on_create(kind, &mut resource);
     store.insert(name, kind, resource.encode_to_vec())?;
     Ok(resource)
 }
@@ -113,18 +69,18 @@ pub(crate) fn create(
     let parent = parent(store, plan.kind, "parent", &get_str(request, "parent"))?.into_owned();
     let resource = fields::get_message(request, body)
         .unwrap_or_else(|| DynamicMessage::new(plan.kind.message.clone()));
-    super::custom::validate(plan.kind, &resource, body)?;
+    super::rules::validate(plan.kind, &resource, body)?;
     insert(store, plan.kind, &parent, id.as_deref(), resource, ctx)
 }
 
 pub(crate) fn get(store: &Store, plan: &Plan, request: &DynamicMessage) -> Result<Vec<u8>, Status> {
     require(request, "")?;
     let name = names::resource("name", &get_str(request, "name"), plan.kind)?.into_owned();
-    let hidden = super::custom::hidden_field(&plan.kind.message, request, false);
+    let hidden = super::rules::hidden_field(&plan.kind.message, request, false);
     match store.get(&name) {
         // The stored bytes are the answer: no decoding.
-        Some(record) => super::custom::presented(&record.bytes, hidden),
-        None => super::custom::presented(&load(store, plan.kind, &name)?.encode_to_vec(), hidden),
+        Some(record) => super::rules::presented(&record.bytes, hidden),
+        None => super::rules::presented(&load(store, plan.kind, &name)?.encode_to_vec(), hidden),
     }
 }
 
@@ -152,7 +108,7 @@ pub(crate) fn update(
     let mut stored = load(store, plan.kind, &name)?;
     mask::apply(&mut stored, &update, paths.as_deref(), "update_mask")?;
     require(&stored, body)?;
-    super::custom::validate(plan.kind, &stored, body)?;
+    super::rules::validate(plan.kind, &stored, body)?;
     set_time(&mut stored, "update_time", &ctx.now);
     let bytes = stored.encode_to_vec();
     if store.get(&name).is_some() {
@@ -177,7 +133,7 @@ pub(crate) fn delete(
     if store.get(&name).is_none() {
         return Err(not_found(plan.kind, &name));
     }
-    super::custom::before_delete(store, plan.kind, &name)?;
+    super::rules::before_delete(store, plan.kind, &name)?;
     let children = store.descendants(&name);
     let has_force = request.descriptor().get_field_by_name("force").is_some();
     if has_force && !children.is_empty() && !get_bool(request, "force") {
