@@ -9,7 +9,7 @@ use tonic::transport::{Channel, Endpoint};
 use super::{
     endpoint::DefaultEndpoint,
     headers::grpc_timeout,
-    pool::Pool,
+    pool::{Pool, STREAMS_PER_CONNECTION},
     proxy::{is_loopback, ProxySetting},
     tls::{ClientIdentity, TlsSettings},
     Client, Settings, API_DEADLINE, DEFAULT_CONCURRENT_POLLS, EMULATOR_HOST_ENV,
@@ -37,6 +37,7 @@ pub struct ClientBuilder {
     proxy: ProxySetting,
     universe_domain: Option<String>,
     connections: Option<usize>,
+    streams_per_connection: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -90,11 +91,21 @@ impl ClientBuilder {
         self
     }
 
-    /// How many HTTP/2 connections to open to the endpoint (default 1), calls handed to each in
-    /// turn: when a server caps the streams of a connection (Google's front ends allow 100),
-    /// calls beyond the cap run on the others instead of queueing. Each connects lazily.
+    /// At most how many HTTP/2 connections to open to the endpoint (default 1). A server caps
+    /// the streams of a connection (Google's front ends allow 100): a call goes to the first
+    /// connection with fewer than [`ClientBuilder::streams_per_connection`] calls under way,
+    /// else to the least busy. Each connects on its first call, so the pool grows with the
+    /// load: a quiet client keeps one connection.
     pub fn connections(mut self, n: usize) -> Self {
         self.connections = Some(n.max(1));
+        self
+    }
+
+    /// How many calls a connection carries before the pool uses the next
+    /// (default [`STREAMS_PER_CONNECTION`](crate::client::STREAMS_PER_CONNECTION), 100: Google's
+    /// front ends' cap); set it to a server's own `SETTINGS_MAX_CONCURRENT_STREAMS`.
+    pub fn streams_per_connection(mut self, n: usize) -> Self {
+        self.streams_per_connection = Some(n.max(1));
         self
     }
 
@@ -170,7 +181,7 @@ impl ClientBuilder {
             .clone()
             .unwrap_or_else(Credentials::anonymous);
         self.assemble(
-            Pool::new(channel, Vec::new()),
+            Pool::new(channel, Vec::new(), STREAMS_PER_CONNECTION),
             credentials,
             "(channel)".into(),
             None,
@@ -251,7 +262,12 @@ impl ClientBuilder {
             None => endpoint.connect_lazy(),
         };
         let extra = self.connections.unwrap_or(1).max(1) - 1;
-        let pool = Pool::new(connect(), (0..extra).map(|_| connect()).collect());
+        let pool = Pool::new(
+            connect(),
+            (0..extra).map(|_| connect()).collect(),
+            self.streams_per_connection
+                .unwrap_or(STREAMS_PER_CONNECTION),
+        );
         let universe =
             universe_of_endpoint.map(|ours| super::universe::Check::new(ours, credentials.clone()));
         self.assemble(pool, credentials, url, universe)
@@ -302,7 +318,7 @@ impl ClientBuilder {
                 });
             Some((uri.host()?.into(), port))
         });
-        let connections = pool.connections();
+        let connections = pool.clone();
         Ok(Client {
             settings: Arc::new(Settings {
                 connections,

@@ -43,7 +43,7 @@ use tonic::transport::Channel;
 pub use builder::ClientBuilder;
 pub use endpoint::{UNIVERSE_DOMAIN_ENV, USE_CLIENT_CERTIFICATE_ENV};
 pub use list::{ListOptions, REMEMBERED_PAGE_TOKENS};
-pub use pool::Pool;
+pub use pool::{Pool, PoolFuture, STREAMS_PER_CONNECTION};
 
 use crate::rpc::Method;
 use crate::{
@@ -124,8 +124,8 @@ struct Settings {
     operations_timeout: HeaderValue,
     /// `grpc-timeout` of Insights RPCs.
     api_timeout: HeaderValue,
-    /// How many connections calls are spread over.
-    connections: usize,
+    /// The connections, for their counts.
+    connections: Pool,
     /// With the default endpoint: its universe, checked against the credentials' once.
     universe: Option<universe::Check>,
     /// The endpoint's host and port, for spans (`server.address`, `server.port`); unknown for
@@ -158,9 +158,16 @@ impl Client {
         &self.settings.endpoint
     }
 
-    /// How many HTTP/2 connections calls are spread over ([`ClientBuilder::connections`]).
+    /// At most how many HTTP/2 connections calls are spread over
+    /// ([`ClientBuilder::connections`]).
     pub fn connections(&self) -> usize {
-        self.settings.connections
+        self.settings.connections.connections()
+    }
+
+    /// How many connections have carried a call so far: the pool grows past one only when more
+    /// than [`ClientBuilder::streams_per_connection`] calls were under way together.
+    pub fn connections_used(&self) -> usize {
+        self.settings.connections.connections_used()
     }
 
     /// The default polling policy.

@@ -1,14 +1,19 @@
-//! One or more HTTP/2 connections to the endpoint, calls spread over them round-robin.
+//! One or more HTTP/2 connections to the endpoint, opened as the load needs them.
 //!
 //! A server's SETTINGS cap the streams of one connection (Google's front ends allow 100);
 //! calls beyond the cap wait for a stream of that connection. With
-//! [`ClientBuilder::connections`](crate::ClientBuilder::connections) above 1 the client opens
-//! that many and hands each call to the next, so 1,000 calls in flight run on ten connections
-//! instead of queueing behind one.
+//! [`ClientBuilder::connections`](crate::ClientBuilder::connections) above 1, a call goes to
+//! the first connection with fewer calls under way than
+//! [`ClientBuilder::streams_per_connection`](crate::ClientBuilder::streams_per_connection)
+//! (100 by default), else to the least busy one. Connections connect lazily, so the second one
+//! opens only when the first is full: a quiet client keeps one connection, and 1,000 calls in
+//! flight run on ten instead of queueing behind one.
 
 use std::{
+    future::Future,
+    pin::Pin,
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     task::{Context, Poll},
@@ -17,22 +22,36 @@ use std::{
 use tonic::{body::Body, transport::Channel};
 use tower::Service;
 
+/// The streams a connection is taken to allow before the next one is used: Google's front
+/// ends' cap.
+pub const STREAMS_PER_CONNECTION: usize = 100;
+
 /// The connections of one client. Cloning shares them; a clone has no call prepared.
 #[derive(Debug)]
 pub struct Pool(Connections);
 
 #[derive(Debug)]
+struct Slot {
+    channel: Channel,
+    /// Calls under way on this connection.
+    busy: Arc<AtomicUsize>,
+    /// Whether it has carried a call (and so connected).
+    used: AtomicBool,
+}
+
+#[derive(Debug)]
 enum Connections {
     /// The default: one connection, used as tonic uses a channel (nothing added per call).
     One(Channel),
-    /// Several, handed out in turn.
+    /// Several, the next used when the ones before it are full.
     Many {
-        /// The first connection, also at `channels[0]`: what a call falls back to.
+        /// The first connection, also in `slots`: what a call falls back to.
         first: Channel,
-        channels: Arc<[Channel]>,
-        next: Arc<AtomicUsize>,
-        /// The connection `poll_ready` found ready, which the next `call` uses.
-        ready: Option<Channel>,
+        slots: Arc<[Slot]>,
+        /// Calls a connection takes before the next is used.
+        per_connection: usize,
+        /// The connection `poll_ready` chose and polled, which the next `call` uses.
+        ready: Option<(usize, Channel)>,
     },
 }
 
@@ -42,13 +61,13 @@ impl Clone for Pool {
             Connections::One(c) => Connections::One(c.clone()),
             Connections::Many {
                 first,
-                channels,
-                next,
+                slots,
+                per_connection,
                 ..
             } => Connections::Many {
                 first: first.clone(),
-                channels: channels.clone(),
-                next: next.clone(),
+                slots: slots.clone(),
+                per_connection: *per_connection,
                 ready: None,
             },
         })
@@ -56,50 +75,116 @@ impl Clone for Pool {
 }
 
 impl Pool {
-    /// A pool over `first` and `more` (lazily connecting channels to one endpoint).
-    pub(crate) fn new(first: Channel, more: Vec<Channel>) -> Pool {
+    /// A pool over `first` and `more` (lazily connecting channels to one endpoint), each taking
+    /// `per_connection` calls before the next is used.
+    pub(crate) fn new(first: Channel, more: Vec<Channel>, per_connection: usize) -> Pool {
         if more.is_empty() {
             return Pool(Connections::One(first));
         }
-        let channels: Vec<Channel> = std::iter::once(first.clone()).chain(more).collect();
+        let slots: Vec<Slot> = std::iter::once(first.clone())
+            .chain(more)
+            .map(|channel| Slot {
+                channel,
+                busy: Arc::new(AtomicUsize::new(0)),
+                used: AtomicBool::new(false),
+            })
+            .collect();
         Pool(Connections::Many {
             first,
-            channels: channels.into(),
-            next: Arc::new(AtomicUsize::new(0)),
+            slots: slots.into(),
+            per_connection: per_connection.max(1),
             ready: None,
         })
     }
 
-    /// How many connections the pool spreads calls over.
+    /// How many connections the pool may spread calls over.
     pub fn connections(&self) -> usize {
         match &self.0 {
             Connections::One(_) => 1,
-            Connections::Many { channels, .. } => channels.len(),
+            Connections::Many { slots, .. } => slots.len(),
         }
+    }
+
+    /// How many connections have carried a call (each connects on its first): more than one
+    /// only once calls beyond `streams_per_connection` were under way together.
+    pub fn connections_used(&self) -> usize {
+        match &self.0 {
+            Connections::One(_) => 1,
+            Connections::Many { slots, .. } => slots
+                .iter()
+                .filter(|s| s.used.load(Ordering::Relaxed))
+                .count()
+                .max(1),
+        }
+    }
+}
+
+/// The first slot with room, else the least busy.
+fn choose(slots: &[Slot], per_connection: usize) -> usize {
+    let load = |s: &Slot| s.busy.load(Ordering::Relaxed);
+    slots
+        .iter()
+        .position(|s| load(s) < per_connection)
+        .or_else(|| {
+            slots
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, s)| load(s))
+                .map(|(i, _)| i)
+        })
+        .unwrap_or(0)
+}
+
+/// A call under way on one connection of a pool: its count drops when the call ends, however
+/// it ends (answered, failed, or dropped by a timeout).
+pub struct PoolFuture {
+    inner: <Channel as Service<http::Request<Body>>>::Future,
+    busy: Option<Arc<AtomicUsize>>,
+}
+
+impl Drop for PoolFuture {
+    fn drop(&mut self) {
+        if let Some(busy) = self.busy.take() {
+            busy.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Future for PoolFuture {
+    type Output = Result<http::Response<Body>, tonic::transport::Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
+impl std::fmt::Debug for PoolFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolFuture").finish_non_exhaustive()
     }
 }
 
 impl Service<http::Request<Body>> for Pool {
     type Response = http::Response<Body>;
     type Error = tonic::transport::Error;
-    type Future = <Channel as Service<http::Request<Body>>>::Future;
+    type Future = PoolFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         match &mut self.0 {
             Connections::One(c) => c.poll_ready(cx),
             Connections::Many {
                 first,
-                channels,
-                next,
+                slots,
+                per_connection,
                 ready,
             } => {
-                let channel = match ready {
-                    Some(c) => c,
-                    None => {
-                        let i = next.fetch_add(1, Ordering::Relaxed) % channels.len().max(1);
-                        ready.insert(channels.get(i).unwrap_or(first).clone())
-                    }
-                };
+                let (_, channel) = ready.get_or_insert_with(|| {
+                    let i = choose(slots, *per_connection);
+                    let channel = slots
+                        .get(i)
+                        .map_or_else(|| first.clone(), |s| s.channel.clone());
+                    (i, channel)
+                });
                 channel.poll_ready(cx)
             }
         }
@@ -107,11 +192,27 @@ impl Service<http::Request<Body>> for Pool {
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         match &mut self.0 {
-            Connections::One(c) => c.call(request),
-            Connections::Many { first, ready, .. } => {
+            Connections::One(c) => PoolFuture {
+                inner: c.call(request),
+                busy: None,
+            },
+            Connections::Many {
+                first,
+                slots,
+                ready,
+                ..
+            } => {
                 // tower's contract: `call` follows a successful `poll_ready` on this value.
-                let mut channel = ready.take().unwrap_or_else(|| first.clone());
-                channel.call(request)
+                let (i, mut channel) = ready.take().unwrap_or_else(|| (0, first.clone()));
+                let busy = slots.get(i).map(|slot| {
+                    slot.used.store(true, Ordering::Relaxed);
+                    slot.busy.fetch_add(1, Ordering::Relaxed);
+                    slot.busy.clone()
+                });
+                PoolFuture {
+                    inner: channel.call(request),
+                    busy,
+                }
             }
         }
     }

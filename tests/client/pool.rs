@@ -39,13 +39,62 @@ async fn calls_beyond_a_servers_stream_cap_spread_over_the_pools_connections() {
     let pool = Client::builder()
         .endpoint(&url)
         .connections(4)
+        .streams_per_connection(1)
         .build()
         .unwrap();
     assert_eq!(pool.connections(), 4);
+    assert_eq!(
+        pool.connections_used(),
+        1,
+        "none opened yet beyond the first"
+    );
     four_at_once(&pool).await;
     assert!(
         server.peak_requests() >= 3,
         "four connections carry them together: peak {}",
         server.peak_requests()
     );
+    assert_eq!(pool.connections_used(), 4);
+}
+
+#[tokio::test]
+async fn the_pool_grows_only_past_a_connections_share_of_calls() {
+    let server = MockServer::builder()
+        .max_concurrent_streams(1)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .unwrap();
+    server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
+    server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
+    let url = format!("http://{}", server.local_addr().unwrap());
+    // Up to four connections, each taken to carry 100 calls (Google's cap, the default): four
+    // calls fit on the first, so no other opens, and this server's cap of one makes them queue.
+    let pool = Client::builder()
+        .endpoint(&url)
+        .connections(4)
+        .build()
+        .unwrap();
+    four_at_once(&pool).await;
+    assert_eq!(pool.connections_used(), 1);
+    assert_eq!(server.peak_requests(), 1);
+    // Two a connection: the four calls take two connections.
+    let two = Client::builder()
+        .endpoint(&url)
+        .connections(4)
+        .streams_per_connection(2)
+        .build()
+        .unwrap();
+    four_at_once(&two).await;
+    assert_eq!(two.connections_used(), 2);
+    // Sequential calls never need a second connection.
+    let quiet = Client::builder()
+        .endpoint(&url)
+        .connections(4)
+        .streams_per_connection(1)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        quiet.get_operation(&op_name("pool")).await.unwrap();
+    }
+    assert_eq!(quiet.connections_used(), 1);
 }
