@@ -32,6 +32,47 @@ fn checksum_all(parent: &str, filter: &str, numbers: &[u64]) -> u64 {
     })
 }
 
+/// The longest name a token carries: a resource name's bound.
+const MAX_TOKEN_NAME: usize = crate::names::MAX_NAME_LEN;
+
+/// A token holding a name (the last item of a page listed in name order).
+pub(crate) fn encode_name(parent: &str, filter: &str, name: &str) -> String {
+    let mut token: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+    let sum = checksum(&format!("{parent}\n{name}"), filter, name.len() as u64);
+    token.push_str(&format!("{sum:016x}"));
+    token
+}
+
+/// The name of a token made by [`encode_name`] for the same parent and filter.
+pub(crate) fn decode_name(parent: &str, filter: &str, token: &str) -> Result<String, Status> {
+    let invalid =
+        || Status::invalid_argument(format!("invalid page_token {}", crate::names::quote(token)));
+    let hex_len = token.len().checked_sub(16).ok_or_else(invalid)?;
+    if hex_len % 2 != 0
+        || hex_len > 2 * MAX_TOKEN_NAME
+        || !token.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(invalid());
+    }
+    let (hex, sum) = (
+        token.get(..hex_len).ok_or_else(invalid)?,
+        token.get(hex_len..).ok_or_else(invalid)?,
+    );
+    let bytes = (0..hex_len / 2)
+        .map(|i| {
+            hex.get(2 * i..2 * i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(invalid)
+        })
+        .collect::<Result<Vec<u8>, _>>()?;
+    let name = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let sum = u64::from_str_radix(sum, 16).map_err(|_| invalid())?;
+    if sum != checksum(&format!("{parent}\n{name}"), filter, name.len() as u64) {
+        return Err(invalid());
+    }
+    Ok(name)
+}
+
 /// A token holding `numbers` (a ListOperations position is one; a sort key and a sequence two).
 pub(crate) fn encode_all(parent: &str, filter: &str, numbers: &[u64]) -> String {
     let mut token: String = numbers.iter().map(|n| format!("{n:016x}")).collect();
@@ -49,7 +90,8 @@ pub(crate) fn decode_all<const N: usize>(
     filter: &str,
     token: &str,
 ) -> Result<[u64; N], Status> {
-    let invalid = || Status::invalid_argument(format!("invalid page_token {token:?}"));
+    let invalid =
+        || Status::invalid_argument(format!("invalid page_token {}", crate::names::quote(token)));
     if token.len() != 16 * (N + 1) || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid());
     }
@@ -92,6 +134,14 @@ mod tests {
         let edited = String::from_utf8(edited).unwrap_or_default();
         assert!(decode("projects/p/locations/l", "done=true", &edited).is_err());
         assert!(decode("projects/p/locations/l", "done=true", "zz").is_err());
+        let named = encode_name("l", "f", "l/conversations/c/feedbackLabels/x");
+        assert_eq!(
+            decode_name("l", "f", &named).ok().as_deref(),
+            Some("l/conversations/c/feedbackLabels/x")
+        );
+        assert!(decode_name("l", "g", &named).is_err());
+        assert!(decode_name("l", "f", &named[2..]).is_err());
+        assert!(decode_name("l", "f", "").is_err());
         let pair = encode_all("c", "f", &[u64::MAX - 3, 42]);
         assert_eq!(
             decode_all::<2>("c", "f", &pair).ok(),

@@ -172,7 +172,12 @@ impl MockServer {
         let message =
             prost_reflect::DynamicMessage::decode(desc, resource.encode_to_vec().as_slice())
                 .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?;
-        self.shared.engine().restore(&message)
+        self.shared.engine().restore(&message)?;
+        // Ids the server hands out later never take a seeded name.
+        if let Some(id) = crate::shared::numeric_id(&crate::engine::name_of(&message)) {
+            self.shared.ids_past(id);
+        }
+        Ok(())
     }
 
     /// Answers `rpc` (one of the Insights RPCs that answer at once, by name: `"GetConversation"`)

@@ -193,6 +193,15 @@ impl Shared {
         Ok(())
     }
 
+    /// The bearer check alone, for callers that admit nothing else (the admin endpoints):
+    /// nothing to check when the server requires no token.
+    pub(crate) fn check_bearer_of<T>(&self, request: &Request<T>) -> Result<(), Status> {
+        match &self.bearer {
+            Some(token) => self.check_bearer(token, request),
+            None => Ok(()),
+        }
+    }
+
     fn check_bearer<T>(&self, token: &str, request: &Request<T>) -> Result<(), Status> {
         let sent = request
             .metadata()
@@ -229,6 +238,11 @@ pub(crate) fn outcome(store: &Store, name: &str, now: Instant) -> Outcome {
         Some(op) if matches!(op.result, Some(Done::Response(_))) => Outcome::Succeeded,
         Some(_) => Outcome::Failed,
     }
+}
+
+/// The numeric id a name ends with, if it ends with one (server-assigned ids are numbers).
+pub(crate) fn numeric_id(name: &str) -> Option<u64> {
+    name.rsplit('/').next()?.parse().ok()
 }
 
 /// Kills the connection the request came on and never answers: the handler is dropped with

@@ -526,3 +526,17 @@ async fn resources_over_rest_as_clients_write_them() {
         (404, &Value::from("NOT_FOUND"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_endpoints_need_the_token_when_one_is_required() {
+    let server = MockServer::builder()
+        .require_bearer("secret")
+        .start_tcp("127.0.0.1:0")
+        .await
+        .expect("mock on loopback");
+    let addr = server.local_addr().expect("address");
+    for (method, path) in [("GET", "/state"), ("POST", "/reset"), ("POST", "/shutdown")] {
+        let (status, body) = call(addr, method, path.into(), None).await;
+        assert_eq!(status, 401, "{method} {path}: {body}");
+    }
+}

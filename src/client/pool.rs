@@ -50,7 +50,9 @@ enum Connections {
         slots: Arc<[Slot]>,
         /// Calls a connection takes before the next is used.
         per_connection: usize,
-        /// The connection `poll_ready` chose and polled, which the next `call` uses.
+        /// The connection `poll_ready` chose and polled, which the next `call` uses; its place
+        /// is counted from the choice on, so calls that wait between the two (for a token)
+        /// still spread.
         ready: Option<(usize, Channel)>,
     },
 }
@@ -135,8 +137,8 @@ fn choose(slots: &[Slot], per_connection: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// A call under way on one connection of a pool: its count drops when the call ends, however
-/// it ends (answered, failed, or dropped by a timeout).
+/// A call under way on one connection of a pool: its count drops when the answer's head has
+/// arrived (a unary answer's body follows at once), or when the call fails or is dropped.
 pub struct PoolFuture {
     inner: <Channel as Service<http::Request<Body>>>::Future,
     busy: Option<Arc<AtomicUsize>>,
@@ -161,6 +163,17 @@ impl Future for PoolFuture {
 impl std::fmt::Debug for PoolFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PoolFuture").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // A connection chosen by `poll_ready` whose call never came: give its place back.
+        if let Connections::Many { slots, ready, .. } = &mut self.0 {
+            if let Some(slot) = ready.take().and_then(|(i, _)| slots.get(i)) {
+                slot.busy.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 }
 
@@ -202,11 +215,11 @@ impl Service<http::Request<Body>> for Pool {
                 ready,
                 ..
             } => {
-                // tower's contract: `call` follows a successful `poll_ready` on this value.
-                let (i, mut channel) = ready.take().unwrap_or_else(|| (0, first.clone()));
+                // tower's contract: `call` follows a successful `poll_ready` on this value, which
+                // counted the call on its connection; the future now holds that count.
+                let (i, mut channel) = ready.take().unwrap_or_else(|| (usize::MAX, first.clone()));
                 let busy = slots.get(i).map(|slot| {
                     slot.used.store(true, Ordering::Relaxed);
-                    slot.busy.fetch_add(1, Ordering::Relaxed);
                     slot.busy.clone()
                 });
                 PoolFuture {

@@ -12,6 +12,14 @@ use serde_json::{json, Value};
 
 use crate::shared::Shared;
 
+/// Whether `method path` is one of the admin endpoints.
+pub(crate) fn is_admin(method: &Method, path: &str) -> bool {
+    matches!(
+        (method, path),
+        (&Method::POST, "/reset") | (&Method::POST, "/shutdown") | (&Method::GET, "/state")
+    )
+}
+
 /// Answers an admin endpoint, or `None` if `path` is not one.
 pub(crate) async fn answer(
     shared: &Arc<Shared>,
@@ -36,8 +44,14 @@ pub(crate) async fn answer(
 
 /// Forgets every operation and resource, and gives the memory back.
 pub(crate) async fn reset(shared: &Shared) {
-    shared.store().clear();
-    shared.engine().clear();
+    {
+        // Both at once, in the usual order (operations, then resources): a start between the
+        // two would leave a resource tied to an operation that is gone, or the reverse.
+        let mut store = shared.store();
+        let mut engine = shared.engine();
+        store.clear();
+        engine.clear();
+    }
     shared
         .held_bytes
         .store(0, std::sync::atomic::Ordering::Relaxed);

@@ -15,9 +15,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use prost::Message;
-use prost_reflect::{DynamicMessage, ReflectMessage};
-use prost_types::Any;
+use prost_reflect::DynamicMessage;
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
@@ -134,6 +132,9 @@ impl SavedState {
                 .restore(&message)
                 .map_err(|s| fail(&place, s.message().to_owned()))?;
         }
+        // A model saved in the middle of a move lands where the move was going: the move's
+        // operation is restored as it was, but not the tie between the two.
+        engine.land_moves();
         let mut operations = Vec::new();
         for (i, item) in list("operations")?.iter().enumerate() {
             let place = format!("operations[{i}]");
@@ -156,13 +157,9 @@ impl SavedState {
     /// that nothing made after a restart takes a saved name.
     fn largest_id(&self) -> u64 {
         let ops = self.operations.iter().map(|(op, _)| op.name.clone());
-        let resources = self
-            .engine
-            .resources()
-            .into_iter()
-            .map(|m| crate::engine::name_of(&m));
+        let resources = self.engine.names().into_iter();
         ops.chain(resources)
-            .filter_map(|n| n.rsplit('/').next().and_then(|id| id.parse::<u64>().ok()))
+            .filter_map(|n| crate::shared::numeric_id(&n))
             .max()
             .unwrap_or(0)
     }
@@ -238,17 +235,9 @@ pub(crate) fn export(shared: &Shared) -> Value {
             })
             .collect()
     };
-    let resources: Vec<Value> = shared
-        .settled_engine()
-        .resources()
-        .iter()
-        .map(|m| {
-            any_to_json(&Any {
-                type_url: format!("{TYPE_URL_PREFIX}{}", m.descriptor().full_name()),
-                value: m.encode_to_vec(),
-            })
-        })
-        .collect();
+    // Copied out under the lock, turned into JSON after it.
+    let packed = shared.settled_engine().resources();
+    let resources: Vec<Value> = packed.iter().map(any_to_json).collect();
     json!({
         "emulator": "ccai-lro",
         "version": STATE_VERSION,
@@ -264,7 +253,13 @@ pub(crate) fn write(path: &Path, document: &Value) -> std::io::Result<()> {
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
     let text = serde_json::to_string_pretty(document).map_err(std::io::Error::other)?;
-    std::fs::write(&tmp, text.as_bytes())?;
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        // On disk before the rename, so a crash leaves the old file or the whole new one.
+        file.sync_all()?;
+    }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })

@@ -12,6 +12,7 @@ use super::records::{decode, kind, load, location, missing_kind, typed};
 use super::store::Store;
 use super::{names, Ctx, Engine};
 use crate::names::quote;
+use crate::operations::store::MAX_PAGE_BYTES;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::QaScorecardRevision;
 
 fn dynamic(desc: &MessageDescriptor, message: &impl Message) -> Result<DynamicMessage, Status> {
@@ -95,37 +96,62 @@ fn list_all_feedback_labels(
     let filter_text = get_str(request, "filter");
     let filter = Filter::parse(&filter_text, &kind.message)?;
     let token = get_str(request, "page_token");
-    let skip = if token.is_empty() {
-        0
+    let after = if token.is_empty() {
+        None
     } else {
-        crate::page_token::decode(&location, &filter_text, &token).map_err(|_| {
-            super::errors::bad_field(
-                "page_token",
-                format!("invalid page token {}", quote(&token)),
-            )
-        })?
+        Some(
+            crate::page_token::decode_name(&location, &filter_text, &token).map_err(|_| {
+                super::errors::bad_field(
+                    "page_token",
+                    format!("invalid page token {}", quote(&token)),
+                )
+            })?,
+        )
     };
+    // In name order from after the last one listed: labels created or deleted between pages
+    // shift nothing. Bounded as every List page: size, bytes, records scanned.
     let prefix = format!("{location}/conversations/");
-    let mut matching = store
-        .under(&prefix)
-        .filter(|(_, r)| std::ptr::eq(r.kind, kind))
-        .filter_map(|(_, r)| decode(r))
-        .filter(|m| filter.matches(m))
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX));
-    let items: Vec<Value> = matching.by_ref().take(size).map(Value::Message).collect();
-    let more = matching.next().is_some();
+    let (mut items, mut bytes, mut scanned, mut last) = (Vec::new(), 0usize, 0usize, None);
+    let mut more = false;
+    for (name, record) in store.under_after(&prefix, after.as_deref()) {
+        if items.len() >= size || scanned >= super::list::SCAN_BUDGET {
+            more = true;
+            break;
+        }
+        if std::ptr::eq(record.kind, kind)
+            && !items.is_empty()
+            && bytes + record.bytes.len() > MAX_PAGE_BYTES
+        {
+            more = true;
+            break;
+        }
+        // Scanned, listed or not: the next page starts after it.
+        scanned += 1;
+        last = Some(name);
+        if !std::ptr::eq(record.kind, kind) {
+            continue;
+        }
+        if !filter.is_empty() && !decode(record).is_some_and(|m| filter.matches(&m)) {
+            continue;
+        }
+        bytes += record.bytes.len();
+        if let Some(m) = decode(record) {
+            items.push(Value::Message(m));
+        }
+    }
     let mut response = DynamicMessage::new(output.clone());
     if let Some(f) = output.get_field_by_name("feedback_labels") {
-        response.set_field(&f, Value::List(items.clone()));
+        response.set_field(&f, Value::List(items));
     }
-    if more {
-        let next = skip + items.len() as u64;
-        if let Some(f) = output.get_field_by_name("next_page_token") {
-            response.set_field(
-                &f,
-                Value::String(crate::page_token::encode(&location, &filter_text, next)),
-            );
-        }
+    if let (true, Some(last), Some(f)) = (more, last, output.get_field_by_name("next_page_token")) {
+        response.set_field(
+            &f,
+            Value::String(crate::page_token::encode_name(
+                &location,
+                &filter_text,
+                last,
+            )),
+        );
     }
     Ok(response)
 }

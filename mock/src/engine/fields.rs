@@ -118,6 +118,41 @@ fn clear_at(message: &mut DynamicMessage, depth: usize) {
     }
 }
 
+/// After an update: the server's fields as they were (OUTPUT_ONLY ones copied back from
+/// `before`, at every level), and nothing kept of INPUT_ONLY ones, whatever a mask copied.
+pub(crate) fn keep_server_fields(message: &mut DynamicMessage, before: &DynamicMessage) {
+    keep_at(message, Some(before), 0);
+}
+
+fn keep_at(message: &mut DynamicMessage, before: Option<&DynamicMessage>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for field in message.descriptor().fields() {
+        let b = behavior(&field);
+        if b.has(Behavior::INPUT_ONLY) {
+            message.clear_field(&field);
+            continue;
+        }
+        if b.has(Behavior::OUTPUT_ONLY) {
+            match before.filter(|m| m.has_field(&field)) {
+                Some(m) => message.set_field(&field, m.get_field(&field).into_owned()),
+                None => message.clear_field(&field),
+            }
+            continue;
+        }
+        if field.is_list() || field.is_map() || !message.has_field(&field) {
+            continue;
+        }
+        let inner_before = before
+            .filter(|m| m.has_field(&field))
+            .and_then(|m| m.get_field(&field).as_message().cloned());
+        if let Value::Message(inner) = message.get_field_mut(&field) {
+            keep_at(inner, inner_before.as_ref(), depth + 1);
+        }
+    }
+}
+
 /// Sets the Timestamp field `field` of `message` if it has one.
 pub(crate) fn set_time(message: &mut DynamicMessage, field: &str, at: &Timestamp) {
     let Some(f) = message.descriptor().get_field_by_name(field) else {

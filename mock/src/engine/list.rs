@@ -6,7 +6,8 @@
 //! - Order is creation order, conversations newest first (as Insights documents); a position
 //!   in it is a creation sequence, so items created between pages are never listed twice.
 //! - A token is bound to the collection, filter and order: made up, edited, or reused with
-//!   other arguments, it is INVALID_ARGUMENT. `next_page_token` is empty exactly at the end.
+//!   other arguments, it is INVALID_ARGUMENT. `next_page_token` is empty only at the end; a
+//!   page cut short by a filter's scan may be followed by an empty one (AIP-158 allows it).
 //! - `filter` is AIP-160 over the listed kind's fields (`filter.rs`); `order_by` other than the
 //!   default sorts by a documented key and pages by keyset (`order.rs`).
 

@@ -18,7 +18,7 @@ use tonic::Status;
 use super::errors::precondition;
 use super::filter::Filter;
 use super::names::{check_id, checked};
-use super::records::{conversations, kind, load, not_found};
+use super::records::{conversation_names, kind, load, not_found};
 use super::{Ctx, Engine};
 use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
@@ -80,6 +80,32 @@ impl Engine {
             self.moves.remove(&model);
             // A model deleted meanwhile has nothing left to settle.
             let _ = self.set_state(&model, state);
+        }
+    }
+
+    /// Lands every issue model that is moving (restored from a saved state, whose moves are
+    /// not saved) where its move was going: DEPLOYING → DEPLOYED, UNDEPLOYING → UNDEPLOYED.
+    pub(crate) fn land_moves(&mut self) {
+        let Some(kind) = kind("IssueModel") else {
+            return;
+        };
+        let moving: Vec<(String, State)> = self
+            .store
+            .in_creation_order()
+            .into_iter()
+            .filter(|(_, r)| std::ptr::eq(r.kind, kind))
+            .filter_map(|(name, r)| {
+                let model = IssueModel::decode(r.bytes.as_slice()).ok()?;
+                let to = match model.state() {
+                    State::Deploying => State::Deployed,
+                    State::Undeploying => State::Undeployed,
+                    _ => return None,
+                };
+                Some((name.clone(), to))
+            })
+            .collect();
+        for (name, to) in moving {
+            let _ = self.set_state(&name, to);
         }
     }
 
@@ -195,8 +221,7 @@ impl Engine {
                 return Ok(Some(pack(&conversation)));
             }
             "CreateAnalysis" => {
-                let analysis = defaults::analysis(start, end);
-                self.analyse(name, analysis.clone())?;
+                let analysis = self.analyse(name, defaults::analysis(start, end))?;
                 return Ok(Some(pack(&analysis)));
             }
             "BulkAnalyzeConversations" => return self.bulk_analyze(start, end, ctx).map(Some),
@@ -209,7 +234,8 @@ impl Engine {
             // A conversation filter the service would refuse is refused before the operation.
             "ExportInsightsData" => {
                 let request: ExportInsightsDataRequest = start.request_as().unwrap_or_default();
-                self.filtered(&start.location, &request.filter)?;
+                let kind = kind("Conversation").ok_or_else(|| missing("Conversation"))?;
+                Filter::parse(&request.filter, &kind.message)?;
             }
             "InitializeEncryptionSpec" => {
                 let kind = kind("EncryptionSpec").ok_or_else(|| missing("EncryptionSpec"))?;
@@ -236,9 +262,10 @@ impl Engine {
         Ok(None)
     }
 
-    /// Stores `analysis` under the conversation `conversation` and makes it the conversation's
-    /// latest.
-    fn analyse(&mut self, conversation: &str, analysis: Analysis) -> Result<(), Status> {
+    /// Stores `analysis` under the conversation `conversation` (named through an authorized
+    /// view or not: it lives under the location's conversation) and makes it the
+    /// conversation's latest. Returns it as stored.
+    fn analyse(&mut self, conversation: &str, mut analysis: Analysis) -> Result<Analysis, Status> {
         let kinds = (kind("Conversation"), kind("Analysis"));
         let (Some(conv_kind), Some(kind)) = kinds else {
             return Err(Status::internal("no Conversation or Analysis kind"));
@@ -248,19 +275,24 @@ impl Engine {
             return Err(not_found(conv_kind, &conversation));
         };
         let mut stored = Conversation::decode(record.bytes.as_slice()).map_err(bad)?;
+        let id = analysis
+            .name
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        analysis.name = format!("{conversation}/analyses/{id}");
         self.store
             .insert(analysis.name.clone(), kind, analysis.encode_to_vec())?;
-        stored.latest_analysis = Some(analysis);
-        self.store.replace(&conversation, stored.encode_to_vec())
+        stored.latest_analysis = Some(analysis.clone());
+        self.store.replace(&conversation, stored.encode_to_vec())?;
+        Ok(analysis)
     }
 
     fn filtered(&self, location: &str, filter: &str) -> Result<Vec<String>, Status> {
         let kind = kind("Conversation").ok_or_else(|| Status::internal("no Conversation kind"))?;
         let filter = Filter::parse(filter, &kind.message)?;
-        Ok(conversations(&self.store, location, &filter)?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect())
+        conversation_names(&self.store, location, &filter)
     }
 
     /// Analyses `analysis_percentage` of the filtered conversations, drawn with the server's
@@ -274,7 +306,7 @@ impl Engine {
                 format!("must be within 0 and 100, got {share}"),
             ));
         }
-        let mut done = 0;
+        let (mut done, mut failed) = (0, 0);
         for conversation in self.filtered(&start.location, &request.filter)? {
             if (ctx.draw)() * 100.0 >= f64::from(share) {
                 continue;
@@ -286,12 +318,16 @@ impl Engine {
                 annotator_selector: request.annotator_selector.clone(),
                 ..Default::default()
             };
-            self.analyse(&conversation, analysis)?;
-            done += 1;
+            // One that does not fit (a store bound) is counted as failed, not fatal: the
+            // others are done, and the operation reports both.
+            match self.analyse(&conversation, analysis) {
+                Ok(_) => done += 1,
+                Err(_) => failed += 1,
+            }
         }
         Ok(pack(&BulkAnalyzeConversationsResponse {
             successful_analysis_count: done,
-            failed_analysis_count: 0,
+            failed_analysis_count: failed,
         }))
     }
 

@@ -11,7 +11,7 @@ use tonic::Status;
 use super::fields::{get_str, require};
 use super::filter::Filter;
 use super::names;
-use super::records::{conversations, kind, load, location, missing_kind, typed};
+use super::records::{for_each_conversation, kind, load, location, missing_kind, typed};
 use super::store::Store;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     calculate_stats_response::{time_series::Interval, TimeSeries},
@@ -37,27 +37,24 @@ pub(crate) fn calculate_stats(
     let location = location(request, "location")?;
     let kind = kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;
     let filter = Filter::parse(&get_str(request, "filter"), &kind.message)?;
-    let found = conversations(store, &location, &filter)?;
-    let count = found.len();
-    let (mut turns, mut nanos, mut days) = (0i64, 0i128, BTreeMap::<i64, i32>::new());
-    for (_, m) in &found {
-        let c: Conversation = typed(m)?;
-        turns += i64::from(c.turn_count);
-        if let Some(d) = c.duration {
-            nanos += i128::from(d.seconds) * 1_000_000_000 + i128::from(d.nanos);
+    let (mut totals, mut days, mut failed) = (Totals::default(), BTreeMap::<i64, i32>::new(), None);
+    for_each_conversation(store, &location, &filter, |_, m| {
+        match typed::<Conversation>(m) {
+            Ok(c) => {
+                totals.add(&c);
+                let at = c.start_time.or(c.create_time).unwrap_or_default();
+                *days.entry(at.seconds.div_euclid(DAY)).or_default() += 1;
+            }
+            Err(e) => failed = Some(e),
         }
-        let at = c.start_time.or(c.create_time).unwrap_or_default();
-        *days.entry(at.seconds.div_euclid(DAY)).or_default() += 1;
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    let n = i64::try_from(count).unwrap_or(i64::MAX).max(1);
-    let average = nanos / i128::from(n);
     let mut response = CalculateStatsResponse {
-        conversation_count: i32::try_from(count).unwrap_or(i32::MAX),
-        average_turn_count: i32::try_from(turns / n).unwrap_or(i32::MAX),
-        average_duration: Some(Duration {
-            seconds: i64::try_from(average / 1_000_000_000).unwrap_or(i64::MAX),
-            nanos: i32::try_from(average % 1_000_000_000).unwrap_or(0),
-        }),
+        conversation_count: totals.count(),
+        average_turn_count: totals.average_turns() as i32,
+        average_duration: Some(totals.average_duration()),
         ..Default::default()
     };
     if let (Some((&first, _)), Some((&last, _))) = (days.first_key_value(), days.last_key_value()) {
@@ -81,25 +78,46 @@ pub(crate) fn calculate_stats(
     Ok(response)
 }
 
-/// Conversation count, average duration and turns of a group of conversations.
-fn measure(group: &[Conversation]) -> ConversationMeasure {
-    let n = group.len().max(1) as f64;
-    let nanos: f64 = group
-        .iter()
-        .filter_map(|c| c.duration)
-        .map(|d| d.seconds as f64 * 1e9 + f64::from(d.nanos))
-        .sum();
-    let average = nanos / n;
-    ConversationMeasure {
-        conversation_count: Some(i32::try_from(group.len()).unwrap_or(i32::MAX)),
-        average_turn_count: Some(
-            (group.iter().map(|c| f64::from(c.turn_count)).sum::<f64>() / n) as f32,
-        ),
-        average_duration: Some(Duration {
-            seconds: (average / 1e9) as i64,
-            nanos: (average % 1e9) as i32,
-        }),
-        ..Default::default()
+/// Running totals of a group of conversations: their count, turns and durations.
+#[derive(Default)]
+struct Totals {
+    count: i64,
+    turns: i64,
+    nanos: i128,
+}
+
+impl Totals {
+    fn add(&mut self, c: &Conversation) {
+        self.count += 1;
+        self.turns += i64::from(c.turn_count);
+        if let Some(d) = c.duration {
+            self.nanos += i128::from(d.seconds) * 1_000_000_000 + i128::from(d.nanos);
+        }
+    }
+
+    fn count(&self) -> i32 {
+        i32::try_from(self.count).unwrap_or(i32::MAX)
+    }
+
+    fn average_turns(&self) -> f64 {
+        self.turns as f64 / self.count.max(1) as f64
+    }
+
+    fn average_duration(&self) -> Duration {
+        let average = self.nanos / i128::from(self.count.max(1));
+        Duration {
+            seconds: i64::try_from(average / 1_000_000_000).unwrap_or(i64::MAX),
+            nanos: i32::try_from(average % 1_000_000_000).unwrap_or(0),
+        }
+    }
+
+    fn measure(&self) -> ConversationMeasure {
+        ConversationMeasure {
+            conversation_count: Some(self.count()),
+            average_turn_count: Some(self.average_turns() as f32),
+            average_duration: Some(self.average_duration()),
+            ..Default::default()
+        }
     }
 }
 
@@ -112,36 +130,38 @@ pub(crate) fn query_metrics(
 ) -> Result<QueryMetricsResponse, Status> {
     let kind = kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;
     let filter = Filter::parse(&request.filter, &kind.message)?;
-    let found: Vec<Conversation> = conversations(store, &request.location, &filter)?
-        .iter()
-        .map(|(_, m)| typed(m))
-        .collect::<Result<_, _>>()?;
     let by_agent = request
         .dimensions
         .iter()
         .any(|d| d.dimension_key() == DimensionKey::Agent);
-    let slices = if by_agent {
-        let mut agents: BTreeMap<&str, Vec<Conversation>> = BTreeMap::new();
-        for c in &found {
-            agents
-                .entry(c.agent_id.as_str())
-                .or_default()
-                .push(c.clone());
+    // Running totals, in total or per agent: nothing of a conversation is kept past its turn.
+    let (mut agents, mut total, mut failed) =
+        (BTreeMap::<String, Totals>::new(), Totals::default(), None);
+    for_each_conversation(store, &request.location, &filter, |_, m| {
+        match typed::<Conversation>(m) {
+            Ok(c) if by_agent => agents.entry(c.agent_id.clone()).or_default().add(&c),
+            Ok(c) => total.add(&c),
+            Err(e) => failed = Some(e),
         }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let slices = if by_agent {
         agents
             .into_iter()
-            .map(|(agent, group)| Slice {
+            .map(|(agent, totals)| Slice {
                 dimensions: vec![Dimension {
                     dimension_key: DimensionKey::Agent as i32,
                     dimension_metadata: Some(DimensionMetadata::AgentDimensionMetadata(
                         AgentDimensionMetadata {
-                            agent_id: agent.to_owned(),
+                            agent_id: agent,
                             ..Default::default()
                         },
                     )),
                 }],
                 total: Some(DataPoint {
-                    measure: Some(Measure::ConversationMeasure(measure(&group))),
+                    measure: Some(Measure::ConversationMeasure(totals.measure())),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -150,7 +170,7 @@ pub(crate) fn query_metrics(
     } else {
         vec![Slice {
             total: Some(DataPoint {
-                measure: Some(Measure::ConversationMeasure(measure(&found))),
+                measure: Some(Measure::ConversationMeasure(total.measure())),
                 ..Default::default()
             }),
             ..Default::default()

@@ -5,13 +5,18 @@
 //! - `schema`: the resource kinds and field behaviours, read from the descriptors;
 //! - `plan`: which standard method each RPC is, read from its request and response types;
 //! - `store`: the resources, by name and in creation order, within stated bounds;
-//! - `standard` and `list`: Create, Get, Update, Delete and List, once for every kind;
+//! - `records`: reading the store (a record decoded, a resource loaded, a parent checked);
+//! - `rules`: what each kind asks beyond its field behaviours;
+//! - `standard`, `list` and `order`: Create, Get, Update, Delete and List, once for every kind;
 //! - `mask`, `filter`, `fields`, `names`, `errors`: the AIP rules they share;
-//! - `custom`: the custom methods, small functions over the store.
+//! - `wire`: answers built from stored bytes without decoding them;
+//! - `custom` and `metrics`: the custom methods that answer at once;
+//! - `lro`: what the RPCs that start operations do to the resources.
 //!
 //! The engine works on encoded messages and `prost-reflect` values: the gRPC and REST
 //! transports hand it the request's bytes and get the answer's, so both serve the same code.
-//! It knows nothing of transports, admission or operations' scripts; they call it.
+//! It knows nothing of transports or admission; of operations it knows only what a starter
+//! asked (`Start`) and the default resources an operation answers with.
 
 mod custom;
 mod errors;
@@ -76,12 +81,29 @@ impl Engine {
         self.store.len()
     }
 
-    /// Every resource, decoded, in creation order (what `GET /state` shows).
-    pub(crate) fn resources(&self) -> Vec<DynamicMessage> {
+    /// Every resource as stored, packed, in creation order (what `GET /state` shows): copied
+    /// out, so that the caller turns them into JSON without holding the engine.
+    pub(crate) fn resources(&self) -> Vec<prost_types::Any> {
         self.store
             .in_creation_order()
             .into_iter()
-            .filter_map(|(_, record)| records::decode(record))
+            .map(|(_, record)| prost_types::Any {
+                type_url: format!(
+                    "{}{}",
+                    ccai_lro::registry::TYPE_URL_PREFIX,
+                    record.kind.message.full_name()
+                ),
+                value: record.bytes.clone(),
+            })
+            .collect()
+    }
+
+    /// Every resource's name.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.store
+            .in_creation_order()
+            .into_iter()
+            .map(|(name, _)| name.clone())
             .collect()
     }
 

@@ -2,8 +2,9 @@
 //! `start_time`, `duration`, `turn_count`, `latest_analysis`, `customer_satisfaction_rating`),
 //! ascending unless followed by `desc`. An order other than a kind's default sorts the
 //! filtered collection by (key, creation sequence) and pages by keyset: a token holds the last
-//! item's key and sequence, so items created or changed between pages never make an item
-//! appear twice. Any other key is INVALID_ARGUMENT naming the ones served.
+//! item's key and sequence, so items created between pages never make an item appear twice
+//! (an item whose key changes between pages, say its `update_time`, moves in the order, as in
+//! any keyset listing). Any other key is INVALID_ARGUMENT naming the ones served.
 
 use std::cmp::Ordering;
 
@@ -51,7 +52,8 @@ impl Order {
     /// The order `order_by` asks of `kind`: `None` for its default (creation order, newest
     /// first for conversations, in any spelling).
     pub(crate) fn parse(kind: &Kind, order_by: &str) -> Result<Option<Order>, Status> {
-        let words: Vec<&str> = order_by.split_whitespace().collect();
+        // Three words at most make an order; the fourth is enough to refuse it.
+        let words: Vec<&str> = order_by.split_whitespace().take(3).collect();
         let (key, descending) = match words.as_slice() {
             [] => return Ok(None),
             [key] | [key, "asc"] => (snake_case(key), false),
@@ -72,14 +74,16 @@ impl Order {
     /// The sort key of `message`: times and durations in nanoseconds, numbers as they are; an
     /// unset field sorts as its default.
     pub(crate) fn key(&self, message: &DynamicMessage) -> i64 {
-        let mut current = message.clone();
         let Some((last, via)) = self.path.split_last() else {
             return 0;
         };
+        // Borrowed all the way down: an unset message field sorts as its default.
+        let mut current = message;
         for field in via {
-            match current.get_field(field).as_message() {
-                Some(inner) => current = inner.clone(),
-                None => return 0,
+            // A set field is borrowed; an unset one is its default, which sorts as 0.
+            match current.get_field(field) {
+                std::borrow::Cow::Borrowed(Value::Message(inner)) => current = inner,
+                _ => return 0,
             }
         }
         match current.get_field(last).as_ref() {

@@ -78,20 +78,42 @@ pub(crate) fn typed<T: Message + Default>(message: &DynamicMessage) -> Result<T,
         .map_err(|e| Status::internal(format!("stored resource does not decode: {e}")))
 }
 
-/// The conversations of `location` that pass `filter`, decoded both ways.
-pub(crate) fn conversations(
+/// Hands each conversation of `location` that passes `filter` to `each`, decoded.
+///
+/// One at a time: what the caller keeps of each is its own choice (a name, a running total),
+/// so a location of 200,000 conversations never sits decoded in memory at once.
+pub(crate) fn for_each_conversation(
     store: &Store,
     location: &str,
     filter: &Filter,
-) -> Result<Vec<(String, DynamicMessage)>, Status> {
+    mut each: impl FnMut(&str, &DynamicMessage),
+) -> Result<(), Status> {
     let kind = kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;
     let prefix = format!("{location}/conversations/");
-    Ok(store
-        .under(&prefix)
-        .filter(|(_, r)| std::ptr::eq(r.kind, kind))
-        .filter_map(|(name, r)| decode(r).map(|m| (name.clone(), m)))
-        .filter(|(_, m)| filter.matches(m))
-        .collect())
+    for (name, record) in store.under(&prefix) {
+        if !std::ptr::eq(record.kind, kind) {
+            continue;
+        }
+        if let Some(message) = decode(record) {
+            if filter.is_empty() || filter.matches(&message) {
+                each(name, &message);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The names of the conversations of `location` that pass `filter`.
+pub(crate) fn conversation_names(
+    store: &Store,
+    location: &str,
+    filter: &Filter,
+) -> Result<Vec<String>, Status> {
+    let mut names = Vec::new();
+    for_each_conversation(store, location, filter, |name, _| {
+        names.push(name.to_owned())
+    })?;
+    Ok(names)
 }
 
 pub(crate) fn location(request: &DynamicMessage, field: &str) -> Result<String, Status> {

@@ -106,7 +106,9 @@ pub(crate) fn update(
         }
     });
     let mut stored = load(store, plan.kind, &name)?;
+    let before = stored.clone();
     mask::apply(&mut stored, &update, paths.as_deref(), "update_mask")?;
+    fields::keep_server_fields(&mut stored, &before);
     require(&stored, body)?;
     super::rules::validate(plan.kind, &stored, body)?;
     set_time(&mut stored, "update_time", &ctx.now);

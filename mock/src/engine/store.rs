@@ -94,13 +94,21 @@ impl Store {
         Ok(())
     }
 
-    /// Adds a new resource; the caller has checked that `name` is free.
+    /// Adds a new resource; a taken name is ALREADY_EXISTS (callers check first to say so in
+    /// their own words, but the store's indexes never depend on it).
     pub(crate) fn insert(
         &mut self,
         name: String,
         kind: &'static Kind,
         bytes: Vec<u8>,
     ) -> Result<(), Status> {
+        if self.records.contains_key(&name) {
+            return Err(Status::already_exists(format!(
+                "{} {} already exists",
+                kind.label,
+                crate::names::quote(&name)
+            )));
+        }
         self.fits(bytes.len(), 0)?;
         let count = self
             .counts
@@ -178,6 +186,21 @@ impl Store {
     ) -> impl Iterator<Item = (&'s String, &'s Record)> + 's {
         self.records
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+
+    /// [`Store::under`], from just after the name `after` (a page's last) when given.
+    pub(crate) fn under_after<'s>(
+        &'s self,
+        prefix: &'s str,
+        after: Option<&'s str>,
+    ) -> impl Iterator<Item = (&'s String, &'s Record)> + 's {
+        let start = match after {
+            Some(name) if name >= prefix => Bound::Excluded(name),
+            _ => Bound::Included(prefix),
+        };
+        self.records
+            .range::<str, _>((start, Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
     }
 

@@ -3,7 +3,7 @@
 //! their encoding), and a field a view leaves out is cut at the wire level. Decoding a 2 KiB
 //! conversation into a dynamic message and encoding it again costs more than the whole rest of
 //! a call; the store's bytes are our own and well-formed, and a cut that meets anything else
-//! answers `None` so the caller takes the slow path.
+//! answers `None`, which the caller reports as INTERNAL.
 
 /// Appends a varint.
 fn varint(out: &mut Vec<u8>, mut n: u64) {

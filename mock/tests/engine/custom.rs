@@ -409,3 +409,103 @@ async fn query_metrics_measures_per_agent_and_filters_are_checked_everywhere() {
     );
     assert_eq!(crate::violations(&s), ["analysis_rule.conversation_filter"]);
 }
+
+#[tokio::test]
+async fn review_fixes_hold() {
+    let (server, mut c) = emulator().await;
+    let conv = conversation(&mut c, "v1", "a", 0).await;
+    // An analysis asked through an authorized view lives under the location's conversation.
+    c.create_analysis(CreateAnalysisRequest {
+        parent: format!("{LOC}/authorizedViewSets/s/authorizedViews/v/conversations/v1"),
+        analysis: Some(Analysis::default()),
+    })
+    .await
+    .unwrap();
+    let listed = c
+        .list_analyses(ListAnalysesRequest {
+            parent: conv.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.analyses.len(), 1);
+    assert!(listed.analyses[0]
+        .name
+        .starts_with(&format!("{conv}/analyses/")));
+
+    // A starter's parent of another shape is refused before anything is stored.
+    let s = error(
+        c.upload_conversation(UploadConversationRequest {
+            parent: format!("{LOC}/issueModels/m"),
+            ..Default::default()
+        })
+        .await,
+    );
+    assert_eq!(s.code(), Code::InvalidArgument);
+
+    // An update keeps no INPUT_ONLY field and cannot write a nested OUTPUT_ONLY one.
+    let updated = c
+        .update_conversation(UpdateConversationRequest {
+            conversation: Some(Conversation {
+                name: conv.clone(),
+                expiration: Some(conversation::Expiration::Ttl(prost_types::Duration {
+                    seconds: 60,
+                    nanos: 0,
+                })),
+                ..Default::default()
+            }),
+            update_mask: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(updated.expiration, None, "ttl is INPUT_ONLY");
+
+    // A seeded numeric id is never handed out again.
+    server
+        .seed(&IssueModel {
+            name: format!("{LOC}/issueModels/4000000000000000000"),
+            ..Default::default()
+        })
+        .unwrap();
+    c.create_issue_model(CreateIssueModelRequest {
+        parent: LOC.into(),
+        issue_model: Some(IssueModel::default()),
+    })
+    .await
+    .expect("a fresh id, not the seeded one");
+    let models = c
+        .list_issue_models(ListIssueModelsRequest { parent: LOC.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(models.issue_models.len(), 2);
+}
+
+#[tokio::test]
+async fn a_model_saved_mid_move_lands_on_import() {
+    let document = serde_json::json!({
+        "version": 1,
+        "resources": [{
+            "@type": "type.googleapis.com/google.cloud.contactcenterinsights.v1.IssueModel",
+            "name": format!("{LOC}/issueModels/m1"),
+            "state": "DEPLOYING"
+        }]
+    });
+    let saved = ccai_lro_mock::SavedState::from_value(&document).expect("loads");
+    let server = ccai_lro_mock::MockServer::builder()
+        .track_resources(true)
+        .state(saved)
+        .start()
+        .await;
+    let mut c = crate::Insights::new(server.channel());
+    let model = c
+        .get_issue_model(GetIssueModelRequest {
+            name: format!("{LOC}/issueModels/m1"),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(model.state(), issue_model::State::Deployed);
+}

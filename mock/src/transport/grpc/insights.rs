@@ -64,12 +64,25 @@ impl InsightsService {
         &self,
         method: &'static str,
         field: &str,
+        patterns: &[&'static str],
         resource: String,
         request: Request<T>,
     ) -> Result<Response<Operation>, Status> {
         let shared = &self.0;
         shared.admit(method, &resource, &request).await?;
         let location = names::location_of(field, &resource)?.to_owned();
+        // The RPC's own patterns, as the service checks them: a parent or name of another
+        // shape would otherwise make resources no Get can reach.
+        if !patterns
+            .iter()
+            .any(|p| ccai_lro::name::walk(&resource, p, |_| {}).is_ok())
+        {
+            return Err(Status::invalid_argument(format!(
+                "invalid {field} {}: expected {}",
+                names::quote(&resource),
+                patterns.join(" or ")
+            )));
+        }
         let max = shared.behaviour.max_operations;
         if shared.store().len() >= max {
             return Err(Status::resource_exhausted(format!(
@@ -155,15 +168,15 @@ macro_rules! serve {
                         let resource: &str = $value;
                         resource.to_owned()
                     };
-                    serve!(@$shape self, $rpc, $key, resource, request)
+                    serve!(@$shape self, $rpc, $key, &[$($pattern),*], resource, request)
                 }
             )*
         }
     };
-    (@operation $self:ident, $rpc:literal, $key:literal, $resource:ident, $request:ident) => {
-        $self.start($rpc, $key, $resource, $request).await
+    (@operation $self:ident, $rpc:literal, $key:literal, $patterns:expr, $resource:ident, $request:ident) => {
+        $self.start($rpc, $key, $patterns, $resource, $request).await
     };
-    (@$other:ident $self:ident, $rpc:literal, $key:literal, $resource:ident, $request:ident) => {
+    (@$other:ident $self:ident, $rpc:literal, $key:literal, $patterns:expr, $resource:ident, $request:ident) => {
         $self.serve($rpc, $resource, $request).await
     };
 }

@@ -57,10 +57,19 @@ pub(crate) fn service(
 
 async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    if let Some((status, body)) =
-        crate::admin::answer(&shared, &parts.method, parts.uri.path()).await
-    {
-        return respond(status, &body);
+    if crate::admin::is_admin(&parts.method, parts.uri.path()) {
+        // With a required token, the admin endpoints (the whole state, reset, shutdown) need it
+        // as much as the API does.
+        let mut check = Request::new(());
+        *check.metadata_mut() = MetadataMap::from_headers(parts.headers.clone());
+        if let Err(status) = shared.check_bearer_of(&check) {
+            return error(&status, JsonOptions::default());
+        }
+        if let Some((status, body)) =
+            crate::admin::answer(&shared, &parts.method, parts.uri.path()).await
+        {
+            return respond(status, &body);
+        }
     }
     let query = query_pairs(parts.uri.query().unwrap_or_default());
     let options = JsonOptions::default().enums_as_numbers(
