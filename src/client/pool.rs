@@ -50,9 +50,7 @@ enum Connections {
         slots: Arc<[Slot]>,
         /// Calls a connection takes before the next is used.
         per_connection: usize,
-        /// The connection `poll_ready` chose and polled, which the next `call` uses; its place
-        /// is counted from the choice on, so calls that wait between the two (for a token)
-        /// still spread.
+        /// The connection `poll_ready` chose and polled, which the next `call` uses.
         ready: Option<(usize, Channel)>,
     },
 }
@@ -166,17 +164,6 @@ impl std::fmt::Debug for PoolFuture {
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // A connection chosen by `poll_ready` whose call never came: give its place back.
-        if let Connections::Many { slots, ready, .. } = &mut self.0 {
-            if let Some(slot) = ready.take().and_then(|(i, _)| slots.get(i)) {
-                slot.busy.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-    }
-}
-
 impl Service<http::Request<Body>> for Pool {
     type Response = http::Response<Body>;
     type Error = tonic::transport::Error;
@@ -215,11 +202,11 @@ impl Service<http::Request<Body>> for Pool {
                 ready,
                 ..
             } => {
-                // tower's contract: `call` follows a successful `poll_ready` on this value, which
-                // counted the call on its connection; the future now holds that count.
-                let (i, mut channel) = ready.take().unwrap_or_else(|| (usize::MAX, first.clone()));
+                // tower's contract: `call` follows a successful `poll_ready` on this value.
+                let (i, mut channel) = ready.take().unwrap_or_else(|| (0, first.clone()));
                 let busy = slots.get(i).map(|slot| {
                     slot.used.store(true, Ordering::Relaxed);
+                    slot.busy.fetch_add(1, Ordering::Relaxed);
                     slot.busy.clone()
                 });
                 PoolFuture {
