@@ -293,6 +293,8 @@ fn nanos(message: &DynamicMessage) -> i128 {
     part("seconds") * 1_000_000_000 + part("nanos")
 }
 
+#[cfg(test)]
+mod bounds_tests;
 mod parse;
 #[cfg(test)]
 mod tests;
