@@ -1,7 +1,8 @@
 //! Calls beyond a server's stream cap: 1,000 GetOperation calls in flight against a mock that
 //! allows 100 streams per connection (as Google's front ends) and holds each call 50 ms,
-//! through clients with 1, 4 and 10 connections. Throughput and the server's peak of requests
-//! under way show whether calls queue behind one connection or spread over the pool.
+//! through clients with at most 1, 4 and 10 connections. Throughput, the server's peak of
+//! requests under way and the connections opened show whether calls queue behind one
+//! connection or spread over the pool; sequential calls show that a quiet client opens one.
 //!
 //! ```sh
 //! cargo run --release --example bench_pool
@@ -47,9 +48,24 @@ async fn main() {
         })
         .await;
         println!(
-            "{connections:>2} connection(s), {IN_FLIGHT} in flight, 100 streams each, 50 ms a call: {:.0} calls/s, server peak {} requests under way",
+            "{connections:>2} connection(s) at most, {IN_FLIGHT} in flight, 100 streams each, 50 ms a call: {:.0} calls/s, server peak {} requests under way, {} connection(s) opened",
             CALLS as f64 / took.as_secs_f64(),
-            server.peak_requests()
+            server.peak_requests(),
+            client.connections_used()
+        );
+        // The same client, quiet: 50 calls one after another need one connection; a fresh
+        // client shows it (the loaded one has opened its connections already).
+        let quiet = Client::builder()
+            .endpoint(format!("http://{}", server.local_addr().expect("addr")))
+            .connections(connections)
+            .build()
+            .expect("client");
+        for _ in 0..50 {
+            common::wrapper_call(&quiet).await;
+        }
+        println!(
+            "{connections:>2} connection(s) at most, sequential calls: {} connection(s) opened",
+            quiet.connections_used()
         );
     }
 }
