@@ -50,7 +50,9 @@ enum Connections {
         slots: Arc<[Slot]>,
         /// Calls a connection takes before the next is used.
         per_connection: usize,
-        /// The connection `poll_ready` chose and polled, which the next `call` uses.
+        /// The connection `poll_ready` chose and polled, which the next `call` uses; its place
+        /// is counted from the choice on, so calls that wait between the two (for a token)
+        /// still spread.
         ready: Option<(usize, Channel)>,
     },
 }
@@ -164,6 +166,17 @@ impl std::fmt::Debug for PoolFuture {
     }
 }
 
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // A connection chosen by `poll_ready` whose call never came: give its place back.
+        if let Connections::Many { slots, ready, .. } = &mut self.0 {
+            if let Some(slot) = ready.take().and_then(|(i, _)| slots.get(i)) {
+                slot.busy.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 impl Service<http::Request<Body>> for Pool {
     type Response = http::Response<Body>;
     type Error = tonic::transport::Error;
@@ -180,10 +193,15 @@ impl Service<http::Request<Body>> for Pool {
             } => {
                 let (_, channel) = ready.get_or_insert_with(|| {
                     let i = choose(slots, *per_connection);
-                    let channel = slots
-                        .get(i)
-                        .map_or_else(|| first.clone(), |s| s.channel.clone());
-                    (i, channel)
+                    match slots.get(i) {
+                        // Counted from the choice: a call that waits between here and `call`
+                        // (for a token) still holds its place.
+                        Some(slot) => {
+                            slot.busy.fetch_add(1, Ordering::Relaxed);
+                            (i, slot.channel.clone())
+                        }
+                        None => (usize::MAX, first.clone()),
+                    }
                 });
                 channel.poll_ready(cx)
             }
@@ -202,11 +220,11 @@ impl Service<http::Request<Body>> for Pool {
                 ready,
                 ..
             } => {
-                // tower's contract: `call` follows a successful `poll_ready` on this value.
-                let (i, mut channel) = ready.take().unwrap_or_else(|| (0, first.clone()));
+                // tower's contract: `call` follows a successful `poll_ready` on this value, which
+                // counted the call on its connection; the future now holds that count.
+                let (i, mut channel) = ready.take().unwrap_or_else(|| (usize::MAX, first.clone()));
                 let busy = slots.get(i).map(|slot| {
                     slot.used.store(true, Ordering::Relaxed);
-                    slot.busy.fetch_add(1, Ordering::Relaxed);
                     slot.busy.clone()
                 });
                 PoolFuture {

@@ -98,3 +98,48 @@ async fn the_pool_grows_only_past_a_connections_share_of_calls() {
     }
     assert_eq!(quiet.connections_used(), 1);
 }
+
+/// A token that takes a while: calls choose their connection before it comes.
+struct SlowToken;
+impl ccai_lro::auth::CredentialsProvider for SlowToken {
+    fn headers(
+        &self,
+    ) -> ccai_lro::auth::BoxFuture<'_, Result<http::HeaderMap, ccai_lro::auth::AuthError>> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mut h = http::HeaderMap::new();
+            h.insert(
+                http::header::AUTHORIZATION,
+                http::HeaderValue::from_static("Bearer slow"),
+            );
+            Ok(h)
+        })
+    }
+}
+
+#[tokio::test]
+async fn calls_waiting_for_a_token_still_spread() {
+    let server = MockServer::builder()
+        .max_concurrent_streams(1)
+        .start_tcp("127.0.0.1:0")
+        .await
+        .unwrap();
+    server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
+    server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
+    let pool = Client::builder()
+        .endpoint(format!("http://{}", server.local_addr().unwrap()))
+        .credentials(ccai_lro::auth::Credentials::from_provider(SlowToken))
+        .connections(4)
+        .streams_per_connection(1)
+        .build()
+        .unwrap();
+    four_at_once(&pool).await;
+    // Each call counted on its connection when it chose it, before its token came: four
+    // connections, not four calls queued on the first.
+    assert_eq!(pool.connections_used(), 4);
+    assert!(
+        server.peak_requests() >= 3,
+        "peak {}",
+        server.peak_requests()
+    );
+}
