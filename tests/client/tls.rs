@@ -53,6 +53,14 @@ impl Ca {
 
 /// An emulator on loopback over TLS, holding one operation.
 async fn server(cert: &(String, String), client_ca: Option<&Ca>) -> MockServer {
+    server_counting(cert, client_ca).await.0
+}
+
+/// [`server`], and its TLS settings, whose handshake counts the test reads.
+async fn server_counting(
+    cert: &(String, String),
+    client_ca: Option<&Ca>,
+) -> (MockServer, TlsConfig) {
     let client_ca = client_ca.map(Ca::pem);
     let tls = TlsConfig::from_pem(
         cert.0.as_bytes(),
@@ -61,12 +69,12 @@ async fn server(cert: &(String, String), client_ca: Option<&Ca>) -> MockServer {
     )
     .unwrap();
     let server = MockServer::builder()
-        .tls(tls)
+        .tls(tls.clone())
         .start_tcp("127.0.0.1:0")
         .await
         .unwrap();
     server.insert(&op_name("tls"), Script::new().metadata(&meta("tls")));
-    server
+    (server, tls)
 }
 
 fn endpoint(server: &MockServer, host: &str) -> String {
@@ -118,6 +126,34 @@ async fn a_server_signed_by_a_given_ca_is_trusted() {
             .unwrap();
         let op = client.get_operation(&op_name("tls")).await.unwrap();
         assert_eq!(op.name, op_name("tls"), "{host}");
+    }
+}
+
+#[tokio::test]
+async fn a_reconnect_resumes_the_tls_session() {
+    let ca = Ca::new("Test CA");
+    let cert = ca.issue(&["127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth, false);
+    let (server, tls) = server_counting(&cert, None).await;
+    let client = builder(&server, "127.0.0.1")
+        .ca_certificate(ca.pem())
+        .build()
+        .unwrap();
+    client.get_operation(&op_name("tls")).await.unwrap();
+    assert_eq!(tls.handshakes(), (1, 0), "one full handshake");
+    // The server kills the connection under the next call; the client reconnects (a read is
+    // retried) and resumes the session its first handshake left.
+    for round in 1..=3 {
+        server.fail_sequence(
+            ccai_lro_mock::method::GET_OPERATION,
+            [ccai_lro_mock::Fault::DropConnection],
+        );
+        client.get_operation(&op_name("tls")).await.unwrap();
+        let (full, resumed) = tls.handshakes();
+        assert_eq!(
+            full, 1,
+            "round {round}: no new full handshake ({full}, {resumed})"
+        );
+        assert_eq!(resumed, round, "round {round}");
     }
 }
 

@@ -5,6 +5,7 @@
 //! silent client never holds up `accept`; it counts against the same handshake deadline as the
 //! protocol's first bytes (`io.rs`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::{
     fmt,
     future::Future,
@@ -29,6 +30,8 @@ use tokio_rustls::{server::TlsStream, Accept, TlsAcceptor};
 pub struct TlsConfig {
     acceptor: TlsAcceptor,
     client_auth: bool,
+    /// Handshakes completed: full, and resumed from an earlier session (shared by clones).
+    handshakes: Arc<[AtomicU64; 2]>,
 }
 
 impl fmt::Debug for TlsConfig {
@@ -78,12 +81,26 @@ impl TlsConfig {
         Ok(TlsConfig {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             client_auth: client_ca.is_some(),
+            handshakes: Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
         })
+    }
+
+    /// The handshakes completed so far with this configuration (and its clones): `(full,
+    /// resumed)`, resumed ones having skipped the certificate exchange by a client's session
+    /// ticket or id.
+    pub fn handshakes(&self) -> (u64, u64) {
+        (
+            self.handshakes[0].load(Ordering::Relaxed),
+            self.handshakes[1].load(Ordering::Relaxed),
+        )
     }
 
     /// Starts the handshake on `tcp`; it runs as the connection is first read or written.
     pub(crate) fn accept(&self, tcp: TcpStream) -> Conn {
-        Conn::Handshaking(Box::new(self.acceptor.accept(tcp)))
+        Conn::Handshaking(Box::new((
+            self.acceptor.accept(tcp),
+            self.handshakes.clone(),
+        )))
     }
 }
 
@@ -101,7 +118,7 @@ fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
 /// An accepted connection: plaintext, or TLS (during or after its handshake).
 pub(crate) enum Conn {
     Plain(TcpStream),
-    Handshaking(Box<Accept<TcpStream>>),
+    Handshaking(Box<(Accept<TcpStream>, Arc<[AtomicU64; 2]>)>),
     Tls(Box<TlsStream<TcpStream>>),
     Failed,
 }
@@ -110,8 +127,14 @@ impl Conn {
     /// Drives the handshake; ready once the connection can carry data.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Conn::Handshaking(accept) = self {
-            match Pin::new(accept.as_mut()).poll(cx) {
-                Poll::Ready(Ok(stream)) => *self = Conn::Tls(Box::new(stream)),
+            let (accept, counts) = accept.as_mut();
+            match Pin::new(accept).poll(cx) {
+                Poll::Ready(Ok(stream)) => {
+                    let resumed =
+                        stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+                    counts[usize::from(resumed)].fetch_add(1, Ordering::Relaxed);
+                    *self = Conn::Tls(Box::new(stream));
+                }
                 Poll::Ready(Err(e)) => {
                     *self = Conn::Failed;
                     return Poll::Ready(Err(e));
