@@ -1,15 +1,23 @@
 //! Google's Rust SDK (REST only) against `ccai-lro emulator`: create an issue model and wait
-//! for it with the SDK's poller, get the operation, list, cancel, and expect NOT_FOUND.
+//! for it with the SDK's poller, get the operation, list, cancel, and expect NOT_FOUND. Over
+//! TLS: `-- https://localhost:PORT` with `SSL_CERT_FILE` naming the emulator's CA.
 use google_cloud_contactcenterinsights_v1::client::ContactCenterInsights;
 use google_cloud_contactcenterinsights_v1::model::IssueModel;
 use google_cloud_lro::Poller;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr = std::env::args().nth(1).expect("host:port");
+    // HOST:PORT (plaintext), or a whole endpoint such as https://localhost:PORT (TLS: trust
+    // the emulator's CA through SSL_CERT_FILE).
+    let addr = std::env::args().nth(1).expect("host:port or https://host:port");
+    let endpoint = if addr.contains("://") {
+        addr.clone()
+    } else {
+        format!("http://{addr}")
+    };
     let parent = "projects/interop/locations/us-central1";
     let client = ContactCenterInsights::builder()
-        .with_endpoint(format!("http://{addr}"))
+        .with_endpoint(endpoint)
         .with_credentials(google_cloud_auth::credentials::anonymous::Builder::new().build())
         .build()
         .await?;
