@@ -16,9 +16,9 @@ async fn four_at_once(client: &Client) {
     }
 }
 
-#[tokio::test]
-async fn calls_beyond_a_servers_stream_cap_spread_over_the_pools_connections() {
-    // A socket: the cap is in the SETTINGS the server sends on each connection.
+/// A server on a socket (the cap is in the SETTINGS it sends on each connection) allowing one
+/// stream per connection, holding each GetOperation 300 ms; and its URL.
+async fn capped_server() -> (MockServer, String) {
     let server = MockServer::builder()
         .max_concurrent_streams(1)
         .start_tcp("127.0.0.1:0")
@@ -27,6 +27,12 @@ async fn calls_beyond_a_servers_stream_cap_spread_over_the_pools_connections() {
     server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
     server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
     let url = format!("http://{}", server.local_addr().unwrap());
+    (server, url)
+}
+
+#[tokio::test]
+async fn calls_beyond_a_servers_stream_cap_spread_over_the_pools_connections() {
+    let (server, url) = capped_server().await;
 
     let one = Client::builder().endpoint(&url).build().unwrap();
     four_at_once(&one).await;
@@ -59,14 +65,7 @@ async fn calls_beyond_a_servers_stream_cap_spread_over_the_pools_connections() {
 
 #[tokio::test]
 async fn the_pool_grows_only_past_a_connections_share_of_calls() {
-    let server = MockServer::builder()
-        .max_concurrent_streams(1)
-        .start_tcp("127.0.0.1:0")
-        .await
-        .unwrap();
-    server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
-    server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
-    let url = format!("http://{}", server.local_addr().unwrap());
+    let (server, url) = capped_server().await;
     // Up to four connections, each taken to carry 100 calls (Google's cap, the default): four
     // calls fit on the first, so no other opens, and this server's cap of one makes them queue.
     let pool = Client::builder()
@@ -119,15 +118,9 @@ impl ccai_lro::auth::CredentialsProvider for SlowToken {
 
 #[tokio::test]
 async fn calls_waiting_for_a_token_still_spread() {
-    let server = MockServer::builder()
-        .max_concurrent_streams(1)
-        .start_tcp("127.0.0.1:0")
-        .await
-        .unwrap();
-    server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
-    server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
+    let (server, url) = capped_server().await;
     let pool = Client::builder()
-        .endpoint(format!("http://{}", server.local_addr().unwrap()))
+        .endpoint(url)
         .credentials(ccai_lro::auth::Credentials::from_provider(SlowToken))
         .connections(4)
         .streams_per_connection(1)

@@ -33,6 +33,13 @@ pub(crate) struct Plan {
     pub(crate) id: Option<FieldDescriptor>,
 }
 
+impl Plan {
+    /// The name of the request's resource field (Create, Update); empty for the others.
+    pub(crate) fn body(&self) -> &str {
+        self.field.as_ref().map(|f| f.name()).unwrap_or_default()
+    }
+}
+
 /// The singular field of `message` holding a resource, and that resource's kind.
 fn resource_field(message: &MessageDescriptor) -> Option<(FieldDescriptor, &'static Kind)> {
     message.fields().find_map(|f| match f.kind() {

@@ -52,7 +52,7 @@ pub(crate) fn create(
     request: &DynamicMessage,
     ctx: &Ctx,
 ) -> Result<DynamicMessage, Status> {
-    let body = plan.field.as_ref().map(|f| f.name()).unwrap_or_default();
+    let body = plan.body();
     require(request, "")?;
     let id = match &plan.id {
         Some(f) => {
@@ -90,7 +90,7 @@ pub(crate) fn update(
     request: &DynamicMessage,
     ctx: &Ctx,
 ) -> Result<DynamicMessage, Status> {
-    let body = plan.field.as_ref().map(|f| f.name()).unwrap_or_default();
+    let body = plan.body();
     require_top(request, body)?;
     let update = fields::get_message(request, body)
         .ok_or_else(|| bad_field(body, "required field is missing"))?;
