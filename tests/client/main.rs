@@ -27,6 +27,20 @@ mod whole_api;
 
 const PARENT: &str = "projects/p/locations/us-central1";
 
+/// A client of a loopback port nobody listens on (bound, then released), without retries.
+fn client_of_a_closed_port() -> (Client, u16) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .retry(ccai_lro::RetryPolicy::never())
+        .build()
+        .unwrap();
+    (client, port)
+}
+
 fn op_name(id: &str) -> String {
     format!("{PARENT}/operations/{id}")
 }

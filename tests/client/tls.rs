@@ -286,15 +286,7 @@ async fn bad_tls_files_are_refused_naming_the_problem() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_named_in_the_error() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let client = Client::builder()
-        .endpoint(format!("http://127.0.0.1:{port}"))
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let (client, port) = super::client_of_a_closed_port();
     let err = client.get_operation(&op_name("x")).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(

@@ -478,15 +478,7 @@ async fn each_attempt_span_carries_the_opentelemetry_and_google_attributes() {
     }
 
     // An endpoint the client dialled itself names the server: a closed loopback port.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let client = Client::builder()
-        .endpoint(format!("http://127.0.0.1:{port}"))
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let (client, port) = super::client_of_a_closed_port();
     let _ = InsightsClient::new(client)
         .get_settings(GetSettingsRequest {
             name: "projects/p/locations/l/settings".into(),
