@@ -75,6 +75,22 @@ pub use poll::PollPolicy;
 pub use retry::RetryPolicy;
 pub use status::{Code, Detail, Status};
 
+/// The protobuf well-known types the generated messages use ([`FieldMask`](prost_types::FieldMask)
+/// for update masks, [`Duration`](prost_types::Duration), [`Timestamp`](prost_types::Timestamp),
+/// [`Any`](prost_types::Any)): the same `prost-types` version as [`proto`], so no dependency of
+/// your own is needed.
+///
+/// ```
+/// use ccai_lro::prost_types::{Duration, FieldMask};
+/// let mask = FieldMask { paths: vec!["conversation_ttl".into()] };
+/// let ttl = Duration { seconds: 86_400, nanos: 0 };
+/// # let _ = (mask, ttl);
+/// ```
+pub use prost_types;
+/// The protobuf runtime the generated messages implement ([`prost::Message`] to encode and
+/// decode them, [`prost::Name`] for their type URLs).
+pub use prost;
+
 // The README's examples compile as doctests, so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

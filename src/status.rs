@@ -137,11 +137,11 @@ impl fmt::Display for Detail {
                 Ok(())
             }
             Detail::ResourceInfo(r) => {
-                write!(
-                    f,
-                    "ResourceInfo {} {}: {}",
-                    r.resource_type, r.resource_name, r.description
-                )
+                write!(f, "ResourceInfo {} {}", r.resource_type, r.resource_name)?;
+                if !r.description.is_empty() {
+                    write!(f, ": {}", r.description)?;
+                }
+                Ok(())
             }
             Detail::RequestInfo(r) => write!(f, "RequestInfo request_id={}", r.request_id),
             Detail::Help(h) => {

@@ -168,3 +168,22 @@ fn server_text_cannot_break_a_line_or_drive_a_terminal() {
     };
     assert_eq!(err.to_string().lines().count(), 1);
 }
+
+#[test]
+fn a_resource_info_without_a_description_prints_no_dangling_colon() {
+    let info = |description: &str| {
+        let detail = pb::ResourceInfo {
+            resource_type: "contactcenterinsights.googleapis.com/Conversation".into(),
+            resource_name: "projects/p/locations/l/conversations/nope".into(),
+            description: description.into(),
+            ..Default::default()
+        };
+        Detail::ResourceInfo(detail).to_string()
+    };
+    assert_eq!(
+        info(""),
+        "ResourceInfo contactcenterinsights.googleapis.com/Conversation \
+         projects/p/locations/l/conversations/nope"
+    );
+    assert!(info("was deleted").ends_with("conversations/nope: was deleted"));
+}

@@ -212,37 +212,56 @@ impl MockServerBuilder {
     /// Replaces the default script of the Insights RPC `method` (e.g. `"CreateIssueModel"`);
     /// `f` sees the request and the new operation's name. [`default_script`](crate::default_script)
     /// gives the default to start from.
+    ///
+    /// # Panics
+    ///
+    /// If `method` is not one of the 17 RPCs that start an operation
+    /// ([`method::INSIGHTS`](crate::method::INSIGHTS)): the line names the closest one, or
+    /// [`MockServer::answer`](crate::MockServer::answer) for an RPC that answers at once.
+    #[track_caller]
     pub fn script_for(
         mut self,
         method: &str,
         f: impl Fn(&Start) -> Script + Send + Sync + 'static,
     ) -> Self {
+        crate::method::assert_starter(method);
         self.scripts.insert(method.to_owned(), Arc::new(f));
         self
     }
 
     /// Queues faults for the next calls of `method` (or [`method::ALL`](crate::method::ALL)),
     /// consumed one per call before any rate applies.
+    ///
+    /// # Panics
+    ///
+    /// If `method` names no method the server serves (the line names the closest one); the
+    /// same holds for [`fail_rate`](Self::fail_rate) and [`latency`](Self::latency).
+    #[track_caller]
     pub fn fail_sequence(mut self, method: &str, faults: impl IntoIterator<Item = Fault>) -> Self {
+        crate::method::assert_known(method, "fail_sequence");
         self.faults.push_sequence(method, faults);
         self
     }
 
     /// Fails a fraction `rate` (0.0–1.0) of the calls of `method` with one of `faults`, drawn
     /// with the seeded PRNG.
+    #[track_caller]
     pub fn fail_rate(
         mut self,
         method: &str,
         rate: f64,
         faults: impl IntoIterator<Item = Fault>,
     ) -> Self {
+        crate::method::assert_known(method, "fail_rate");
         self.faults
             .set_rate(method, rate, faults.into_iter().collect());
         self
     }
 
     /// Delays every answer of `method` by `latency` (tokio time).
+    #[track_caller]
     pub fn latency(mut self, method: &str, latency: Latency) -> Self {
+        crate::method::assert_known(method, "latency");
         self.faults.set_latency(method, latency);
         self
     }

@@ -123,3 +123,8 @@ pub use transport::router::{
     MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_STREAMS, REQUEST_TIMEOUT, SILENCE,
 };
 pub use transport::tls::TlsConfig;
+
+/// tonic's status, what a [`MockServer::answer`] function and [`MockServer::seed`] return:
+/// `Status::not_found("…")`, or [`Status::with_details`] for rich details. The same type as
+/// `tonic::Status`, so no dependency of your own is needed.
+pub use tonic::{Code, Status};

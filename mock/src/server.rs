@@ -182,7 +182,8 @@ impl MockServer {
 
     /// Answers `rpc` (one of the Insights RPCs that answer at once, by name: `"GetConversation"`)
     /// with `f` instead of the resource engine, until [`MockServer::clear_answers`]. The call is
-    /// still recorded, delayed and failed as faults say; `f` may answer an error.
+    /// still recorded, delayed and failed as faults say; `f` may answer an error, a
+    /// [`Status`](crate::Status).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -194,6 +195,14 @@ impl MockServer {
     /// });
     /// # }
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `rpc` is not an Insights RPC that answers at once: one that starts an operation is
+    /// scripted with [`MockServer::script_for`], an Operations method answers from
+    /// [`MockServer::insert`]ed operations, and a misspelt name is named with the closest one.
+    /// A scripted answer that is never used would leave a test checking the defaults.
+    #[track_caller]
     pub fn answer<Req, Resp>(
         &self,
         rpc: &str,
@@ -202,6 +211,7 @@ impl MockServer {
         Req: prost::Message + Default,
         Resp: prost::Message,
     {
+        crate::method::assert_answerable(rpc);
         let rpc_name = rpc.to_owned();
         let f = move |bytes: &[u8]| {
             let request = Req::decode(bytes).map_err(|e| {
@@ -236,17 +246,23 @@ impl MockServer {
     }
 
     /// Like [`crate::MockServerBuilder::fail_sequence`], on a running server.
+    #[track_caller]
     pub fn fail_sequence(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
+        crate::method::assert_known(method, "fail_sequence");
         lock(&self.shared.faults).push_sequence(method, faults);
     }
 
     /// Like [`crate::MockServerBuilder::fail_rate`], on a running server.
+    #[track_caller]
     pub fn fail_rate(&self, method: &str, rate: f64, faults: impl IntoIterator<Item = Fault>) {
+        crate::method::assert_known(method, "fail_rate");
         lock(&self.shared.faults).set_rate(method, rate, faults.into_iter().collect());
     }
 
     /// Like [`crate::MockServerBuilder::latency`], on a running server.
+    #[track_caller]
     pub fn latency(&self, method: &str, latency: Latency) {
+        crate::method::assert_known(method, "latency");
         lock(&self.shared.faults).set_latency(method, latency);
     }
 
@@ -261,8 +277,10 @@ impl MockServer {
     }
 
     /// Like [`crate::MockServerBuilder::script_for`], on a running server (for operations started
-    /// from now on).
+    /// from now on). Panics as that does on a name that starts no operation.
+    #[track_caller]
     pub fn script_for(&self, method: &str, f: impl Fn(&Start) -> Script + Send + Sync + 'static) {
+        crate::method::assert_starter(method);
         lock(&self.shared.scripts).insert(method.to_owned(), Arc::new(f));
     }
 }

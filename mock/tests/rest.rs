@@ -540,3 +540,42 @@ async fn admin_endpoints_need_the_token_when_one_is_required() {
         assert_eq!(status, 401, "{method} {path}: {body}");
     }
 }
+
+/// Google's Python samples update settings over REST with `field_mask(None, settings)`: the
+/// mask names the immutable `name`, unchanged, which AIP-203 says the service ignores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn masks_naming_an_unchanged_name_pass_over_rest_and_a_change_is_refused() {
+    let (_server, addr) = emulator().await;
+    let settings = format!("/v1/{PARENT}/settings");
+    let (status, updated) = call(
+        addr,
+        "PATCH",
+        format!("{settings}?updateMask=name,conversationTtl.seconds"),
+        Some(r#"{"name": "projects/p/locations/us-central1/settings", "conversationTtl": "86400s"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, &updated["conversationTtl"]),
+        (200, &Value::from("86400s")),
+        "{updated}"
+    );
+    let base = format!("/v1/{PARENT}/conversations");
+    let (status, _) = call(
+        addr,
+        "POST",
+        format!("{base}?conversationId=c1"),
+        Some(r#"{"medium": "CHAT"}"#),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, refused) = call(
+        addr,
+        "PATCH",
+        format!("{base}/c1?updateMask=name,medium"),
+        Some(r#"{"name": "projects/p/locations/us-central1/conversations/c1", "medium": "PHONE_CALL"}"#),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("conversation.medium"), "{message}");
+}

@@ -50,6 +50,9 @@ impl Adc {
     pub(super) fn new() -> Result<Adc, AuthError> {
         // google-cloud-auth is built without a default rustls provider; ring is ours (it
         // builds faster than aws-lc). Another crate may have installed one already: fine.
+        // rustls 0.23.48 deprecates ring's constructor (no post-quantum key exchange) and
+        // names no successor for ring: the choice is deliberate, so the allowance is local.
+        #[allow(deprecated)]
         let _ = rustls::crypto::ring::default_provider().install_default();
         let inner = credentials::Builder::default()
             .build()

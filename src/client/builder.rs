@@ -7,7 +7,7 @@ use tokio::sync::Semaphore;
 use tonic::transport::{Channel, Endpoint};
 
 use super::{
-    endpoint::DefaultEndpoint,
+    endpoint::{endpoint_url, DefaultEndpoint},
     headers::grpc_timeout,
     pool::{Pool, STREAMS_PER_CONNECTION},
     proxy::{is_loopback, ProxySetting},
@@ -43,7 +43,19 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     /// The endpoint URL: `https://…` (TLS, verified against the system's trust store, or the
     /// webpki roots where the system has none, plus [`ClientBuilder::ca_certificate`]s) or
-    /// `http://…` for an emulator. Default: [`DEFAULT_ENDPOINT`](super::DEFAULT_ENDPOINT), or the emulator named by [`EMULATOR_HOST_ENV`].
+    /// `http://…` for an emulator; a bare `HOST:PORT`, the line `ccai-lro emulator` prints, means
+    /// `http://HOST:PORT`, as [`EMULATOR_HOST_ENV`] does. Another scheme, or a host without a
+    /// port or scheme, fails [`build`](Self::build) with [`Error::InvalidArgument`] saying what
+    /// to write, before credentials are looked for. Default:
+    /// [`DEFAULT_ENDPOINT`](super::DEFAULT_ENDPOINT), or the emulator named by
+    /// [`EMULATOR_HOST_ENV`].
+    ///
+    /// ```
+    /// # async fn f() -> Result<(), ccai_lro::Error> {
+    /// // What the emulator printed; the same as "http://127.0.0.1:32905".
+    /// let client = ccai_lro::Client::builder().endpoint("127.0.0.1:32905").build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
@@ -204,7 +216,11 @@ impl ClientBuilder {
         // refused before the first RPC.
         let mut universe_of_endpoint = None;
         let (url, default_anonymous) = match (&self.endpoint, emulator) {
-            (Some(url), _) => (url.clone(), url.starts_with("http://")),
+            (Some(given), _) => {
+                let url = endpoint_url(given)?;
+                let plaintext = url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+                (url, plaintext)
+            }
             (None, Some(host)) => (format!("http://{host}"), true),
             (None, None) => {
                 let chosen = DefaultEndpoint::from_env(
@@ -215,34 +231,28 @@ impl ClientBuilder {
                 (chosen.url, false)
             }
         };
+        // The endpoint and TLS settings are checked before credentials are looked for: a
+        // mistyped endpoint must not read as missing credentials.
+        let mut endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|e| Error::InvalidArgument(format!("endpoint {url:?}: {e}")))?;
+        let uri = endpoint.uri().clone();
+        self.tls.check()?;
         let credentials = match self.credentials.clone() {
             Some(c) => c,
             None if default_anonymous => Credentials::anonymous(),
             None => default_credentials()?,
         };
-        self.tls.check()?;
-        let mut endpoint = Endpoint::from_shared(url.clone())
-            .map_err(|e| Error::InvalidArgument(format!("endpoint {url:?}: {e}")))?;
-        let uri = endpoint.uri().clone();
-        match uri.scheme_str() {
-            Some("https") => {
-                endpoint = endpoint
-                    .tls_config(self.tls.config())
-                    .map_err(|e| Error::InvalidArgument(format!("TLS for {url}: {e}")))?;
-            }
-            Some("http") => {
-                let host = uri.host().unwrap_or_default();
-                if !credentials.is_anonymous() && !is_loopback(host) {
-                    return Err(Error::InvalidArgument(format!(
-                        "refusing to send credentials in plaintext to {host}: use https, or anonymous \
-                         credentials for an emulator"
-                    )));
-                }
-            }
-            _ => {
+        if uri.scheme_str() == Some("https") {
+            endpoint = endpoint
+                .tls_config(self.tls.config())
+                .map_err(|e| Error::InvalidArgument(format!("TLS for {url}: {e}")))?;
+        } else {
+            let host = uri.host().unwrap_or_default();
+            if !credentials.is_anonymous() && !is_loopback(host) {
                 return Err(Error::InvalidArgument(format!(
-                    "endpoint {url:?}: scheme must be https or http"
-                )))
+                    "refusing to send credentials in plaintext to {host}: use https, or anonymous \
+                     credentials for an emulator"
+                )));
             }
         }
         endpoint = endpoint

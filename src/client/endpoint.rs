@@ -1,6 +1,40 @@
-//! The default endpoint: the universe's Insights host, or the mTLS host when asked for.
+//! The endpoint: one given, read as a URL, or the default one (the universe's Insights host, or
+//! the mTLS host when asked for).
 
 use super::DEFAULT_ENDPOINT;
+use crate::Error;
+
+/// A given endpoint as a URL: `https://…` and `http://…` as they are, and a bare `HOST:PORT`
+/// (the line the emulator prints, and what `CONTACT_CENTER_INSIGHTS_EMULATOR_HOST` holds) as
+/// `http://HOST:PORT`, as that variable means it. Anything else is refused, saying what to
+/// write; this runs before credentials are looked for, so a typo is not reported as missing
+/// credentials.
+pub(crate) fn endpoint_url(given: &str) -> Result<String, Error> {
+    const WRITE: &str = "write https://HOST[:PORT] (TLS), or http://HOST:PORT for a plaintext \
+                         emulator";
+    let given = given.trim();
+    if let Some((scheme, _)) = given.split_once("://") {
+        return if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") {
+            Ok(given.to_owned())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "endpoint {given:?}: the scheme {scheme:?} is not served; {WRITE}"
+            )))
+        };
+    }
+    let host_port = given.rsplit_once(':').filter(|(host, port)| {
+        !host.is_empty()
+            && !host.contains(['/', '@', '?', '#'])
+            && port.parse::<u16>().is_ok()
+            && port.bytes().all(|b| b.is_ascii_digit())
+    });
+    match host_port {
+        Some(_) => Ok(format!("http://{given}")),
+        None => Err(Error::InvalidArgument(format!(
+            "endpoint {given:?} is not a URL: {WRITE}"
+        ))),
+    }
+}
 
 /// The environment variable naming the universe (the domain the default endpoint is under).
 pub const UNIVERSE_DOMAIN_ENV: &str = "GOOGLE_CLOUD_UNIVERSE_DOMAIN";
@@ -49,6 +83,40 @@ impl DefaultEndpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_host_and_port_is_plaintext_as_the_emulator_variable_means_it() {
+        for (given, want) in [
+            ("127.0.0.1:32905", "http://127.0.0.1:32905"),
+            ("localhost:8080", "http://localhost:8080"),
+            ("[::1]:8080", "http://[::1]:8080"),
+            (" https://example.test ", "https://example.test"),
+            ("HTTP://127.0.0.1:1", "HTTP://127.0.0.1:1"),
+        ] {
+            assert_eq!(endpoint_url(given).unwrap(), want, "{given}");
+        }
+    }
+
+    #[test]
+    fn other_endpoints_are_refused_saying_what_to_write() {
+        for given in [
+            "ftp://x",
+            "grpc://127.0.0.1:1",
+            "example.test",
+            "127.0.0.1",
+            "host:port",
+            "host:99999",
+            "host:+80",
+            ":80",
+            "a/b:80",
+            "",
+        ] {
+            let err = endpoint_url(given).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{given}");
+            let line = err.to_string();
+            assert!(line.contains("http://HOST:PORT"), "{given}: {line}");
+        }
+    }
 
     fn url(universe: Option<&str>, use_cert: bool, identity: bool) -> String {
         DefaultEndpoint::new(universe, use_cert, identity).url

@@ -168,6 +168,12 @@ fn tls_failure(status: &tonic::Status) -> Option<String> {
             ) => {
                 format!("the server refused our client certificate ({a:?})")
             }
+            // A plaintext server answers a ClientHello with bytes that are no TLS record.
+            Tls::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+                "the server answered in plaintext, not TLS: for a plaintext server such as an \
+                 emulator, write the endpoint as http://HOST:PORT"
+                    .to_owned()
+            }
             other => format!("the handshake failed: {other}"),
         };
     Some(reason)

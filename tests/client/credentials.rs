@@ -157,3 +157,26 @@ async fn credentials_from_another_universe_are_refused_before_any_rpc() {
         .unwrap();
     assert!(same.get_operation(&op_name("u")).await.is_ok());
 }
+
+/// The line the emulator prints (`127.0.0.1:PORT`) works as an endpoint as it is: plaintext and
+/// no credentials, as `CONTACT_CENTER_INSIGHTS_EMULATOR_HOST` means it.
+#[tokio::test]
+async fn the_emulators_host_and_port_is_an_endpoint() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .unwrap();
+    server.insert(&op_name("bare"), Script::new());
+    let addr = server.local_addr().unwrap();
+    let client = Client::builder()
+        .endpoint(addr.to_string())
+        .build()
+        .unwrap();
+    let op = client.get_operation(&op_name("bare")).await.unwrap();
+    assert_eq!(op.name, op_name("bare"));
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert!(requests
+        .iter()
+        .all(|r| r.headers.iter().all(|(k, _)| k != "authorization")));
+}

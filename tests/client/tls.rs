@@ -295,3 +295,18 @@ async fn an_unreachable_server_is_named_in_the_error() {
         "{err}"
     );
 }
+
+/// `https://` to a plaintext server (the emulator without `--tls-cert`): the line says the
+/// server answered in plaintext and what to write instead, not rustls's record error.
+#[tokio::test]
+async fn https_to_a_plaintext_server_says_to_use_http() {
+    let server = MockServer::builder()
+        .start_tcp("127.0.0.1:0")
+        .await
+        .unwrap();
+    server.insert(&op_name("tls"), Script::new().metadata(&meta("tls")));
+    let client = builder(&server, "127.0.0.1").build().unwrap();
+    let reason = tls_failure(&client).await;
+    assert!(reason.contains("answered in plaintext"), "{reason}");
+    assert!(reason.contains("http://HOST:PORT"), "{reason}");
+}

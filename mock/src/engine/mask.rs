@@ -1,19 +1,25 @@
-//! Update masks (AIP-134, AIP-161): which fields of the stored resource an Update changes.
+//! Update masks (AIP-134, AIP-161, AIP-203): which fields of the stored resource an Update
+//! changes.
 //!
 //! - paths given: exactly those, each set from the request or cleared where the request leaves
 //!   it unset; a path is a dotted chain of field names (proto or JSON spelling);
 //! - no mask (or one without paths): the fields the request sets;
-//! - `*`: every field a client may write, replaced.
+//! - `*`: every field a client may write, replaced; a top-level IMMUTABLE field the request
+//!   leaves unset keeps its stored value (the emulator's rule: a full replacement that omits
+//!   what may not change does not clear it).
 //!
-//! A path that names no field, or names one the client may not change (OUTPUT_ONLY, IMMUTABLE,
-//! IDENTIFIER), is INVALID_ARGUMENT with a `BadRequest` naming it. Without a mask, OUTPUT_ONLY
-//! fields the request carries are ignored (AIP-203), and an IMMUTABLE one is refused only if it
-//! would change the stored value.
+//! Whatever names them, OUTPUT_ONLY fields are ignored: a path through one is skipped and the
+//! value sent is not applied (AIP-203). IMMUTABLE and IDENTIFIER fields (`name`) may be named
+//! and sent, as client libraries' `field_mask(None, resource)` does: an update that leaves their
+//! value as stored goes through, one that would change it is INVALID_ARGUMENT naming the field
+//! (AIP-203), at any depth (`conversation.data_source.gcs_source.transcript_uri`). A path that
+//! names no field, or walks into a scalar, a list or a map, is INVALID_ARGUMENT with a
+//! `BadRequest` naming it. The resource's own `name` chose the record and is never copied.
 
 use prost_reflect::{DynamicMessage, FieldDescriptor, MessageDescriptor, ReflectMessage, Value};
 use tonic::Status;
 
-use super::errors::bad_field;
+use super::errors::{bad_field, bad_request, violation};
 use super::schema::{behavior, Behavior};
 use crate::names::quote;
 
@@ -21,11 +27,21 @@ use crate::names::quote;
 pub const MAX_MASK_PATHS: usize = 256;
 /// The longest path, in bytes.
 const MAX_PATH_LEN: usize = 512;
+/// The deepest nesting the immutability check walks (server data is bounded the same way).
+const MAX_DEPTH: usize = 12;
 
-const FROZEN: u16 = Behavior::OUTPUT_ONLY | Behavior::IMMUTABLE | Behavior::IDENTIFIER;
+/// A field whose value an update must leave as stored.
+const FIXED: u16 = Behavior::IMMUTABLE | Behavior::IDENTIFIER;
 
-fn frozen(field: &FieldDescriptor) -> bool {
-    behavior(field).has(FROZEN)
+fn output_only(field: &FieldDescriptor) -> bool {
+    behavior(field).has(Behavior::OUTPUT_ONLY)
+}
+
+/// Whether an update copies this top-level field at all: not OUTPUT_ONLY, and not `name`,
+/// which chose the stored resource (an authorized view's spelling of a conversation's name
+/// reaches the same record, and must not rename it).
+fn writable(field: &FieldDescriptor) -> bool {
+    !output_only(field) && field.name() != "name"
 }
 
 fn field(desc: &MessageDescriptor, name: &str) -> Option<FieldDescriptor> {
@@ -33,26 +49,26 @@ fn field(desc: &MessageDescriptor, name: &str) -> Option<FieldDescriptor> {
         .or_else(|| desc.get_field_by_json_name(name))
 }
 
-/// The fields a path walks through, checked: each exists, only the last may be a scalar, and
-/// none is frozen.
+/// The fields a path walks through, checked: each exists and only the last may be a scalar,
+/// a list or a map. `None`: the path goes through an OUTPUT_ONLY field and is ignored.
 fn resolve(
     root: &MessageDescriptor,
     path: &str,
     mask_field: &str,
-) -> Result<Vec<FieldDescriptor>, Status> {
+) -> Result<Option<Vec<FieldDescriptor>>, Status> {
     let bad = |why: String| bad_field(mask_field, format!("path {}: {why}", quote(path)));
     if path.len() > MAX_PATH_LEN {
         return Err(bad(format!("longer than {MAX_PATH_LEN} bytes")));
     }
     let mut desc = root.clone();
     let mut chain = Vec::new();
+    let mut ignored = false;
     let mut segments = path.split('.').peekable();
     while let Some(segment) = segments.next() {
         let f = field(&desc, segment)
             .ok_or_else(|| bad(format!("{} has no field {}", desc.name(), quote(segment))))?;
-        if frozen(&f) {
-            return Err(bad(format!("{} cannot be changed by an update", f.name())));
-        }
+        // The whole path is still checked: a typo after an output-only field is a typo.
+        ignored |= output_only(&f);
         if segments.peek().is_some() {
             match f.kind().as_message() {
                 Some(m) if !f.is_list() && !f.is_map() => desc = m.clone(),
@@ -61,7 +77,7 @@ fn resolve(
         }
         chain.push(f);
     }
-    Ok(chain)
+    Ok((!ignored).then_some(chain))
 }
 
 /// Copies the field at the end of `chain` from `from` into `to` (clearing it where `from`
@@ -90,56 +106,105 @@ fn copy(to: &mut DynamicMessage, from: Option<&DynamicMessage>, chain: &[FieldDe
 }
 
 /// Applies `update` to `stored` under the mask's `paths` (`None`: the mask was omitted).
+/// `resource_field` names the request's resource field (`conversation`) in errors.
 pub(crate) fn apply(
     stored: &mut DynamicMessage,
     update: &DynamicMessage,
     paths: Option<&[String]>,
     mask_field: &str,
+    resource_field: &str,
 ) -> Result<(), Status> {
+    let before = stored.clone();
     let desc = stored.descriptor();
     match paths {
-        Some(paths) if paths.len() > MAX_MASK_PATHS => Err(bad_field(
-            mask_field,
-            format!("{} paths, over the {MAX_MASK_PATHS} accepted", paths.len()),
-        )),
+        Some(paths) if paths.len() > MAX_MASK_PATHS => {
+            return Err(bad_field(
+                mask_field,
+                format!("{} paths, over the {MAX_MASK_PATHS} accepted", paths.len()),
+            ))
+        }
         Some(paths) if paths.iter().any(|p| p == "*") => {
             if paths.len() > 1 {
                 return Err(bad_field(mask_field, "\"*\" must be the only path"));
             }
-            for f in desc.fields().filter(|f| !frozen(f)) {
+            for f in desc.fields().filter(|f| writable(f)) {
+                if behavior(&f).has(FIXED) && !update.has_field(&f) {
+                    continue;
+                }
                 copy(stored, Some(update), std::slice::from_ref(&f));
             }
-            Ok(())
         }
         Some(paths) if !paths.is_empty() => {
-            let chains = paths
-                .iter()
-                .map(|p| resolve(&desc, p, mask_field))
-                .collect::<Result<Vec<_>, _>>()?;
-            for chain in &chains {
+            let mut chains = Vec::with_capacity(paths.len());
+            for path in paths {
+                chains.extend(resolve(&desc, path, mask_field)?);
+            }
+            for chain in chains.iter().filter(|c| c.first().is_some_and(writable)) {
                 copy(stored, Some(update), chain);
             }
-            Ok(())
         }
         _ => {
-            for f in desc.fields().filter(|f| update.has_field(f)) {
-                let b = behavior(&f);
-                if b.has(Behavior::OUTPUT_ONLY) || b.has(Behavior::IDENTIFIER) || f.name() == "name"
-                {
-                    continue;
-                }
-                if b.has(Behavior::IMMUTABLE) {
-                    if update.get_field(&f) != stored.get_field(&f) {
-                        return Err(bad_field(
-                            f.name(),
-                            "immutable: it cannot be changed once the resource exists",
-                        ));
-                    }
-                    continue;
-                }
+            for f in desc
+                .fields()
+                .filter(|f| update.has_field(f) && writable(f))
+            {
                 copy(stored, Some(update), std::slice::from_ref(&f));
             }
-            Ok(())
+        }
+    }
+    let mut changed = Vec::new();
+    unchanged_fixed(&before, stored, resource_field, 0, &mut changed);
+    if changed.is_empty() {
+        return Ok(());
+    }
+    *stored = before;
+    Err(bad_request(
+        changed
+            .into_iter()
+            .map(|path| {
+                violation(
+                    path,
+                    "immutable: the update would change it; send the stored value or leave it \
+                     out of the update_mask",
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Collects the paths of the IMMUTABLE and IDENTIFIER fields the update changed, anywhere in
+/// the singular messages below `after`; OUTPUT_ONLY fields are put back later and are not
+/// compared.
+fn unchanged_fixed(
+    before: &DynamicMessage,
+    after: &DynamicMessage,
+    path: &str,
+    depth: usize,
+    changed: &mut Vec<String>,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for f in after.descriptor().fields() {
+        let b = behavior(&f);
+        if b.has(Behavior::OUTPUT_ONLY) || !(before.has_field(&f) || after.has_field(&f)) {
+            continue;
+        }
+        let here = format!("{path}.{}", f.name());
+        if b.has(FIXED) {
+            if before.get_field(&f) != after.get_field(&f) {
+                changed.push(here);
+            }
+            continue;
+        }
+        if f.is_list() || f.is_map() {
+            continue;
+        }
+        if let (Some(b), Some(a)) = (
+            before.get_field(&f).as_message(),
+            after.get_field(&f).as_message(),
+        ) {
+            unchanged_fixed(b, a, &here, depth + 1, changed);
         }
     }
 }
@@ -170,6 +235,7 @@ mod tests {
             &update,
             Some(&paths(&["display_name", "active"])),
             "update_mask",
+            "phrase_matcher",
         )
         .expect("applies");
         assert_eq!(
@@ -182,7 +248,7 @@ mod tests {
     fn without_a_mask_sets_what_is_set_and_ignores_output_only() {
         let mut stored = view(r#"{"displayName":"a","active":true}"#);
         let update = view(r#"{"displayName":"b","updateTime":"2020-01-01T00:00:00Z"}"#);
-        apply(&mut stored, &update, None, "update_mask").expect("applies");
+        apply(&mut stored, &update, None, "update_mask", "m").expect("applies");
         assert_eq!(stored, view(r#"{"displayName":"b","active":true}"#));
     }
 
@@ -190,27 +256,158 @@ mod tests {
     fn star_replaces_what_a_client_may_write() {
         let mut stored = view(r#"{"displayName":"a","active":true,"revisionId":"r1"}"#);
         let update = view(r#"{"displayName":"b"}"#);
-        apply(&mut stored, &update, Some(&paths(&["*"])), "update_mask").expect("applies");
+        apply(&mut stored, &update, Some(&paths(&["*"])), "update_mask", "m").expect("applies");
+        assert_eq!(stored, view(r#"{"displayName":"b","revisionId":"r1"}"#));
+    }
+
+    fn conversation(json: &str) -> DynamicMessage {
+        let desc = pool()
+            .get_message_by_name("google.cloud.contactcenterinsights.v1.Conversation")
+            .expect("Conversation");
+        let mut de = serde_json::Deserializer::from_str(json);
+        DynamicMessage::deserialize(desc, &mut de).expect("json")
+    }
+
+    const NAME: &str = "projects/p/locations/l/conversations/c";
+
+    fn stored_conversation() -> DynamicMessage {
+        conversation(&format!(
+            r#"{{"name":"{NAME}","medium":"CHAT","agentId":"a",
+                "dataSource":{{"gcsSource":{{"transcriptUri":"gs://b/t.json"}}}}}}"#
+        ))
+    }
+
+    fn field_of(err: &Status) -> String {
+        use ccai_lro::Detail;
+        let status = ccai_lro::Status::from_tonic(err);
+        let fields: Vec<String> = status
+            .details()
+            .iter()
+            .filter_map(|d| match d {
+                Detail::BadRequest(b) => Some(b.field_violations.iter().map(|v| v.field.clone())),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(fields.len(), 1, "one violation: {fields:?}");
+        fields.concat()
+    }
+
+    /// AIP-203: "the service must ignore the value of an immutable field if it matches the
+    /// existing value" — the mask `field_mask(None, resource)` builds names `name` and every
+    /// other field set, immutable ones included.
+    #[test]
+    fn unchanged_immutable_fields_in_the_mask_are_ignored() {
+        let mut stored = stored_conversation();
+        let update = conversation(&format!(
+            r#"{{"name":"{NAME}","medium":"CHAT","agentId":"b",
+                "dataSource":{{"gcsSource":{{"transcriptUri":"gs://b/t.json"}}}}}}"#
+        ));
+        let mask = paths(&["name", "medium", "agent_id", "data_source.gcs_source.transcript_uri"]);
+        apply(&mut stored, &update, Some(&mask), "update_mask", "conversation").expect("applies");
+        let mut want = stored_conversation();
+        want.set_field_by_name("agent_id", Value::String("b".into()));
+        assert_eq!(stored, want);
+    }
+
+    /// AIP-203: "the service must error with INVALID_ARGUMENT" when a request asks to change an
+    /// immutable field: with a mask, `*`, or none, and at any depth.
+    #[test]
+    fn a_changed_immutable_field_is_refused_naming_it() {
+        let cases: [(&str, Option<&[&str]>, &str); 5] = [
+            (r#""medium":"PHONE_CALL""#, Some(&["medium"]), "conversation.medium"),
+            (r#""medium":"PHONE_CALL""#, None, "conversation.medium"),
+            (
+                r#""medium":"PHONE_CALL","dataSource":{"gcsSource":{"transcriptUri":"gs://b/t.json"}}"#,
+                Some(&["*"]),
+                "conversation.medium",
+            ),
+            (
+                r#""dataSource":{"gcsSource":{"transcriptUri":"gs://b/other.json"}}"#,
+                Some(&["data_source"]),
+                "conversation.data_source.gcs_source.transcript_uri",
+            ),
+            (
+                r#""dataSource":{"gcsSource":{"transcriptUri":"gs://b/other.json"}}"#,
+                Some(&["data_source.gcs_source.transcript_uri"]),
+                "conversation.data_source.gcs_source.transcript_uri",
+            ),
+        ];
+        for (fields, mask, want) in cases {
+            let mut stored = stored_conversation();
+            let update = conversation(&format!(r#"{{"name":"{NAME}",{fields}}}"#));
+            let mask = mask.map(paths);
+            let err = apply(&mut stored, &update, mask.as_deref(), "update_mask", "conversation")
+                .expect_err("a change of an immutable field");
+            assert_eq!(err.code(), tonic::Code::InvalidArgument, "{fields} {mask:?}");
+            assert_eq!(field_of(&err), want, "{fields} {mask:?}");
+            assert_eq!(stored, stored_conversation(), "nothing applied");
+        }
+    }
+
+    /// `*` replaces what a client may write, but an immutable field the request leaves unset
+    /// keeps its value rather than being cleared (the emulator's rule); a mutable message that
+    /// holds one is replaced whole, so clearing it would change the immutable field inside.
+    #[test]
+    fn star_keeps_immutable_fields_the_request_leaves_unset() {
+        let mut stored = stored_conversation();
+        let update = conversation(&format!(
+            r#"{{"name":"{NAME}","agentId":"b",
+                "dataSource":{{"gcsSource":{{"transcriptUri":"gs://b/t.json"}}}}}}"#
+        ));
+        apply(&mut stored, &update, Some(&paths(&["*"])), "update_mask", "conversation")
+            .expect("applies");
+        let mut want = stored_conversation();
+        want.set_field_by_name("agent_id", Value::String("b".into()));
+        assert_eq!(stored, want, "medium kept, agent_id replaced");
+
+        let mut stored = stored_conversation();
+        let without_source = conversation(&format!(r#"{{"name":"{NAME}","agentId":"b"}}"#));
+        let err = apply(
+            &mut stored,
+            &without_source,
+            Some(&paths(&["*"])),
+            "update_mask",
+            "conversation",
+        )
+        .expect_err("clears the transcript URI");
+        assert_eq!(
+            field_of(&err),
+            "conversation.data_source.gcs_source.transcript_uri"
+        );
+    }
+
+    /// AIP-161: "output only fields ... must be ignored" when named in a mask; the value sent is
+    /// not applied, and the other paths are.
+    #[test]
+    fn output_only_paths_are_ignored() {
+        let mut stored = view(r#"{"displayName":"a","revisionId":"r1"}"#);
+        let update = view(
+            r#"{"displayName":"b","revisionId":"r2","updateTime":"2020-01-01T00:00:00Z"}"#,
+        );
+        let mask = paths(&["revision_id", "update_time", "update_time.seconds", "display_name"]);
+        apply(&mut stored, &update, Some(&mask), "update_mask", "phrase_matcher").expect("applies");
         assert_eq!(stored, view(r#"{"displayName":"b","revisionId":"r1"}"#));
     }
 
     #[test]
-    fn refuses_unknown_frozen_and_too_many_paths() {
+    fn refuses_unknown_paths_malformed_masks_and_too_many_paths() {
         let update = view("{}");
         for bad in [
             &["nope"][..],
-            &["update_time"],
-            &["revision_id"],
             &["display_name.x"],
+            &["update_time.nope"],
+            &["phrase_match_rule_groups.type"],
             &["*", "active"],
         ] {
             let mut stored = view("{}");
-            let err =
-                apply(&mut stored, &update, Some(&paths(bad)), "update_mask").expect_err("refused");
+            let err = apply(&mut stored, &update, Some(&paths(bad)), "update_mask", "m")
+                .expect_err("refused");
             assert_eq!(err.code(), tonic::Code::InvalidArgument, "{bad:?}");
+            assert_eq!(field_of(&err), "update_mask", "{bad:?}");
         }
         let many: Vec<String> = (0..=MAX_MASK_PATHS).map(|_| "active".to_owned()).collect();
         let mut stored = view("{}");
-        assert!(apply(&mut stored, &update, Some(&many), "update_mask").is_err());
+        assert!(apply(&mut stored, &update, Some(&many), "update_mask", "m").is_err());
     }
 }

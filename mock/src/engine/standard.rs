@@ -107,7 +107,7 @@ pub(crate) fn update(
     });
     let mut stored = load(store, plan.kind, &name)?;
     let before = stored.clone();
-    mask::apply(&mut stored, &update, paths.as_deref(), "update_mask")?;
+    mask::apply(&mut stored, &update, paths.as_deref(), "update_mask", body)?;
     fields::keep_server_fields(&mut stored, &before);
     require(&stored, body)?;
     super::rules::validate(plan.kind, &stored, body)?;

@@ -5,6 +5,7 @@
 mod custom;
 mod hostile;
 mod lists;
+mod masks;
 mod scripting;
 mod standard;
 mod state;

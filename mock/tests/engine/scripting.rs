@@ -190,3 +190,64 @@ async fn the_basic_view_leaves_out_the_transcript() {
         .into_inner();
     assert!(listed.conversations[0].transcript.is_some());
 }
+
+/// The panic message of `f`.
+fn panic_of(f: impl FnOnce()) -> String {
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("a panic");
+    err.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+/// A script that would never run fails at the call, naming what to write instead: a test must
+/// not quietly check the defaults.
+#[tokio::test]
+async fn every_wrong_use_of_a_script_fails_at_the_call() {
+    let (server, _c) = emulator().await;
+    let settings = |r: GetSettingsRequest| {
+        Ok(Settings {
+            name: r.name,
+            ..Default::default()
+        })
+    };
+    let analysis = |_: CreateAnalysisRequest| Ok(Analysis::default());
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "an operation RPC answered",
+            panic_of(|| server.answer("CreateAnalysis", analysis)),
+            "script_for(\"CreateAnalysis\"",
+        ),
+        (
+            "a misspelt answer",
+            panic_of(|| server.answer("GetSetings", settings)),
+            "did you mean \"GetSettings\"",
+        ),
+        (
+            "a misspelt script on the server",
+            panic_of(|| server.script_for("CreateAnalyses", |_| ccai_lro_mock::Script::new())),
+            "did you mean \"CreateAnalysis\"",
+        ),
+        (
+            "a misspelt script on the builder",
+            panic_of(|| {
+                let _ = ccai_lro_mock::MockServer::builder()
+                    .script_for("UploadConversations", |_| ccai_lro_mock::Script::new());
+            }),
+            "did you mean \"UploadConversation\"",
+        ),
+        (
+            "an immediate RPC scripted",
+            panic_of(|| server.script_for("GetSettings", |_| ccai_lro_mock::Script::new())),
+            "MockServer::answer(\"GetSettings\"",
+        ),
+        (
+            "a misspelt fault",
+            panic_of(|| server.fail_sequence("GetConverstion", [Fault::Unavailable])),
+            "did you mean \"GetConversation\"",
+        ),
+    ];
+    for (what, message, want) in cases {
+        assert!(message.contains(want), "{what}: {message:?}");
+    }
+    // The right uses are still taken.
+    server.answer("GetSettings", settings);
+    server.script_for("CreateAnalysis", |_| ccai_lro_mock::Script::new());
+}

@@ -172,7 +172,7 @@ async fn projects_and_locations_are_separate_worlds() {
 }
 
 #[tokio::test]
-async fn update_changes_only_the_mask_and_refuses_frozen_paths() {
+async fn update_changes_only_the_mask_and_refuses_unknown_paths() {
     let (_s, mut c) = emulator().await;
     let made = c
         .create_phrase_matcher(CreatePhraseMatcherRequest {
@@ -225,7 +225,7 @@ async fn update_changes_only_the_mask_and_refuses_frozen_paths() {
         (3, "after")
     );
 
-    for bad in [&["nope"][..], &["update_time"], &["revision_id"]] {
+    for bad in [&["nope"][..], &["display_name.x"], &["update_time.nope"]] {
         let m = PhraseMatcher {
             name: made.name.clone(),
             ..matcher("x")
