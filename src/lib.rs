@@ -75,6 +75,9 @@ pub use poll::PollPolicy;
 pub use retry::RetryPolicy;
 pub use status::{Code, Detail, Status};
 
+/// The protobuf runtime the generated messages implement ([`prost::Message`] to encode and
+/// decode them, [`prost::Name`] for their type URLs).
+pub use prost;
 /// The protobuf well-known types the generated messages use ([`FieldMask`](prost_types::FieldMask)
 /// for update masks, [`Duration`](prost_types::Duration), [`Timestamp`](prost_types::Timestamp),
 /// [`Any`](prost_types::Any)): the same `prost-types` version as [`proto`], so no dependency of
@@ -87,9 +90,6 @@ pub use status::{Code, Detail, Status};
 /// # let _ = (mask, ttl);
 /// ```
 pub use prost_types;
-/// The protobuf runtime the generated messages implement ([`prost::Message`] to encode and
-/// decode them, [`prost::Name`] for their type URLs).
-pub use prost;
 
 // The README's examples compile as doctests, so they cannot rot.
 #[cfg(doctest)]

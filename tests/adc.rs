@@ -23,7 +23,11 @@ async fn a_missing_credentials_file_is_a_clear_auth_error() {
         "{message}"
     );
     // With the same broken setup, a wrong endpoint is named as such: it is checked first.
-    for endpoint in ["ftp://x", "example.test", "contactcenterinsights.googleapis.com"] {
+    for endpoint in [
+        "ftp://x",
+        "example.test",
+        "contactcenterinsights.googleapis.com",
+    ] {
         let err = Client::builder().endpoint(endpoint).build().unwrap_err();
         assert!(
             matches!(&err, Error::InvalidArgument(m) if m.contains("https://HOST[:PORT]")),

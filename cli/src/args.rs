@@ -17,7 +17,8 @@ Exit codes: 0 success, 1 local I/O failure, 2 usage or local error (no RPC made)
 a server that broke the protocol, 4 operation failed, 5 timeout, 130 interrupted."
 )]
 pub struct Cli {
-    /// The API endpoint; an http://127.0.0.1:PORT endpoint is an emulator (no credentials).
+    /// The API endpoint: https://HOST[:PORT], or http://HOST:PORT (or the bare HOST:PORT the
+    /// emulator prints) for an emulator, with no credentials.
     #[arg(long, global = true, env = "CCAI_LRO_ENDPOINT")]
     pub endpoint: Option<String>,
     /// An API key, sent as x-goog-api-key.

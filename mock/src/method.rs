@@ -78,7 +78,10 @@ pub(crate) fn assert_answerable(rpc: &str) {
             unknown(rpc, "of the Insights service")
         );
     }
-    if !ccai_lro::rpc::INSIGHTS_METHODS.iter().any(|m| m.name == rpc) {
+    if !ccai_lro::rpc::INSIGHTS_METHODS
+        .iter()
+        .any(|m| m.name == rpc)
+    {
         panic!(
             "MockServer::answer({rpc:?}): {rpc} is an Operations method, answered from the \
              operations the mock holds: insert one with MockServer::insert"
@@ -144,7 +147,11 @@ mod tests {
                 Box::new(|| assert_answerable("GetOperation")),
                 "MockServer::insert",
             ),
-            ("* answered", Box::new(|| assert_answerable("*")), "is not an RPC"),
+            (
+                "* answered",
+                Box::new(|| assert_answerable("*")),
+                "is not an RPC",
+            ),
             (
                 "a misspelt starter",
                 Box::new(|| assert_starter("CreateAnalyses")),

@@ -551,7 +551,9 @@ async fn masks_naming_an_unchanged_name_pass_over_rest_and_a_change_is_refused()
         addr,
         "PATCH",
         format!("{settings}?updateMask=name,conversationTtl.seconds"),
-        Some(r#"{"name": "projects/p/locations/us-central1/settings", "conversationTtl": "86400s"}"#),
+        Some(
+            r#"{"name": "projects/p/locations/us-central1/settings", "conversationTtl": "86400s"}"#,
+        ),
     )
     .await;
     assert_eq!(

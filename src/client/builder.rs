@@ -218,7 +218,9 @@ impl ClientBuilder {
         let (url, default_anonymous) = match (&self.endpoint, emulator) {
             (Some(given), _) => {
                 let url = endpoint_url(given)?;
-                let plaintext = url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+                let plaintext = url
+                    .get(..7)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
                 (url, plaintext)
             }
             (None, Some(host)) => (format!("http://{host}"), true),

@@ -101,28 +101,39 @@ const UNRESERVED: [bool; 256] = {
     table
 };
 
+fn unreserved(b: u8) -> bool {
+    UNRESERVED[usize::from(b)]
+}
+
 /// The `x-goog-request-params` value `key=<percent-encoded value>` (AIP-4222: every byte but
 /// the unreserved `A-Z a-z 0-9 - . _ ~` is percent-encoded).
 ///
-/// A byte loop over `percent_encode_byte` rather than `utf8_percent_encode` into a `String`:
-/// measured per GetOperation by name, 1.9 k instructions against 2.4 k. Exactly sized: with a
-/// worst-case (3x) buffer 10,000 waits peaked 1 MiB higher, and the iterator's output trimmed by
-/// `shrink_to_fit` still 0.3 MiB higher.
+/// Runs of unreserved bytes are copied whole and only the bytes between them encoded, rather
+/// than pushing byte by byte (which was itself cheaper than `utf8_percent_encode` into a
+/// `String`). Exactly sized: with a worst-case (3x) buffer 10,000 waits peaked 1 MiB higher,
+/// and an iterator's output trimmed by `shrink_to_fit` still 0.3 MiB higher.
 pub(crate) fn routing(key: &str, value: &str) -> HeaderValue {
-    let unreserved = |b: u8| UNRESERVED[usize::from(b)];
     // Exactly sized: an operation handle keeps this value for its life, and `Bytes` keeps the
     // whole allocation, so slack here is memory held per waiting operation.
-    let escaped = value.bytes().filter(|&b| !unreserved(b)).count();
+    let escaped = value
+        .bytes()
+        .fold(0, |n, b| n + usize::from(!unreserved(b)));
     let mut params = Vec::with_capacity(key.len() + 1 + value.len() + 2 * escaped);
     params.extend_from_slice(key.as_bytes());
     params.push(b'=');
-    for b in value.bytes() {
-        if unreserved(b) {
-            params.push(b);
-        } else {
-            params.extend_from_slice(percent_encode_byte(b).as_bytes());
-        }
+    let mut rest = value.as_bytes();
+    while let Some(at) = rest.iter().position(|&b| !unreserved(b)) {
+        let Some((run, tail)) = rest.split_at_checked(at) else {
+            break;
+        };
+        params.extend_from_slice(run);
+        let Some((&b, after)) = tail.split_first() else {
+            break;
+        };
+        params.extend_from_slice(percent_encode_byte(b).as_bytes());
+        rest = after;
     }
+    params.extend_from_slice(rest);
     // Percent-encoding leaves only visible ASCII, so this cannot fail for our keys.
     HeaderValue::try_from(params).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -150,6 +161,37 @@ pub(super) fn grpc_timeout(d: Duration) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time definition, to hold the run-copying one to.
+    fn reference(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| {
+                if unreserved(b) {
+                    char::from(b).to_string()
+                } else {
+                    percent_encode_byte(b).to_owned()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn routing_encodes_every_byte_as_the_definition_says() {
+        let all: String = (0..=0x7f_u8)
+            .map(char::from)
+            .chain(['é', '€', '😀'])
+            .collect();
+        for value in ["", "/", "a", "//", "a/", "/a", "~-._", "a b", &all] {
+            let enc = routing("name", value);
+            assert_eq!(enc.to_str().unwrap(), format!("name={}", reference(value)));
+            assert_eq!(
+                enc.len(),
+                5 + reference(value).len(),
+                "exactly sized: {value:?}"
+            );
+        }
+    }
 
     #[test]
     fn routing_is_percent_encoded() {

@@ -144,10 +144,7 @@ pub(crate) fn apply(
             }
         }
         _ => {
-            for f in desc
-                .fields()
-                .filter(|f| update.has_field(f) && writable(f))
-            {
+            for f in desc.fields().filter(|f| update.has_field(f) && writable(f)) {
                 copy(stored, Some(update), std::slice::from_ref(&f));
             }
         }
@@ -256,7 +253,14 @@ mod tests {
     fn star_replaces_what_a_client_may_write() {
         let mut stored = view(r#"{"displayName":"a","active":true,"revisionId":"r1"}"#);
         let update = view(r#"{"displayName":"b"}"#);
-        apply(&mut stored, &update, Some(&paths(&["*"])), "update_mask", "m").expect("applies");
+        apply(
+            &mut stored,
+            &update,
+            Some(&paths(&["*"])),
+            "update_mask",
+            "m",
+        )
+        .expect("applies");
         assert_eq!(stored, view(r#"{"displayName":"b","revisionId":"r1"}"#));
     }
 
@@ -303,8 +307,20 @@ mod tests {
             r#"{{"name":"{NAME}","medium":"CHAT","agentId":"b",
                 "dataSource":{{"gcsSource":{{"transcriptUri":"gs://b/t.json"}}}}}}"#
         ));
-        let mask = paths(&["name", "medium", "agent_id", "data_source.gcs_source.transcript_uri"]);
-        apply(&mut stored, &update, Some(&mask), "update_mask", "conversation").expect("applies");
+        let mask = paths(&[
+            "name",
+            "medium",
+            "agent_id",
+            "data_source.gcs_source.transcript_uri",
+        ]);
+        apply(
+            &mut stored,
+            &update,
+            Some(&mask),
+            "update_mask",
+            "conversation",
+        )
+        .expect("applies");
         let mut want = stored_conversation();
         want.set_field_by_name("agent_id", Value::String("b".into()));
         assert_eq!(stored, want);
@@ -315,7 +331,11 @@ mod tests {
     #[test]
     fn a_changed_immutable_field_is_refused_naming_it() {
         let cases: [(&str, Option<&[&str]>, &str); 5] = [
-            (r#""medium":"PHONE_CALL""#, Some(&["medium"]), "conversation.medium"),
+            (
+                r#""medium":"PHONE_CALL""#,
+                Some(&["medium"]),
+                "conversation.medium",
+            ),
             (r#""medium":"PHONE_CALL""#, None, "conversation.medium"),
             (
                 r#""medium":"PHONE_CALL","dataSource":{"gcsSource":{"transcriptUri":"gs://b/t.json"}}"#,
@@ -337,9 +357,19 @@ mod tests {
             let mut stored = stored_conversation();
             let update = conversation(&format!(r#"{{"name":"{NAME}",{fields}}}"#));
             let mask = mask.map(paths);
-            let err = apply(&mut stored, &update, mask.as_deref(), "update_mask", "conversation")
-                .expect_err("a change of an immutable field");
-            assert_eq!(err.code(), tonic::Code::InvalidArgument, "{fields} {mask:?}");
+            let err = apply(
+                &mut stored,
+                &update,
+                mask.as_deref(),
+                "update_mask",
+                "conversation",
+            )
+            .expect_err("a change of an immutable field");
+            assert_eq!(
+                err.code(),
+                tonic::Code::InvalidArgument,
+                "{fields} {mask:?}"
+            );
             assert_eq!(field_of(&err), want, "{fields} {mask:?}");
             assert_eq!(stored, stored_conversation(), "nothing applied");
         }
@@ -355,8 +385,14 @@ mod tests {
             r#"{{"name":"{NAME}","agentId":"b",
                 "dataSource":{{"gcsSource":{{"transcriptUri":"gs://b/t.json"}}}}}}"#
         ));
-        apply(&mut stored, &update, Some(&paths(&["*"])), "update_mask", "conversation")
-            .expect("applies");
+        apply(
+            &mut stored,
+            &update,
+            Some(&paths(&["*"])),
+            "update_mask",
+            "conversation",
+        )
+        .expect("applies");
         let mut want = stored_conversation();
         want.set_field_by_name("agent_id", Value::String("b".into()));
         assert_eq!(stored, want, "medium kept, agent_id replaced");
@@ -382,11 +418,22 @@ mod tests {
     #[test]
     fn output_only_paths_are_ignored() {
         let mut stored = view(r#"{"displayName":"a","revisionId":"r1"}"#);
-        let update = view(
-            r#"{"displayName":"b","revisionId":"r2","updateTime":"2020-01-01T00:00:00Z"}"#,
-        );
-        let mask = paths(&["revision_id", "update_time", "update_time.seconds", "display_name"]);
-        apply(&mut stored, &update, Some(&mask), "update_mask", "phrase_matcher").expect("applies");
+        let update =
+            view(r#"{"displayName":"b","revisionId":"r2","updateTime":"2020-01-01T00:00:00Z"}"#);
+        let mask = paths(&[
+            "revision_id",
+            "update_time",
+            "update_time.seconds",
+            "display_name",
+        ]);
+        apply(
+            &mut stored,
+            &update,
+            Some(&mask),
+            "update_mask",
+            "phrase_matcher",
+        )
+        .expect("applies");
         assert_eq!(stored, view(r#"{"displayName":"b","revisionId":"r1"}"#));
     }
 

@@ -119,7 +119,10 @@ async fn a_whole_resource_mask_ignores_output_only_and_unchanged_immutable_field
     assert_eq!(updated.agent_id, "a2");
     assert_eq!(updated.medium, made.medium);
     assert_eq!(updated.turn_count, made.turn_count, "output only: ignored");
-    assert_eq!(updated.create_time, made.create_time, "output only: ignored");
+    assert_eq!(
+        updated.create_time, made.create_time,
+        "output only: ignored"
+    );
 }
 
 /// AIP-203: "the service must error with INVALID_ARGUMENT" if a change to an immutable field is
