@@ -131,7 +131,8 @@ mod tests {
 
     #[test]
     fn every_wrong_name_is_refused_naming_the_right_choice() {
-        let cases: [(&str, Box<dyn FnOnce() + std::panic::UnwindSafe>, &str); 7] = [
+        type Call = Box<dyn FnOnce() + std::panic::UnwindSafe>;
+        let cases: [(&str, Call, &str); 7] = [
             (
                 "a long-running RPC answered",
                 Box::new(|| assert_answerable("CreateAnalysis")),

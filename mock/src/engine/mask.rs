@@ -127,7 +127,7 @@ pub(crate) fn apply(
             if paths.len() > 1 {
                 return Err(bad_field(mask_field, "\"*\" must be the only path"));
             }
-            for f in desc.fields().filter(|f| writable(f)) {
+            for f in desc.fields().filter(writable) {
                 if behavior(&f).has(FIXED) && !update.has_field(&f) {
                     continue;
                 }
