@@ -145,8 +145,14 @@ async function conversations(c, loc, label) {
   const [upd] = await c.updateConversation({ conversation: { name: conv.name, agentId: "agent-9" }, updateMask: mask("agent_id") });
   assert.strictEqual(upd.agentId, "agent-9");
   assert.strictEqual(upd.labels.team, "red");
-  await expect("INVALID_ARGUMENT", () => c.updateConversation({ conversation: { name: conv.name }, updateMask: mask("turn_count") }),
-    "UpdateConversation output-only mask");
+  // AIP-161: an output-only path in the mask is ignored; an unknown one is refused. AIP-203: an
+  // unchanged immutable field (name, medium) may be named; a change to one is refused.
+  const [kept] = await c.updateConversation({ conversation: { name: conv.name, turnCount: 99 }, updateMask: mask("turn_count", "name") });
+  assert.strictEqual(kept.turnCount, upd.turnCount);
+  await expect("INVALID_ARGUMENT", () => c.updateConversation({ conversation: { name: conv.name }, updateMask: mask("turn_counts") }),
+    "UpdateConversation unknown mask path");
+  await expect("INVALID_ARGUMENT", () => c.updateConversation({ conversation: { name: conv.name, medium: upd.medium === "CHAT" ? "PHONE_CALL" : "CHAT" }, updateMask: mask("name", "medium") }),
+    "UpdateConversation changed immutable medium");
 
   // An analysis, then delete needs force.
   const analysis = await lro(c.createAnalysis({ parent: conv.name, analysis: {} }));

@@ -27,7 +27,8 @@ from google.cloud import contact_center_insights_v1 as insights
 from google.cloud.contact_center_insights_v1.services.contact_center_insights.transports import (
     ContactCenterInsightsGrpcTransport,
 )
-from google.protobuf import field_mask_pb2
+from google.api_core import protobuf_helpers
+from google.protobuf import duration_pb2, field_mask_pb2
 
 
 # Over REST, api-core raises the class of the HTTP status (409 Conflict, 400 BadRequest), of
@@ -94,8 +95,12 @@ def conversations(c, loc, label):
     upd = c.update_conversation(conversation=insights.Conversation(name=conv.name, agent_id="agent-9"),
                                 update_mask=mask("agent_id"))
     assert upd.agent_id == "agent-9" and upd.labels["team"] == "red"
+    # AIP-161: an output-only path in the mask is ignored; an unknown one is refused.
+    kept = c.update_conversation(conversation=insights.Conversation(name=conv.name, turn_count=99),
+                                 update_mask=mask("turn_count"))
+    assert kept.turn_count == upd.turn_count and kept.agent_id == "agent-9", kept
     expect(exceptions.InvalidArgument, c.update_conversation,
-           conversation=insights.Conversation(name=conv.name), update_mask=mask("turn_count"))
+           conversation=insights.Conversation(name=conv.name), update_mask=mask("turn_counts"))
 
     # An analysis, then delete needs force.
     analysis = c.create_analysis(parent=conv.name, analysis=insights.Analysis()).result(timeout=30)
@@ -175,6 +180,21 @@ def small_kinds(c, loc, label):
     c.update_settings(settings=insights.Settings(name=f"{loc}/settings", language_code="fr-FR"),
                       update_mask=mask("language_code"))
     assert c.get_settings(name=f"{loc}/settings").language_code == "fr-FR"
+    # Google's published samples build their masks with field_mask(None, settings), which names
+    # the settings' own, unchanged, immutable `name` (AIP-203: ignored when unchanged).
+    ttl = insights.Settings(name=f"{loc}/settings", conversation_ttl=duration_pb2.Duration(seconds=86400))
+    ttl_mask = protobuf_helpers.field_mask(None, type(ttl).pb(ttl))
+    assert "name" in ttl_mask.paths, ttl_mask
+    assert c.update_settings(settings=ttl, update_mask=ttl_mask).conversation_ttl.total_seconds() == 86400
+    topics = insights.Settings(name=f"{loc}/settings", pubsub_notification_settings={
+        "create-analysis": "projects/p/topics/analyses"})
+    updated = c.update_settings(settings=topics, update_mask=protobuf_helpers.field_mask(None, type(topics).pb(topics)))
+    assert dict(updated.pubsub_notification_settings) == {"create-analysis": "projects/p/topics/analyses"}
+    conv = c.create_conversation(parent=loc, conversation=insights.Conversation(medium="CHAT", agent_id="a1"))
+    changed = insights.Conversation(name=conv.name, medium="PHONE_CALL")
+    expect(exceptions.InvalidArgument, c.update_conversation, conversation=changed,
+           update_mask=protobuf_helpers.field_mask(None, type(changed).pb(changed)))
+    c.delete_conversation(name=conv.name)
 
     spec = c.get_encryption_spec(name=f"{loc}/encryptionSpec")
     assert spec.name == f"{loc}/encryptionSpec"
