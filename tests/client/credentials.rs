@@ -162,11 +162,7 @@ async fn credentials_from_another_universe_are_refused_before_any_rpc() {
 /// no credentials, as `CONTACT_CENTER_INSIGHTS_EMULATOR_HOST` means it.
 #[tokio::test]
 async fn the_emulators_host_and_port_is_an_endpoint() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .unwrap();
-    server.insert(&op_name("bare"), Script::new());
+    let server = crate::on_loopback(MockServer::builder(), "bare").await;
     let addr = server.local_addr().unwrap();
     let client = Client::builder()
         .endpoint(addr.to_string())

@@ -41,6 +41,17 @@ fn client_of_a_closed_port() -> (Client, u16) {
     (client, port)
 }
 
+/// `builder`'s server on a loopback port, holding a running operation `id` (metadata
+/// [`meta`]`(id)`).
+async fn on_loopback(builder: ccai_lro_mock::MockServerBuilder, id: &str) -> MockServer {
+    let server = builder.start_tcp("127.0.0.1:0").await.unwrap();
+    server.insert(
+        &op_name(id),
+        ccai_lro_mock::Script::new().metadata(&meta(id)),
+    );
+    server
+}
+
 fn op_name(id: &str) -> String {
     format!("{PARENT}/operations/{id}")
 }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use ccai_lro::Client;
-use ccai_lro_mock::{method::GET_OPERATION, Latency, MockServer, Script};
+use ccai_lro_mock::{method::GET_OPERATION, Latency, MockServer};
 
-use super::{meta, op_name};
+use super::op_name;
 
 /// Four calls at once, each held 300 ms by the server.
 async fn four_at_once(client: &Client) {
@@ -19,12 +19,7 @@ async fn four_at_once(client: &Client) {
 /// A server on a socket (the cap is in the SETTINGS it sends on each connection) allowing one
 /// stream per connection, holding each GetOperation 300 ms; and its URL.
 async fn capped_server() -> (MockServer, String) {
-    let server = MockServer::builder()
-        .max_concurrent_streams(1)
-        .start_tcp("127.0.0.1:0")
-        .await
-        .unwrap();
-    server.insert(&op_name("pool"), Script::new().metadata(&meta("pool")));
+    let server = crate::on_loopback(MockServer::builder().max_concurrent_streams(1), "pool").await;
     server.latency(GET_OPERATION, Latency::Fixed(Duration::from_millis(300)));
     let url = format!("http://{}", server.local_addr().unwrap());
     (server, url)

@@ -6,10 +6,10 @@
 use std::time::{Duration, Instant};
 
 use ccai_lro::{Client, Code, Error, RetryPolicy};
-use ccai_lro_mock::{MockServer, Script, TlsConfig};
+use ccai_lro_mock::{MockServer, TlsConfig};
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 
-use super::{meta, op_name};
+use super::op_name;
 
 /// A CA: its certificate (PEM) and what signs with it.
 struct Ca {
@@ -68,12 +68,7 @@ async fn server_counting(
         client_ca.as_deref().map(str::as_bytes),
     )
     .unwrap();
-    let server = MockServer::builder()
-        .tls(tls.clone())
-        .start_tcp("127.0.0.1:0")
-        .await
-        .unwrap();
-    server.insert(&op_name("tls"), Script::new().metadata(&meta("tls")));
+    let server = super::on_loopback(MockServer::builder().tls(tls.clone()), "tls").await;
     (server, tls)
 }
 
@@ -300,11 +295,7 @@ async fn an_unreachable_server_is_named_in_the_error() {
 /// server answered in plaintext and what to write instead, not rustls's record error.
 #[tokio::test]
 async fn https_to_a_plaintext_server_says_to_use_http() {
-    let server = MockServer::builder()
-        .start_tcp("127.0.0.1:0")
-        .await
-        .unwrap();
-    server.insert(&op_name("tls"), Script::new().metadata(&meta("tls")));
+    let server = super::on_loopback(MockServer::builder(), "tls").await;
     let client = builder(&server, "127.0.0.1").build().unwrap();
     let reason = tls_failure(&client).await;
     assert!(reason.contains("answered in plaintext"), "{reason}");
