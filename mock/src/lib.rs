@@ -84,6 +84,7 @@ mod admin;
 mod builder;
 mod clock;
 mod connection;
+mod data;
 mod engine;
 mod faults;
 mod history;

@@ -1,0 +1,1 @@
+//! Annotators (being written).
