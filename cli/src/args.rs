@@ -259,6 +259,16 @@ pub struct Emulator {
     /// Require client certificates signed by the CA in FILE (PEM): mTLS. Needs --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_client_ca: Option<String>,
+    /// Read gs://BUCKET/OBJECT from DIR/BUCKET/OBJECT: conversations whose transcript_uri names
+    /// an object get its transcript, turn count and duration. Nothing outside DIR is read.
+    /// Wins over --storage-emulator-host.
+    #[arg(long, value_name = "DIR")]
+    pub storage_dir: Option<String>,
+    /// Read gs:// objects through the Cloud Storage JSON API of a storage emulator at URL
+    /// (http://HOST:PORT or HOST:PORT), as Google's storage clients do with
+    /// STORAGE_EMULATOR_HOST, which is read when this is not given.
+    #[arg(long, value_name = "URL", env = "STORAGE_EMULATOR_HOST")]
+    pub storage_emulator_host: Option<String>,
 }
 
 /// `--max-connections`: a whole number, 1 or more (0 would serve no one).

@@ -249,6 +249,13 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     if let Some(tls) = tls {
         builder = builder.tls(tls);
     }
+    builder = match (&options.storage_dir, &options.storage_emulator_host) {
+        (Some(dir), _) => builder.storage_dir(dir),
+        (None, Some(host)) if !host.is_empty() => builder.storage_emulator_host(host),
+        _ => Ok(builder),
+    }
+    .map_err(|e| Error::InvalidArgument(format!("emulator: {e}")))?;
+    note!("emulator: {}", builder.storage_description());
     if let Some(state) = state {
         builder = builder.state(state);
     }

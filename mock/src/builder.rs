@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::admin::state::SavedState;
 use crate::clock::Clock;
+use crate::data::storage::Storage;
 use crate::faults::{Fault, Faults, Latency};
 use crate::operations::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
 use crate::operations::{script::Script, start::Start};
@@ -64,6 +65,7 @@ pub struct MockServerBuilder {
     faults: Faults,
     state: Option<SavedState>,
     export_on_exit: Option<PathBuf>,
+    storage: Storage,
 }
 
 impl Default for MockServerBuilder {
@@ -89,6 +91,7 @@ impl Default for MockServerBuilder {
             faults: Faults::new(DEFAULT_SEED),
             state: None,
             export_on_exit: None,
+            storage: Storage::default(),
         }
     }
 }
@@ -292,7 +295,7 @@ impl MockServerBuilder {
     }
 
     fn shared_without_state(self) -> Arc<Shared> {
-        Arc::new(Shared::new(
+        let mut shared = Shared::new(
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
             self.bearer,
             self.behaviour,
@@ -300,7 +303,46 @@ impl MockServerBuilder {
             Recorder::new(self.record_limit),
             self.scripts,
             self.seed,
-        ))
+        );
+        shared.storage = self.storage;
+        Arc::new(shared)
+    }
+
+    /// Reads `gs://BUCKET/OBJECT` from `dir/BUCKET/OBJECT` (`ccai-lro emulator --storage-dir`):
+    /// conversations whose `transcript_uri` names an object get their transcript and the
+    /// fields derived from it. Nothing outside `dir` is read. Fails if `dir` is not a folder.
+    pub fn storage_dir(mut self, dir: impl AsRef<std::path::Path>) -> Result<Self, String> {
+        self.storage = Storage::folder(dir.as_ref())?;
+        Ok(self)
+    }
+
+    /// Reads `gs://` objects through the Cloud Storage JSON API of a storage emulator at `host`
+    /// (`http://HOST:PORT` or `HOST:PORT`, what `STORAGE_EMULATOR_HOST` holds), as
+    /// `ccai-lro emulator --storage-emulator-host` does. Fails on another scheme or shape.
+    pub fn storage_emulator_host(mut self, host: &str) -> Result<Self, String> {
+        self.storage = Storage::gcs(host)?;
+        Ok(self)
+    }
+
+    /// One line saying where `gs://` objects are read from (or that they are not).
+    pub fn storage_description(&self) -> String {
+        self.storage.describe()
+    }
+
+    /// Puts `bytes` at `uri` (`gs://BUCKET/OBJECT`) in the server's memory storage, so a Rust
+    /// test needs no storage server: a conversation whose `transcript_uri` is `uri` gets its
+    /// transcript from these bytes. Replaces a folder or storage emulator given before.
+    ///
+    /// # Panics
+    ///
+    /// If `uri` is not a `gs://BUCKET/OBJECT` URI (the line says why).
+    #[track_caller]
+    pub fn object(mut self, uri: &str, bytes: impl Into<bytes::Bytes>) -> Self {
+        if let Err(e) = crate::data::storage::GsUri::parse(uri, "uri") {
+            panic!("MockServerBuilder::object: {}", e.message());
+        }
+        self.storage.put(uri, bytes.into());
+        self
     }
 
     /// Starts the server on an in-memory transport; reach it with [`MockServer::channel`].

@@ -80,6 +80,8 @@ pub(crate) struct Shared {
     /// Requests under way, and the most there have been at once.
     pub(crate) in_flight: std::sync::atomic::AtomicUsize,
     pub(crate) peak_in_flight: std::sync::atomic::AtomicUsize,
+    /// Where `gs://` objects are read from (transcripts); read before any lock is taken.
+    pub(crate) storage: crate::data::storage::Storage,
     next_id: AtomicU64,
 }
 
@@ -109,6 +111,7 @@ impl Shared {
             changed: Notify::new(),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
             peak_in_flight: std::sync::atomic::AtomicUsize::new(0),
+            storage: crate::data::storage::Storage::default(),
             next_id: AtomicU64::new(FIRST_ID),
         }
     }

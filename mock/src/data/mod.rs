@@ -12,4 +12,6 @@
 //! they never reach into transports or the store.
 
 pub(crate) mod annotate;
+pub(crate) mod fetch;
+pub(crate) mod storage;
 pub(crate) mod transcript;

@@ -206,7 +206,8 @@ impl Engine {
                 if !request.conversation_id.is_empty() {
                     check_id("conversation_id", &request.conversation_id)?;
                 }
-                let conversation: Conversation = defaults::uploaded(start, end);
+                let mut conversation: Conversation = defaults::uploaded(start, end);
+                super::transcripts::apply(&self.store, &mut conversation, ctx);
                 if self.store.get(&conversation.name).is_some() {
                     return Err(Status::already_exists(format!(
                         "Conversation {} already exists",

@@ -34,6 +34,7 @@ mod rules;
 mod schema;
 mod standard;
 mod store;
+mod transcripts;
 mod wire;
 
 use prost::Message;
@@ -41,6 +42,7 @@ use prost_reflect::{DynamicMessage, ReflectMessage};
 use prost_types::Timestamp;
 use tonic::Status;
 
+pub(crate) use errors::bad_field;
 pub use list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub(crate) use lro::Outcome;
 pub use mask::MAX_MASK_PATHS;
@@ -59,6 +61,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) next_id: &'a (dyn Fn() -> String + Sync),
     /// A number in [0, 1) from the server's seeded generator.
     pub(crate) draw: &'a (dyn Fn() -> f64 + Sync),
+    /// What the request's objects gave (its transcript), read before the engine's lock.
+    pub(crate) fetched: &'a crate::data::fetch::Fetched,
 }
 
 /// The resources of one emulator.

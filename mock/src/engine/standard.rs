@@ -42,6 +42,7 @@ pub(crate) fn insert(
     set_time(&mut resource, "create_time", &ctx.now);
     set_time(&mut resource, "update_time", &ctx.now);
     super::rules::on_create(kind, &mut resource);
+    super::transcripts::apply_dynamic(store, kind, &mut resource, ctx)?;
     store.insert(name, kind, resource.encode_to_vec())?;
     Ok(resource)
 }

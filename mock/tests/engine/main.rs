@@ -9,6 +9,7 @@ mod masks;
 mod scripting;
 mod standard;
 mod state;
+mod transcripts;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_client::ContactCenterInsightsClient;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{

@@ -12,6 +12,7 @@ use prost::{Message, Name};
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
+use crate::data::fetch;
 use crate::engine::Ctx;
 use crate::lock::lock;
 use crate::names;
@@ -44,10 +45,14 @@ impl InsightsService {
                 .map(Response::new)
                 .map_err(|e| Status::internal(format!("scripted {method} answer: {e}")));
         }
+        let now = shared.clock.now();
+        // Storage is read before the engine's lock: a slow storage server holds this call only.
+        let fetched = fetch::for_request(&shared.storage, method, &bytes, now).await?;
         let ctx = Ctx {
-            now: shared.clock.now(),
+            now,
             next_id: &|| shared.next_id(),
             draw: &|| shared.draw(),
+            fetched: &fetched,
         };
         let answer = shared.settled_engine().call(method, &bytes, &ctx);
         let answer = answer.unwrap_or_else(|| {
@@ -104,6 +109,15 @@ impl InsightsService {
         // Run the user's script function without holding any lock (its script is dropped if
         // the start is refused).
         let user_script = shared.script_fn(method).map(|f| f(&start));
+        // Storage is read before any lock; an object that cannot be read or parsed ends the
+        // operation with that status, and nothing is made.
+        let (fetched, unreadable) =
+            match fetch::for_request(&shared.storage, method, &start.request.value, start.created)
+                .await
+            {
+                Ok(fetched) => (fetched, None),
+                Err(status) => (fetch::Fetched::none(), Some(status)),
+            };
         let now = Instant::now();
         let op = {
             // Lock order: the store, then the resources (`/reset` takes them one at a time).
@@ -121,7 +135,7 @@ impl InsightsService {
             }
             let duration = shared.behaviour.op_duration;
             let mut response = None;
-            if shared.behaviour.track_resources {
+            if shared.behaviour.track_resources && unreadable.is_none() {
                 let outcome = |op: &str| crate::shared::outcome(&store, op, now);
                 let mut engine = shared.engine();
                 engine.settle(&outcome);
@@ -129,12 +143,22 @@ impl InsightsService {
                     now: start.created,
                     next_id: &|| shared.next_id(),
                     draw: &|| shared.draw(),
+                    fetched: &fetched,
                 };
                 response = engine.start(&start, &defaults::end_of(&start, duration), &ctx)?;
             }
             // The default script answers with what the resources decided.
-            let script = user_script
-                .unwrap_or_else(|| defaults::script_answering(&start, duration, response));
+            let script = user_script.unwrap_or_else(|| {
+                let answering = defaults::script_answering(&start, duration, response);
+                match &unreadable {
+                    Some(status) => answering.fail_status(ccai_lro::proto::google::rpc::Status {
+                        code: status.code() as i32,
+                        message: status.message().to_owned(),
+                        details: Vec::new(),
+                    }),
+                    None => answering,
+                }
+            });
             shared.held_bytes.fetch_add(weight, Ordering::Relaxed);
             store.insert(&start.operation, &start.location, script, now);
             store.get(&start.operation).map(|e| e.render(now))
