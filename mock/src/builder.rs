@@ -66,6 +66,7 @@ pub struct MockServerBuilder {
     state: Option<SavedState>,
     export_on_exit: Option<PathBuf>,
     storage: Storage,
+    min_training_conversations: i64,
 }
 
 impl Default for MockServerBuilder {
@@ -92,6 +93,7 @@ impl Default for MockServerBuilder {
             state: None,
             export_on_exit: None,
             storage: Storage::default(),
+            min_training_conversations: 0,
         }
     }
 }
@@ -305,6 +307,7 @@ impl MockServerBuilder {
             self.seed,
         );
         shared.storage = self.storage;
+        shared.engine().min_training_conversations = self.min_training_conversations;
         Arc::new(shared)
     }
 
@@ -322,6 +325,15 @@ impl MockServerBuilder {
     pub fn storage_emulator_host(mut self, host: &str) -> Result<Self, String> {
         self.storage = Storage::gcs(host)?;
         Ok(self)
+    }
+
+    /// The fewest conversations CreateIssueModel trains on, as the service requires
+    /// (`ccai-lro emulator --min-training-conversations`): with fewer matching the model's
+    /// `input_data_config`, its operation ends FAILED_PRECONDITION naming both numbers. The
+    /// default, 0, imposes none.
+    pub fn min_training_conversations(mut self, n: u32) -> Self {
+        self.min_training_conversations = i64::from(n);
+        self
     }
 
     /// One line saying where `gs://` objects are read from (or that they are not).

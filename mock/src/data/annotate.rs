@@ -100,10 +100,8 @@ mod tests;
 /// Nanoseconds in a second, for the `i128` time arithmetic.
 const NANOS_PER_SECOND: i128 = 1_000_000_000;
 
-/// Runs the deterministic annotators on `conversation`: the phrase matchers (of `matchers`, the location's) and silence, as `selector` says.
-// The engine's analysis path is being wired to this module; until it calls `annotate`, only the
-// tests do, and a library build would otherwise warn about dead code.
-#[allow(dead_code)]
+/// Runs the deterministic annotators on `conversation`: the phrase matchers (of `matchers`,
+/// the location's) and silence, as `selector` says.
 pub(crate) fn annotate(
     conversation: &Conversation,
     matchers: &[PhraseMatcher],
@@ -266,7 +264,7 @@ fn run_group(group: &PhraseMatchRuleGroup, considered: &[&Prepared]) -> Option<V
 }
 
 /// Combines parts' outcomes (`None`: that part did not match) as ALL_OF or ANY_OF, keeping
-/// the matched parts' hits in order. No parts match nothing.
+/// the matched parts' hits in order. Without parts, nothing matches.
 fn combine(any_of: bool, parts: impl Iterator<Item = Option<Vec<Hit>>>) -> Option<Vec<Hit>> {
     let mut hits = Vec::new();
     let mut any = false;

@@ -161,57 +161,15 @@ impl Doc<'_> {
         )))
     }
 
-    /// `value` as a JSON object, or INVALID_ARGUMENT at `path`.
-    fn object<'v>(&self, value: &'v Value, path: &str) -> Result<&'v Map<String, Value>, Status> {
-        value
-            .as_object()
-            .ok_or_else(|| self.invalid(path, "expected an object"))
-    }
-
-    /// The string under any of `names` in `object` ("" when absent).
-    fn string<'v>(
-        &self,
-        object: &'v Map<String, Value>,
-        path: &str,
-        names: &[&'static str],
-    ) -> Result<&'v str, Status> {
-        match field(object, names) {
-            None => Ok(""),
-            Some((name, value)) => value
-                .as_str()
-                .ok_or_else(|| self.invalid(&format!("{path}.{name}"), "expected a string")),
-        }
-    }
-
-    /// The number under `names` in `object` (0 when absent), as a confidence.
-    fn confidence(
-        &self,
-        object: &Map<String, Value>,
-        path: &str,
-        names: &[&'static str],
-    ) -> Result<f32, Status> {
-        match field(object, names) {
-            None => Ok(0.0),
-            // Narrowing to the proto's float is the intent.
-            Some((_, Value::Number(n))) => Ok(n.as_f64().unwrap_or_default() as f32),
-            Some((name, _)) => Err(self.invalid(&format!("{path}.{name}"), "expected a number")),
-        }
-    }
-
-    /// The offset under `names` in `object` (zero when absent), with its path for errors.
-    fn offset(
-        &self,
-        object: &Map<String, Value>,
-        path: &str,
-        names: &[&'static str],
-    ) -> Result<Option<(Duration, String)>, Status> {
-        let Some((name, value)) = field(object, names) else {
-            return Ok(None);
-        };
-        let path = format!("{path}.{name}");
-        match value.as_str().and_then(duration) {
-            Some(offset) => Ok(Some((offset, path))),
-            None => Err(self.invalid(&path, "expected a duration such as \"1.500s\"")),
+    /// `value`, the JSON object at `path`, ready to read fields from.
+    fn at<'v, 'p>(&'p self, value: &'v Value, path: &'p str) -> Result<At<'p, 'v>, Status> {
+        match value.as_object() {
+            Some(object) => Ok(At {
+                doc: self,
+                object,
+                path,
+            }),
+            None => Err(self.invalid(path, "expected an object")),
         }
     }
 
@@ -221,35 +179,27 @@ impl Doc<'_> {
         let mut timed = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
             let path = format!("entries[{i}]");
-            let entry = self.object(entry, &path)?;
-            let role = match field(entry, &["role"]).map(|(_, v)| v.as_str()) {
-                Some(Some("AGENT")) => Role::HumanAgent,
-                Some(Some("AUTOMATED_AGENT")) => Role::AutomatedAgent,
-                Some(Some("CUSTOMER" | "END_USER")) => Role::EndUser,
-                Some(Some(other)) => Err(self.invalid(
-                    &format!("{path}.role"),
-                    &format!("expected {CHAT_ROLES}, got {}", quote(other)),
-                ))?,
-                _ => Err(self.invalid(&format!("{path}.role"), &format!("expected {CHAT_ROLES}")))?,
+            let entry = self.at(entry, &path)?;
+            let role = match entry.string(&["role"])? {
+                "AGENT" => Role::HumanAgent,
+                "AUTOMATED_AGENT" => Role::AutomatedAgent,
+                "CUSTOMER" | "END_USER" => Role::EndUser,
+                other => {
+                    let got = format!("expected {CHAT_ROLES}, got {}", quote(other));
+                    return Err(self.invalid(&format!("{path}.role"), &got));
+                }
             };
-            let user_id = match field(entry, &["user_id"]) {
-                None => None,
-                Some((_, v)) => Some(integer(v).ok_or_else(|| {
-                    self.invalid(&format!("{path}.user_id"), "expected an integer user id")
-                })?),
-            };
-            let micros = field(entry, &["start_timestamp_usec"])
-                .and_then(|(_, v)| integer(v))
-                .filter(|&m| from_micros(m).is_some())
-                .ok_or_else(|| {
-                    self.invalid(
-                        &format!("{path}.start_timestamp_usec"),
-                        "expected microseconds since the epoch",
-                    )
-                })?;
+            let user_id = entry.get(&["user_id"], "expected an integer user id", integer)?;
+            // Required: without a time the entry has no place in the conversation.
+            let usec = "expected microseconds since the epoch";
+            let micros = entry
+                .get(&["start_timestamp_usec"], usec, |v| {
+                    integer(v).filter(|&m| from_micros(m).is_some())
+                })?
+                .ok_or_else(|| self.invalid(&format!("{path}.start_timestamp_usec"), usec))?;
             let segment = TranscriptSegment {
                 message_time: from_micros(micros),
-                text: self.string(entry, &path, &["text"])?.trim().to_owned(),
+                text: entry.string(&["text"])?.trim().to_owned(),
                 language_code: self.ctx.language_code.to_owned(),
                 segment_participant: Some(ConversationParticipant {
                     role: role as i32,
@@ -262,17 +212,19 @@ impl Doc<'_> {
         }
         timed.sort_by_key(|(micros, _)| *micros);
         let first = timed.first().map(|(m, _)| *m);
-        let last = timed.last().map(|(m, _)| *m);
-        // Both times are within Timestamp's range, so their difference cannot overflow; the
-        // checked subtraction only keeps that reasoning out of the proof of no panic.
-        let span = first.zip(last).and_then(|(f, l)| l.checked_sub(f));
-        let duration = span.and_then(duration_from_micros).unwrap_or_default();
-        let start_time = self
-            .ctx
-            .start_time
-            .or_else(|| first.and_then(from_micros))
-            .unwrap_or(self.ctx.create_time);
-        Ok(derived(timed, duration, start_time, Format::Chat))
+        // Both times are within Timestamp's range, so the difference cannot overflow; checking
+        // anyway keeps the absence of panics evident here.
+        let span = timed
+            .last()
+            .zip(first)
+            .and_then(|((l, _), f)| l.checked_sub(f));
+        let start_time = self.ctx.start_time.or_else(|| first.and_then(from_micros));
+        Ok(derived(
+            timed,
+            span.and_then(duration_from_micros).unwrap_or_default(),
+            start_time.unwrap_or(self.ctx.create_time),
+            Format::Chat,
+        ))
     }
 
     /// A Speech-to-Text result: one segment per result with alternatives, by its first word.
@@ -283,111 +235,157 @@ impl Doc<'_> {
         let mut timed = Vec::with_capacity(results.len());
         for (i, result) in results.iter().enumerate() {
             let path = format!("results[{i}]");
-            let result = self.object(result, &path)?;
-            let channel_tag = match field(result, &["channelTag", "channel_tag"]) {
-                None => 0,
-                Some((name, v)) => {
-                    integer(v)
-                        .and_then(|c| i32::try_from(c).ok())
-                        .ok_or_else(|| {
-                            self.invalid(&format!("{path}.{name}"), "expected a channel number")
-                        })?
-                }
-            };
-            let end = self.offset(result, &path, &END_NAMES)?.map(|(d, _)| d);
+            let result = self.at(result, &path)?;
+            let end = result.offset(&RESULT_END)?;
             longest = later(longest, end.unwrap_or_default());
-            let alternative = match field(result, &["alternatives"]) {
-                None => continue,
-                Some((_, Value::Array(alternatives))) => match alternatives.first() {
-                    None => continue,
-                    Some(a) => self.object(a, &format!("{path}.alternatives[0]"))?,
-                },
-                Some((name, _)) => {
-                    Err(self.invalid(&format!("{path}.{name}"), "expected an array"))?
-                }
+            let Some(segment) = self.segment(&result, &start_time)? else {
+                continue;
             };
-            let path = format!("{path}.alternatives[0]");
-            let words = match field(alternative, &["words"]) {
-                None => &[][..],
-                Some((_, Value::Array(words))) => words.as_slice(),
-                Some((name, _)) => {
-                    Err(self.invalid(&format!("{path}.{name}"), "expected an array"))?
-                }
-            };
-            self.bounded(
-                &format!("{path}.words"),
-                words.len(),
-                MAX_WORDS_PER_SEGMENT,
-                "words",
-            )?;
-            let mut infos = Vec::with_capacity(words.len());
-            let mut message_time = None;
-            for (j, word) in words.iter().enumerate() {
-                let path = format!("{path}.words[{j}]");
-                let word = self.object(word, &path)?;
-                let start = self.offset(word, &path, &START_NAMES)?;
-                let end = self.offset(word, &path, &END_WORD_NAMES)?.map(|(d, _)| d);
-                longest = later(longest, end.unwrap_or_default());
-                if j == 0 {
-                    let (offset, at) = start
-                        .clone()
-                        .unwrap_or_else(|| (Duration::default(), path.clone()));
-                    message_time = Some(add(&start_time, &offset).ok_or_else(|| {
-                        self.invalid(&at, "puts the word outside protobuf's time range")
-                    })?);
-                }
-                infos.push(WordInfo {
-                    word: self.string(word, &path, &["word"])?.to_owned(),
-                    start_offset: Some(start.map(|(d, _)| d).unwrap_or_default()),
-                    end_offset: Some(end.unwrap_or_default()),
-                    confidence: self.confidence(word, &path, &["confidence"])?,
-                });
+            for word in &segment.words {
+                longest = later(longest, word.end_offset.unwrap_or_default());
             }
-            let key = infos
-                .first()
-                .and_then(|w| w.start_offset)
-                .or(end)
-                .unwrap_or_default();
-            let role = match channel_tag {
-                0 => Role::Unspecified,
-                c if c == self.ctx.agent_channel => Role::HumanAgent,
-                c if c == self.ctx.customer_channel => Role::EndUser,
-                _ => Role::Unspecified,
-            };
-            let segment = TranscriptSegment {
-                message_time,
-                text: self
-                    .string(alternative, &path, &["transcript"])?
-                    .trim()
-                    .to_owned(),
-                confidence: self.confidence(alternative, &path, &["confidence"])?,
-                words: infos,
-                language_code: self.ctx.language_code.to_owned(),
-                channel_tag,
-                segment_participant: Some(ConversationParticipant {
-                    role: role as i32,
-                    ..Default::default()
-                }),
-                ..Default::default()
-            };
+            let first_word = segment.words.first().and_then(|w| w.start_offset);
+            let key = first_word.or(end).unwrap_or_default();
             timed.push(((key.seconds, key.nanos), segment));
         }
         timed.sort_by_key(|(key, _)| *key);
         Ok(derived(timed, longest, start_time, Format::Voice))
     }
+
+    /// The segment of a voice `result`, from its first alternative; none without one.
+    fn segment(
+        &self,
+        result: &At<'_, '_>,
+        start_time: &Timestamp,
+    ) -> Result<Option<TranscriptSegment>, Status> {
+        let channel_tag = result
+            .get(
+                &["channelTag", "channel_tag"],
+                "expected a channel number",
+                |v| integer(v).and_then(|c| i32::try_from(c).ok()),
+            )?
+            .unwrap_or(0);
+        let Some(alternative) = result.array(&["alternatives"])?.first() else {
+            return Ok(None);
+        };
+        let role = match channel_tag {
+            0 => Role::Unspecified,
+            c if c == self.ctx.agent_channel => Role::HumanAgent,
+            c if c == self.ctx.customer_channel => Role::EndUser,
+            _ => Role::Unspecified,
+        };
+        let path = format!("{}.alternatives[0]", result.path);
+        let alternative = self.at(alternative, &path)?;
+        let words = alternative.array(&["words"])?;
+        self.bounded(
+            &format!("{path}.words"),
+            words.len(),
+            MAX_WORDS_PER_SEGMENT,
+            "words",
+        )?;
+        let words = words
+            .iter()
+            .enumerate()
+            .map(|(j, word)| self.word(word, &format!("{path}.words[{j}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first_start = words.first().map(|w| w.start_offset.unwrap_or_default());
+        let message_time = first_start
+            .map(|offset| {
+                let late = "starts past protobuf's time range";
+                add(start_time, &offset)
+                    .ok_or_else(|| self.invalid(&format!("{path}.words[0]"), late))
+            })
+            .transpose()?;
+        Ok(Some(TranscriptSegment {
+            message_time,
+            text: alternative.string(&["transcript"])?.trim().to_owned(),
+            confidence: alternative.confidence()?,
+            words,
+            language_code: self.ctx.language_code.to_owned(),
+            channel_tag,
+            segment_participant: Some(ConversationParticipant {
+                role: role as i32,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
+    }
+
+    /// The word at `path`; a missing offset is zero, as proto3 JSON omits zero values.
+    fn word(&self, word: &Value, path: &str) -> Result<WordInfo, Status> {
+        let word = self.at(word, path)?;
+        Ok(WordInfo {
+            word: word.string(&["word"])?.to_owned(),
+            start_offset: Some(word.offset(&WORD_START)?.unwrap_or_default()),
+            end_offset: Some(word.offset(&WORD_END)?.unwrap_or_default()),
+            confidence: word.confidence()?,
+        })
+    }
+}
+
+/// A JSON object of the document and its path, to read fields from; a field of the wrong type
+/// is INVALID_ARGUMENT naming its path, an absent or `null` one its default.
+struct At<'p, 'v> {
+    doc: &'p Doc<'p>,
+    object: &'v Map<String, Value>,
+    path: &'p str,
+}
+
+impl<'v> At<'_, 'v> {
+    /// The first of `names` present, converted by `convert` (`None` when absent); a value it
+    /// refuses is INVALID_ARGUMENT saying `expected`.
+    fn get<T>(
+        &self,
+        names: &[&'static str],
+        expected: &str,
+        convert: impl FnOnce(&'v Value) -> Option<T>,
+    ) -> Result<Option<T>, Status> {
+        let Some((name, value)) = field(self.object, names) else {
+            return Ok(None);
+        };
+        match convert(value) {
+            Some(converted) => Ok(Some(converted)),
+            None => Err(self.doc.invalid(&format!("{}.{name}", self.path), expected)),
+        }
+    }
+
+    /// A string field ("" when absent).
+    fn string(&self, names: &[&'static str]) -> Result<&'v str, Status> {
+        Ok(self
+            .get(names, "expected a string", Value::as_str)?
+            .unwrap_or_default())
+    }
+
+    /// An array field (empty when absent).
+    fn array(&self, names: &[&'static str]) -> Result<&'v [Value], Status> {
+        let array = self.get(names, "expected an array", Value::as_array)?;
+        Ok(array.map_or(&[], Vec::as_slice))
+    }
+
+    /// The `confidence` field (0 when absent), narrowed to the proto's float.
+    fn confidence(&self) -> Result<f32, Status> {
+        let number = self.get(&["confidence"], "expected a number", Value::as_f64)?;
+        Ok(number.unwrap_or_default() as f32)
+    }
+
+    /// An offset field, in protobuf Duration's JSON form.
+    fn offset(&self, names: &[&'static str]) -> Result<Option<Duration>, Status> {
+        let expected = "expected a duration such as \"1.500s\"";
+        self.get(names, expected, |v| v.as_str().and_then(duration))
+    }
 }
 
 /// A result's end offset, in every spelling that occurs.
-const END_NAMES: [&str; 4] = [
+const RESULT_END: [&str; 4] = [
     "resultEndOffset",
     "resultEndTime",
     "result_end_offset",
     "result_end_time",
 ];
 /// A word's start offset, in every spelling that occurs.
-const START_NAMES: [&str; 4] = ["startOffset", "startTime", "start_offset", "start_time"];
+const WORD_START: [&str; 4] = ["startOffset", "startTime", "start_offset", "start_time"];
 /// A word's end offset, in every spelling that occurs.
-const END_WORD_NAMES: [&str; 4] = ["endOffset", "endTime", "end_offset", "end_time"];
+const WORD_END: [&str; 4] = ["endOffset", "endTime", "end_offset", "end_time"];
 
 /// The sorted segments and the rest of the fields, put together.
 fn derived<K>(
@@ -465,14 +463,13 @@ fn duration(text: &str) -> Option<Duration> {
 
 /// Microseconds since the epoch as a Timestamp, if within protobuf's range.
 fn from_micros(micros: i64) -> Option<Timestamp> {
-    let seconds = micros.div_euclid(MICROS_PER_SECOND);
-    let nanos = i32::try_from(micros.rem_euclid(MICROS_PER_SECOND) * 1_000).ok()?;
+    let Duration { seconds, nanos } = duration_from_micros(micros)?;
     TIMESTAMP_SECONDS
         .contains(&seconds)
         .then_some(Timestamp { seconds, nanos })
 }
 
-/// A non-negative span of microseconds as a Duration.
+/// Microseconds as seconds and non-negative nanoseconds.
 fn duration_from_micros(micros: i64) -> Option<Duration> {
     Some(Duration {
         seconds: micros.div_euclid(MICROS_PER_SECOND),
@@ -495,11 +492,7 @@ fn add(start: &Timestamp, offset: &Duration) -> Option<Timestamp> {
 
 /// The later of two offsets.
 fn later(a: Duration, b: Duration) -> Duration {
-    if (b.seconds, b.nanos) > (a.seconds, a.nanos) {
-        b
-    } else {
-        a
-    }
+    std::cmp::max_by_key(a, b, |d| (d.seconds, d.nanos))
 }
 
 #[cfg(test)]

@@ -19,14 +19,33 @@ use super::errors::precondition;
 use super::filter::Filter;
 use super::names::{check_id, checked};
 use super::records::{conversation_names, kind, load, not_found};
+use super::training;
 use super::{Ctx, Engine};
 use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    issue_model::State, Analysis, BulkAnalyzeConversationsRequest,
+    analysis_result, issue_model::State, Analysis, AnalysisResult, PhraseMatcher, BulkAnalyzeConversationsRequest,
     BulkAnalyzeConversationsResponse, BulkDeleteConversationsRequest,
     BulkDeleteConversationsResponse, Conversation, EncryptionSpec, ExportInsightsDataRequest,
     InitializeEncryptionSpecRequest, IssueModel, QueryMetricsRequest, UploadConversationRequest,
 };
+
+/// What a start decided, for the operation's default script: the response it ends with, or
+/// the status it fails with (a start the service accepts whose work then fails, such as
+/// training below the minimum).
+#[derive(Debug, Default)]
+pub(crate) struct Started {
+    pub(crate) response: Option<Any>,
+    pub(crate) failure: Option<Status>,
+}
+
+impl Started {
+    fn respond(response: Any) -> Result<Started, Status> {
+        Ok(Started {
+            response: Some(response),
+            failure: None,
+        })
+    }
+}
 
 /// Where the operation behind a move stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,25 +174,38 @@ impl Engine {
 
     /// Applies what `start` does to the resources, or refuses it as the service would. Returns
     /// the operation's response when the resources decide it (the resource created, the
-    /// counts of a bulk operation), for the default script to answer with.
+    /// counts of a bulk operation), or its failure, for the default script to end with.
     pub(crate) fn start(
         &mut self,
         start: &Start,
         end: &Timestamp,
         ctx: &Ctx,
-    ) -> Result<Option<Any>, Status> {
+    ) -> Result<Started, Status> {
         let name = start.resource.as_str();
         let missing = |label: &str| Status::internal(format!("no {label} kind"));
         match start.method {
             "CreateIssueModel" => {
                 let kind = kind("IssueModel").ok_or_else(|| missing("IssueModel"))?;
-                let model = defaults::issue_model(start, end);
+                let mut model = defaults::issue_model(start, end);
+                let input = model.input_data_config.clone().unwrap_or_default();
+                let found = training::count(&self.store, name, &input)?.analyzed;
+                if found < self.min_training_conversations {
+                    return Ok(Started {
+                        response: None,
+                        failure: Some(Status::failed_precondition(format!(
+                            "the training data holds {found} conversations, fewer than the \
+                             {} an issue model needs (--min-training-conversations)",
+                            self.min_training_conversations
+                        ))),
+                    });
+                }
+                training::train(&mut self.store, name, &mut model, end, ctx.next_id)?;
                 let message =
                     DynamicMessage::decode(kind.message.clone(), model.encode_to_vec().as_slice())
                         .map_err(bad)?;
                 self.store
                     .insert(model.name.clone(), kind, message.encode_to_vec())?;
-                return Ok(Some(pack(&model)));
+                return Started::respond(pack(&model));
             }
             "DeployIssueModel" => self.start_move(
                 start,
@@ -219,18 +251,18 @@ impl Engine {
                     kind,
                     conversation.encode_to_vec(),
                 )?;
-                return Ok(Some(pack(&conversation)));
+                return Started::respond(pack(&conversation));
             }
             "CreateAnalysis" => {
                 let analysis = self.analyse(name, defaults::analysis(start, end))?;
-                return Ok(Some(pack(&analysis)));
+                return Started::respond(pack(&analysis));
             }
-            "BulkAnalyzeConversations" => return self.bulk_analyze(start, end, ctx).map(Some),
-            "BulkDeleteConversations" => return self.bulk_delete(start).map(Some),
+            "BulkAnalyzeConversations" => return Started::respond(self.bulk_analyze(start, end, ctx)?),
+            "BulkDeleteConversations" => return Started::respond(self.bulk_delete(start)?),
             "QueryMetrics" => {
                 let request: QueryMetricsRequest = start.request_as().unwrap_or_default();
                 let response = super::metrics::query_metrics(&self.store, &request, *end)?;
-                return Ok(Some(pack(&response)));
+                return Started::respond(pack(&response));
             }
             // A conversation filter the service would refuse is refused before the operation.
             "ExportInsightsData" => {
@@ -260,7 +292,7 @@ impl Engine {
             }
             _ => {}
         }
-        Ok(None)
+        Ok(Started::default())
     }
 
     /// Stores `analysis` under the conversation `conversation` (named through an authorized
@@ -276,6 +308,7 @@ impl Engine {
             return Err(not_found(conv_kind, &conversation));
         };
         let mut stored = Conversation::decode(record.bytes.as_slice()).map_err(bad)?;
+        analysis.analysis_result = Some(self.annotations(&stored, &analysis));
         let id = analysis
             .name
             .rsplit('/')
@@ -288,6 +321,30 @@ impl Engine {
         stored.latest_analysis = Some(analysis.clone());
         self.store.replace(&conversation, stored.encode_to_vec())?;
         Ok(analysis)
+    }
+
+    /// What the annotators find in `conversation` for `analysis` (its selector): the phrase
+    /// matchers and silence (`crate::data::annotate`), and the deployed issue model's issue.
+    fn annotations(&self, conversation: &Conversation, analysis: &Analysis) -> AnalysisResult {
+        let location: Vec<&str> = conversation.name.splitn(5, '/').take(4).collect();
+        let matchers: Vec<PhraseMatcher> = match kind("PhraseMatcher") {
+            Some(kind) => self
+                .store
+                .under(&format!("{}/phraseMatchers/", location.join("/")))
+                .filter(|(_, r)| std::ptr::eq(r.kind, kind))
+                .filter_map(|(_, r)| PhraseMatcher::decode(r.bytes.as_slice()).ok())
+                .collect(),
+            None => Vec::new(),
+        };
+        let selector = analysis.annotator_selector.as_ref();
+        let mut metadata = crate::data::annotate::annotate(conversation, &matchers, selector);
+        if selector.is_none_or(|s| s.run_issue_model_annotator) {
+            metadata.issue_model_result = training::assignment(&self.store, conversation);
+        }
+        AnalysisResult {
+            end_time: analysis.create_time,
+            metadata: Some(analysis_result::Metadata::CallAnalysisMetadata(metadata)),
+        }
     }
 
     fn filtered(&self, location: &str, filter: &str) -> Result<Vec<String>, Status> {

@@ -193,6 +193,6 @@ pub(crate) fn issue_model_stats(
     let name = names::resource("issue_model", &get_str(request, "issue_model"), kind)?.into_owned();
     let model: IssueModel = typed(&load(store, kind, &name)?)?;
     Ok(CalculateIssueModelStatsResponse {
-        current_stats: model.training_stats,
+        current_stats: Some(super::training::recount(store, &model)?),
     })
 }

@@ -34,6 +34,7 @@ mod rules;
 mod schema;
 mod standard;
 mod store;
+pub(crate) mod training;
 mod transcripts;
 mod wire;
 
@@ -44,7 +45,7 @@ use tonic::Status;
 
 pub(crate) use errors::bad_field;
 pub use list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub(crate) use lro::Outcome;
+pub(crate) use lro::{Outcome, Started};
 pub use mask::MAX_MASK_PATHS;
 pub use store::{MAX_PER_KIND, MAX_RESOURCE_BYTES, MAX_TOTAL_BYTES};
 
@@ -71,6 +72,9 @@ pub(crate) struct Engine {
     pub(crate) store: store::Store,
     /// Issue models moving by an operation, by model name.
     moves: std::collections::HashMap<String, lro::Move>,
+    /// The fewest matching conversations CreateIssueModel trains on (the service's minimum,
+    /// `--min-training-conversations`); 0, the default, imposes none.
+    pub(crate) min_training_conversations: i64,
 }
 
 impl Engine {

@@ -7,7 +7,6 @@
 //! done, wherever the type has those fields); a few responses that carry a resource are built
 //! typed so they look like the real thing.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use prost::{Message, Name};
@@ -17,9 +16,9 @@ use prost_types::{Any, Timestamp};
 use super::script::{pack, Script};
 use super::start::Start;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    conversation, issue_model, issue_model_label_stats::IssueStats, Analysis,
+    conversation, issue_model, Analysis,
     BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,
-    IssueModel, IssueModelLabelStats, QueryMetricsResponse, UploadConversationRequest,
+    IssueModel, QueryMetricsResponse, UploadConversationRequest,
 };
 
 /// Time between two steps of a default script.
@@ -154,47 +153,21 @@ fn typed_response(start: &Start, end: &Timestamp) -> Option<Any> {
 }
 
 /// The IssueModel a default CreateIssueModel produces: the request's model, named under the
-/// parent, UNDEPLOYED, with training statistics for three issues.
+/// parent, UNDEPLOYED. Its training statistics are counted from the store when the emulator
+/// keeps resources (`engine::training`); a scripted mock has none to count and reports none.
 pub(crate) fn issue_model(start: &Start, end: &Timestamp) -> IssueModel {
     let req: CreateIssueModelRequest = start.request_as().unwrap_or_default();
     let requested = req.issue_model.unwrap_or_default();
-    let name = format!("{}/issueModels/{}", start.resource, start.id);
-    let issues = [
-        ("Billing", 5_012),
-        ("Shipping delay", 4_288),
-        ("Cancellation", 2_435),
-    ];
-    let issue_stats: HashMap<String, IssueStats> = issues
-        .iter()
-        .enumerate()
-        .map(|(i, (display, count))| {
-            let issue = format!("{name}/issues/{}", i + 1);
-            let stats = IssueStats {
-                issue: issue.clone(),
-                labeled_conversations_count: *count,
-                display_name: (*display).to_owned(),
-            };
-            (issue, stats)
-        })
-        .collect();
-    let labeled: i64 = issues.iter().map(|(_, c)| c).sum();
-    // 12,000 conversations in all, as in the published example.
-    let unclassified = 265;
     let mut input = requested.input_data_config.unwrap_or_default();
-    if input.training_conversations_count == 0 {
-        input.training_conversations_count = labeled + unclassified;
-    }
+    // Output only: what training counted, set by training.
+    input.training_conversations_count = 0;
     IssueModel {
-        name,
+        name: format!("{}/issueModels/{}", start.resource, start.id),
         create_time: Some(start.created),
         update_time: Some(*end),
-        issue_count: issues.len() as i64,
+        issue_count: 0,
         state: issue_model::State::Undeployed as i32,
-        training_stats: Some(IssueModelLabelStats {
-            analyzed_conversations_count: labeled + unclassified,
-            unclassified_conversations_count: unclassified,
-            issue_stats,
-        }),
+        training_stats: None,
         input_data_config: Some(input),
         model_type: if requested.model_type == 0 {
             issue_model::ModelType::TypeV2 as i32

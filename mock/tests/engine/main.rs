@@ -2,6 +2,7 @@
 //! AIP rules for every kind, lists and their tokens, masks, deletes and their `force`, the
 //! singletons, the custom methods' effects, and the store's bounds.
 
+mod analyses;
 mod custom;
 mod hostile;
 mod lists;
@@ -9,6 +10,7 @@ mod masks;
 mod scripting;
 mod standard;
 mod state;
+mod training;
 mod transcripts;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_client::ContactCenterInsightsClient;

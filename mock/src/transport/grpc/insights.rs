@@ -134,8 +134,11 @@ impl InsightsService {
                 )));
             }
             let duration = shared.behaviour.op_duration;
-            let mut response = None;
-            if shared.behaviour.track_resources && unreadable.is_none() {
+            let mut started = crate::engine::Started {
+                failure: unreadable,
+                ..Default::default()
+            };
+            if shared.behaviour.track_resources && started.failure.is_none() {
                 let outcome = |op: &str| crate::shared::outcome(&store, op, now);
                 let mut engine = shared.engine();
                 engine.settle(&outcome);
@@ -145,12 +148,12 @@ impl InsightsService {
                     draw: &|| shared.draw(),
                     fetched: &fetched,
                 };
-                response = engine.start(&start, &defaults::end_of(&start, duration), &ctx)?;
+                started = engine.start(&start, &defaults::end_of(&start, duration), &ctx)?;
             }
             // The default script answers with what the resources decided.
             let script = user_script.unwrap_or_else(|| {
-                let answering = defaults::script_answering(&start, duration, response);
-                match &unreadable {
+                let answering = defaults::script_answering(&start, duration, started.response);
+                match &started.failure {
                     Some(status) => answering.fail_status(ccai_lro::proto::google::rpc::Status {
                         code: status.code() as i32,
                         message: status.message().to_owned(),
