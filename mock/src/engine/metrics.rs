@@ -1,5 +1,6 @@
 //! The statistics methods, computed from what is stored: CalculateStats (counts, averages and a
-//! daily series of the filtered conversations), QueryMetrics (the same per agent, or in total)
+//! daily series of the filtered conversations, and what their latest analyses found: each
+//! phrase matcher's and each issue's number of conversations), QueryMetrics (the same per agent, or in total)
 //! and CalculateIssueModelStats (a model's label statistics).
 
 use std::collections::BTreeMap;
@@ -14,7 +15,9 @@ use super::names;
 use super::records::{for_each_conversation, kind, load, location, missing_kind, typed};
 use super::store::Store;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+    analysis_result,
     calculate_stats_response::{time_series::Interval, TimeSeries},
+    issue_model_label_stats::IssueStats,
     dimension::{AgentDimensionMetadata, DimensionKey, DimensionMetadata},
     query_metrics_response::{
         slice::data_point::{ConversationMeasure, Measure},
@@ -38,10 +41,12 @@ pub(crate) fn calculate_stats(
     let kind = kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;
     let filter = Filter::parse(&get_str(request, "filter"), &kind.message)?;
     let (mut totals, mut days, mut failed) = (Totals::default(), BTreeMap::<i64, i32>::new(), None);
+    let mut found = Found::default();
     for_each_conversation(store, &location, &filter, |_, m| {
         match typed::<Conversation>(m) {
             Ok(c) => {
                 totals.add(&c);
+                found.add(&c);
                 let at = c.start_time.or(c.create_time).unwrap_or_default();
                 *days.entry(at.seconds.div_euclid(DAY)).or_default() += 1;
             }
@@ -55,6 +60,20 @@ pub(crate) fn calculate_stats(
         conversation_count: totals.count(),
         average_turn_count: totals.average_turns() as i32,
         average_duration: Some(totals.average_duration()),
+        custom_highlighter_matches: found.matchers,
+        issue_matches_stats: found
+            .issues
+            .iter()
+            .map(|(issue, (display, n))| {
+                let stats = IssueStats {
+                    issue: issue.clone(),
+                    labeled_conversations_count: i64::from(*n),
+                    display_name: display.clone(),
+                };
+                (issue.clone(), stats)
+            })
+            .collect(),
+        issue_matches: found.issues.into_iter().map(|(k, (_, n))| (k, n)).collect(),
         ..Default::default()
     };
     if let (Some((&first, _)), Some((&last, _))) = (days.first_key_value(), days.last_key_value()) {
@@ -76,6 +95,37 @@ pub(crate) fn calculate_stats(
         });
     }
     Ok(response)
+}
+
+/// What the conversations' latest analyses found: per phrase matcher, and per issue (with its
+/// display name), the number of conversations.
+#[derive(Default)]
+struct Found {
+    matchers: std::collections::HashMap<String, i32>,
+    issues: BTreeMap<String, (String, i32)>,
+}
+
+impl Found {
+    fn add(&mut self, c: &Conversation) {
+        let metadata = c
+            .latest_analysis
+            .as_ref()
+            .and_then(|a| a.analysis_result.as_ref())
+            .and_then(|r| r.metadata.as_ref());
+        let Some(analysis_result::Metadata::CallAnalysisMetadata(m)) = metadata else {
+            return;
+        };
+        for matcher in m.phrase_matchers.keys() {
+            *self.matchers.entry(matcher.clone()).or_default() += 1;
+        }
+        for assigned in m.issue_model_result.iter().flat_map(|r| &r.issues) {
+            let entry = self
+                .issues
+                .entry(assigned.issue.clone())
+                .or_insert_with(|| (assigned.display_name.clone(), 0));
+            entry.1 += 1;
+        }
+    }
 }
 
 /// Running totals of a group of conversations: their count, turns and durations.

@@ -140,6 +140,22 @@ async fn an_analysis_names_the_matchers_that_match_and_annotates_their_segments(
         .collect();
     assert_eq!(segments, [1]);
     assert!(m.silence.is_none(), "a chat has no word times");
+
+    // CalculateStats counts, per matcher, the conversations whose latest analysis it matched.
+    let other = conversation(&mut c, "c2", "gs://calls/voice.json", None).await;
+    analyse(&mut c, &other.name, None).await;
+    let unanalysed = conversation(&mut c, "c3", "gs://calls/chat.json", None).await;
+    let stats = c
+        .calculate_stats(CalculateStatsRequest {
+            location: LOC.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("stats")
+        .into_inner();
+    assert_eq!(stats.conversation_count, 3, "{}", unanalysed.name);
+    assert_eq!(stats.custom_highlighter_matches.get(&bill), Some(&2));
+    assert_eq!(stats.custom_highlighter_matches.len(), 1, "{stats:?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -218,4 +234,17 @@ async fn a_deployed_issue_model_assigns_the_conversations_issue() {
     })
     .await
     .expect("the assigned issue exists");
+    let stats = c
+        .calculate_stats(CalculateStatsRequest {
+            location: LOC.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("stats")
+        .into_inner();
+    assert_eq!(stats.issue_matches.get(&assigned.issue), Some(&1));
+    assert_eq!(
+        stats.issue_matches_stats[&assigned.issue].display_name,
+        "Billing"
+    );
 }
