@@ -269,6 +269,10 @@ pub struct Emulator {
     /// STORAGE_EMULATOR_HOST, which is read when this is not given.
     #[arg(long, value_name = "URL", env = "STORAGE_EMULATOR_HOST")]
     pub storage_emulator_host: Option<String>,
+    /// The fewest conversations CreateIssueModel trains on, as the service requires; with
+    /// fewer matching, the operation ends FAILED_PRECONDITION. The default, 0, imposes none.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_training_conversations: u32,
 }
 
 /// `--max-connections`: a whole number, 1 or more (0 would serve no one).

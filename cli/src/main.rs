@@ -245,6 +245,7 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
         .max_connections(options.max_connections)
         .handshake_timeout(options.handshake_timeout)
         .max_concurrent_streams(options.max_concurrent_streams)
+        .min_training_conversations(options.min_training_conversations)
         .seed(options.seed);
     if let Some(tls) = tls {
         builder = builder.tls(tls);

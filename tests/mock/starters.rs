@@ -68,9 +68,9 @@ async fn default_create_issue_model_script() {
     assert_eq!(model.state, insights::issue_model::State::Undeployed as i32);
     let input = model.input_data_config.unwrap();
     assert_eq!(input.filter, "medium=\"CHAT\"");
-    let stats = model.training_stats.unwrap();
-    assert!(stats.analyzed_conversations_count > 0);
-    assert!((2..=3).contains(&stats.issue_stats.len()));
+    // Nothing to train on in a scripted mock: no statistics are made up.
+    assert!(model.training_stats.is_none(), "{:?}", model.training_stats);
+    assert_eq!(model.issue_count, 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -7,6 +7,12 @@ use crate::{create, json, spawn_emulator, stderr, Emulator, BIN, PARENT};
 #[test]
 fn create_and_wait_prints_rest_json() {
     let emu = Emulator::start();
+    // One chat about billing to train on (the emulator's rule: the label `issue` names it).
+    let conversation = format!(
+        r#"{{"parent": "{PARENT}", "conversation": {{"medium": "CHAT", "labels": {{"issue": "Billing"}}}}}}"#
+    );
+    let made = emu.run(&["call", "CreateConversation", &conversation]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
     let out = emu.run(&[
         "issue-models",
         "create",
@@ -28,8 +34,11 @@ fn create_and_wait_prints_rest_json() {
     assert_eq!(resp["displayName"], "Chat topics");
     assert_eq!(resp["state"], "UNDEPLOYED");
     assert_eq!(resp["inputDataConfig"]["medium"], "CHAT");
-    // int64 as strings, as the REST API prints them.
-    assert!(resp["trainingStats"]["analyzedConversationsCount"].is_string());
+    // int64 as strings, as the REST API prints them; counted from the stored conversation.
+    assert_eq!(resp["trainingStats"]["analyzedConversationsCount"], "1");
+    let issues = resp["trainingStats"]["issueStats"].as_object().expect("issue stats");
+    assert_eq!(issues.len(), 1);
+    assert!(issues.values().all(|s| s["displayName"] == "Billing"));
     assert_eq!(
         op["metadata"]["@type"],
         "type.googleapis.com/google.cloud.contactcenterinsights.v1.CreateIssueModelMetadata"
@@ -101,9 +110,19 @@ fn demo_runs_the_whole_flow() {
     assert!(op["response"]["trainingStats"]["issueStats"]
         .as_object()
         .is_some_and(|m| !m.is_empty()));
+    // The four conversations made from the demo's transcripts, all six turns long, counted.
     assert_eq!(
         op["response"]["inputDataConfig"]["trainingConversationsCount"],
-        "12000"
+        "4"
+    );
+    assert_eq!(
+        op["response"]["trainingStats"]["analyzedConversationsCount"],
+        "4"
+    );
+    assert!(
+        stderr(&out).contains("has 6 turns"),
+        "the conversation's turns and matches: {}",
+        stderr(&out)
     );
     assert_eq!(op["response"]["inputDataConfig"]["medium"], "CHAT");
     assert_eq!(op["response"]["state"], "UNDEPLOYED");

@@ -183,7 +183,7 @@ impl Doc<'_> {
             let role = match entry.string(&["role"])? {
                 "AGENT" => Role::HumanAgent,
                 "AUTOMATED_AGENT" => Role::AutomatedAgent,
-                "CUSTOMER" => Role::EndUser,
+                "CUSTOMER" | "END_USER" => Role::EndUser,
                 other => {
                     let got = format!("expected {CHAT_ROLES}, got {}", quote(other));
                     return Err(self.invalid(&format!("{path}.role"), &got));

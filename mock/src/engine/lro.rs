@@ -23,7 +23,7 @@ use super::training;
 use super::{Ctx, Engine};
 use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    analysis_result, issue_model::State, Analysis, AnalysisResult, PhraseMatcher, BulkAnalyzeConversationsRequest,
+    analysis_result, conversation, issue_model::State, Analysis, AnalysisResult, PhraseMatcher, BulkAnalyzeConversationsRequest,
     BulkAnalyzeConversationsResponse, BulkDeleteConversationsRequest,
     BulkDeleteConversationsResponse, Conversation, EncryptionSpec, ExportInsightsDataRequest,
     InitializeEncryptionSpecRequest, IssueModel, QueryMetricsRequest, UploadConversationRequest,
@@ -36,13 +36,16 @@ use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
 pub(crate) struct Started {
     pub(crate) response: Option<Any>,
     pub(crate) failure: Option<Status>,
+    /// Fields merged into the final metadata (an encoding of the metadata type: protobuf
+    /// merges concatenated encodings), such as an ingest's counts.
+    pub(crate) metadata: Vec<u8>,
 }
 
 impl Started {
     fn respond(response: Any) -> Result<Started, Status> {
         Ok(Started {
             response: Some(response),
-            failure: None,
+            ..Default::default()
         })
     }
 }
@@ -191,12 +194,12 @@ impl Engine {
                 let found = training::count(&self.store, name, &input)?.analyzed;
                 if found < self.min_training_conversations {
                     return Ok(Started {
-                        response: None,
                         failure: Some(Status::failed_precondition(format!(
                             "the training data holds {found} conversations, fewer than the \
                              {} an issue model needs (--min-training-conversations)",
                             self.min_training_conversations
                         ))),
+                        ..Default::default()
                     });
                 }
                 training::train(&mut self.store, name, &mut model, end, ctx.next_id)?;
@@ -257,6 +260,7 @@ impl Engine {
                 let analysis = self.analyse(name, defaults::analysis(start, end))?;
                 return Started::respond(pack(&analysis));
             }
+            "IngestConversations" => return self.ingest(start, end, ctx),
             "BulkAnalyzeConversations" => return Started::respond(self.bulk_analyze(start, end, ctx)?),
             "BulkDeleteConversations" => return Started::respond(self.bulk_delete(start)?),
             "QueryMetrics" => {
@@ -293,6 +297,109 @@ impl Engine {
             _ => {}
         }
         Ok(Started::default())
+    }
+
+    /// Makes a conversation of each object the ingest read (`ctx.fetched`), skipping those
+    /// whose URI is already some conversation's transcript, and counts what happened.
+    fn ingest(&mut self, start: &Start, end: &Timestamp, ctx: &Ctx) -> Result<Started, Status> {
+        use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
+            conversation_data_source::Source, ingest_conversations_metadata::IngestConversationsStats,
+            ingest_conversations_request::ObjectConfig, ConversationDataSource, GcsSource,
+            IngestConversationsMetadata, IngestConversationsRequest, IngestConversationsResponse,
+        };
+        let kind = kind("Conversation").ok_or_else(|| Status::internal("no Conversation kind"))?;
+        let request: IngestConversationsRequest = start.request_as().unwrap_or_default();
+        let config = request.conversation_config.clone().unwrap_or_default();
+        let medium = match &request.object_config {
+            Some(ObjectConfig::TranscriptObjectConfig(c)) => c.medium,
+            None => 0,
+        };
+        let mut known = std::collections::HashSet::new();
+        for (_, record) in self.store.under(&format!("{}/conversations/", start.location)) {
+            if std::ptr::eq(record.kind, kind) {
+                if let Ok(c) = Conversation::decode(record.bytes.as_slice()) {
+                    known.extend(crate::data::fetch::transcript_uri(&c).map(str::to_owned));
+                }
+            }
+        }
+        let mut stats = IngestConversationsStats::default();
+        let mut partial_errors = Vec::new();
+        let mut fail = |stats: &mut IngestConversationsStats, uri: &str, status: &Status| {
+            stats.failed_ingest_count += 1;
+            partial_errors.push(ccai_lro::proto::google::rpc::Status {
+                code: status.code() as i32,
+                message: format!("{uri}: {}", status.message()),
+                details: Vec::new(),
+            });
+        };
+        for item in &ctx.fetched.ingested {
+            stats.processed_object_count += 1;
+            if known.contains(&item.uri) {
+                stats.duplicates_skipped_count += 1;
+                continue;
+            }
+            let (derived, labels) = match &item.outcome {
+                Ok(found) => found,
+                Err(status) => {
+                    fail(&mut stats, &item.uri, status);
+                    continue;
+                }
+            };
+            let source = if derived.is_some() {
+                GcsSource {
+                    transcript_uri: item.uri.clone(),
+                    ..Default::default()
+                }
+            } else {
+                GcsSource {
+                    audio_uri: item.uri.clone(),
+                    ..Default::default()
+                }
+            };
+            let mut conversation = Conversation {
+                name: format!("{}/conversations/{}", start.location, (ctx.next_id)()),
+                create_time: Some(*end),
+                update_time: Some(*end),
+                medium,
+                agent_id: config.agent_id.clone(),
+                labels: labels.iter().cloned().collect(),
+                data_source: Some(ConversationDataSource {
+                    source: Some(Source::GcsSource(source)),
+                }),
+                ..Default::default()
+            };
+            if config.agent_channel != 0 || config.customer_channel != 0 {
+                conversation.metadata = Some(conversation::Metadata::CallMetadata(
+                    conversation::CallMetadata {
+                        agent_channel: config.agent_channel,
+                        customer_channel: config.customer_channel,
+                    },
+                ));
+            }
+            if let Some(derived) = derived {
+                super::transcripts::set(&self.store, &mut conversation, derived);
+            }
+            match self
+                .store
+                .insert(conversation.name.clone(), kind, conversation.encode_to_vec())
+            {
+                Ok(()) => {
+                    stats.successful_ingest_count += 1;
+                    known.insert(item.uri.clone());
+                }
+                Err(status) => fail(&mut stats, &item.uri, &status),
+            }
+        }
+        let metadata = IngestConversationsMetadata {
+            partial_errors,
+            ingest_conversations_stats: Some(stats),
+            ..Default::default()
+        };
+        Ok(Started {
+            response: Some(pack(&IngestConversationsResponse::default())),
+            failure: None,
+            metadata: metadata.encode_to_vec(),
+        })
     }
 
     /// Stores `analysis` under the conversation `conversation` (named through an authorized

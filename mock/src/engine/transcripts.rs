@@ -12,6 +12,7 @@ use super::schema::Kind;
 use super::store::Store;
 use super::Ctx;
 use crate::data::fetch::transcript_uri;
+use crate::data::transcript::Derived;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{Conversation, Settings};
 
 /// The language of segments when neither the conversation nor its location's settings name one.
@@ -24,6 +25,13 @@ pub(crate) fn apply(store: &Store, conversation: &mut Conversation, ctx: &Ctx) -
     else {
         return false;
     };
+    set(store, conversation, derived);
+    true
+}
+
+/// Sets the fields `derived` gives `conversation`, segments in the conversation's language
+/// (else its location's, else [`DEFAULT_LANGUAGE`]).
+pub(crate) fn set(store: &Store, conversation: &mut Conversation, derived: &Derived) {
     let language = if conversation.language_code.is_empty() {
         settings_language(store, &conversation.name)
     } else {
@@ -41,7 +49,6 @@ pub(crate) fn apply(store: &Store, conversation: &mut Conversation, ctx: &Ctx) -
     if conversation.start_time.is_none() {
         conversation.start_time = Some(derived.start_time);
     }
-    true
 }
 
 /// [`apply`] on a dynamic conversation (the standard Create's form).

@@ -225,7 +225,7 @@ pub fn script(start: &Start) -> Script {
 
 /// [`script`] lasting `total` instead of 2 s: [`STEPS`] snapshots `total / STEPS` apart.
 pub fn script_over(start: &Start, total: Duration) -> Script {
-    script_answering(start, total, None)
+    script_answering(start, total, None, &[])
 }
 
 /// When an operation started at `start` and lasting `total` ends.
@@ -235,7 +235,14 @@ pub(crate) fn end_of(start: &Start, total: Duration) -> Timestamp {
 
 /// [`script_over`] answering `response` when given (what the resources decided), else the
 /// declared response.
-pub(crate) fn script_answering(start: &Start, total: Duration, response: Option<Any>) -> Script {
+/// `patch` is merged into the final metadata (an encoding of its type; protobuf merges
+/// concatenated encodings): what the resources decided, such as an ingest's counts.
+pub(crate) fn script_answering(
+    start: &Start,
+    total: Duration,
+    response: Option<Any>,
+    patch: &[u8],
+) -> Script {
     let step = total / STEPS;
     let end = end_of(start, total);
     let info = operation_info(start.method);
@@ -257,7 +264,8 @@ pub(crate) fn script_answering(start: &Start, total: Duration, response: Option<
     if let Some(desc) = meta_desc {
         let running = with_counts(metadata(&desc, start, None), &counts, false);
         script = script.metadata_any(running).repeat_last(STEPS as usize - 1);
-        let done = with_counts(metadata(&desc, start, Some(&end)), &counts, true);
+        let mut done = with_counts(metadata(&desc, start, Some(&end)), &counts, true);
+        done.value.extend_from_slice(patch);
         script = script.final_metadata_any(done);
     }
     script

@@ -5,6 +5,7 @@
 mod analyses;
 mod custom;
 mod hostile;
+mod ingest;
 mod lists;
 mod masks;
 mod scripting;

@@ -152,7 +152,12 @@ impl InsightsService {
             }
             // The default script answers with what the resources decided.
             let script = user_script.unwrap_or_else(|| {
-                let answering = defaults::script_answering(&start, duration, started.response);
+                let answering = defaults::script_answering(
+                    &start,
+                    duration,
+                    started.response,
+                    &started.metadata,
+                );
                 match &started.failure {
                     Some(status) => answering.fail_status(ccai_lro::proto::google::rpc::Status {
                         code: status.code() as i32,
