@@ -112,7 +112,7 @@ async fn conversations(insights: &InsightsClient) -> Result<(), Failure> {
     let Some(conversation) = first else {
         return Ok(());
     };
-    let mut analysis = insights
+    let analysis = insights
         .create_analysis(v1::CreateAnalysisRequest {
             parent: conversation.name.clone(),
             analysis: Some(v1::Analysis::default()),

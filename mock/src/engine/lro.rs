@@ -254,6 +254,23 @@ impl Engine {
                     kind,
                     conversation.encode_to_vec(),
                 )?;
+                // The location's upload_conversation_analysis_percentage of uploads are analysed
+                // too, drawn with the server's seeded generator, with its annotator selector.
+                let config = super::records::settings(&self.store, &start.resource)
+                    .and_then(|s| s.analysis_config)
+                    .unwrap_or_default();
+                let share = config.upload_conversation_analysis_percentage;
+                if share > 0.0 && (ctx.draw)() * 100.0 < share {
+                    let analysis = Analysis {
+                        name: format!("{}/analyses/{}", conversation.name, (ctx.next_id)()),
+                        request_time: Some(start.created),
+                        create_time: Some(*end),
+                        annotator_selector: config.annotator_selector,
+                        ..Default::default()
+                    };
+                    let analysis = self.analyse(&conversation.name, analysis)?;
+                    conversation.latest_analysis = Some(analysis);
+                }
                 return Started::respond(pack(&conversation));
             }
             "CreateAnalysis" => {

@@ -124,3 +124,12 @@ pub(crate) fn location(request: &DynamicMessage, field: &str) -> Result<String, 
     )?
     .into_owned())
 }
+
+/// The stored settings of the location `location` (`projects/{p}/locations/{l}`), if written.
+pub(crate) fn settings(
+    store: &Store,
+    location: &str,
+) -> Option<ccai_lro::proto::google::cloud::contactcenterinsights::v1::Settings> {
+    let record = store.get(&format!("{location}/settings"))?;
+    prost::Message::decode(record.bytes.as_slice()).ok()
+}

@@ -13,7 +13,7 @@ use super::store::Store;
 use super::Ctx;
 use crate::data::fetch::transcript_uri;
 use crate::data::transcript::Derived;
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{Conversation, Settings};
+use ccai_lro::proto::google::cloud::contactcenterinsights::v1::Conversation;
 
 /// The language of segments when neither the conversation nor its location's settings name one.
 const DEFAULT_LANGUAGE: &str = "en-US";
@@ -75,10 +75,7 @@ pub(crate) fn apply_dynamic(
 /// The language of the settings of the location `name` is in, else [`DEFAULT_LANGUAGE`].
 fn settings_language(store: &Store, name: &str) -> String {
     let location: Vec<&str> = name.splitn(5, '/').take(4).collect();
-    let settings = format!("{}/settings", location.join("/"));
-    store
-        .get(&settings)
-        .and_then(|r| Settings::decode(r.bytes.as_slice()).ok())
+    super::records::settings(store, &location.join("/"))
         .map(|s| s.language_code)
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned())

@@ -248,3 +248,57 @@ async fn a_deployed_issue_model_assigns_the_conversations_issue() {
         "Billing"
     );
 }
+
+/// The location's `upload_conversation_analysis_percentage` of uploads are analysed too: all
+/// at 100, none at 0.
+#[tokio::test(start_paused = true)]
+async fn uploads_are_analysed_as_the_settings_say() {
+    let (server, mut c) = emulator().await;
+    let bill = matcher(&mut c, "bill", &["bill"], true).await;
+    let mut analysed = Vec::new();
+    for (i, share) in [100.0, 0.0].into_iter().enumerate() {
+        c.update_settings(UpdateSettingsRequest {
+            settings: Some(Settings {
+                name: format!("{LOC}/settings"),
+                analysis_config: Some(settings::AnalysisConfig {
+                    upload_conversation_analysis_percentage: share,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["analysis_config".into()],
+            }),
+        })
+        .await
+        .expect("settings");
+        c.upload_conversation(UploadConversationRequest {
+            parent: LOC.into(),
+            conversation_id: format!("up-{i}"),
+            conversation: Some(Conversation {
+                data_source: Some(ConversationDataSource {
+                    source: Some(conversation_data_source::Source::GcsSource(GcsSource {
+                        transcript_uri: "gs://calls/chat.json".into(),
+                        ..Default::default()
+                    })),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("upload");
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let got = c
+            .get_conversation(GetConversationRequest {
+                name: format!("{LOC}/conversations/up-{i}"),
+                ..Default::default()
+            })
+            .await
+            .expect("get")
+            .into_inner();
+        analysed.push(got.latest_analysis.map(|a| metadata(&a).phrase_matchers.contains_key(&bill)));
+    }
+    assert_eq!(analysed, [Some(true), None]);
+    drop(server);
+}
