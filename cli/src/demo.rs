@@ -17,10 +17,26 @@ const PARENT: &str = "projects/demo-project/locations/us-central1";
 /// Chat transcripts in Insights' conversation format, each with the issue its label names (the
 /// emulator's rule for which issue a conversation belongs to).
 const TRANSCRIPTS: [(&str, &str, &str); 4] = [
-    ("billing-1", "Billing dispute", include_str!("demo/billing-1.json")),
-    ("billing-2", "Billing dispute", include_str!("demo/billing-2.json")),
-    ("delivery-1", "Delivery delay", include_str!("demo/delivery-1.json")),
-    ("password-1", "Password reset", include_str!("demo/password-1.json")),
+    (
+        "billing-1",
+        "Billing dispute",
+        include_str!("demo/billing-1.json"),
+    ),
+    (
+        "billing-2",
+        "Billing dispute",
+        include_str!("demo/billing-2.json"),
+    ),
+    (
+        "delivery-1",
+        "Delivery delay",
+        include_str!("demo/delivery-1.json"),
+    ),
+    (
+        "password-1",
+        "Password reset",
+        include_str!("demo/password-1.json"),
+    ),
 ];
 
 /// Starts the emulator in-process with the transcripts in its memory storage, makes a

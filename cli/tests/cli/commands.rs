@@ -36,7 +36,9 @@ fn create_and_wait_prints_rest_json() {
     assert_eq!(resp["inputDataConfig"]["medium"], "CHAT");
     // int64 as strings, as the REST API prints them; counted from the stored conversation.
     assert_eq!(resp["trainingStats"]["analyzedConversationsCount"], "1");
-    let issues = resp["trainingStats"]["issueStats"].as_object().expect("issue stats");
+    let issues = resp["trainingStats"]["issueStats"]
+        .as_object()
+        .expect("issue stats");
     assert_eq!(issues.len(), 1);
     assert!(issues.values().all(|s| s["displayName"] == "Billing"));
     assert_eq!(

@@ -16,8 +16,7 @@ use super::transcript::{self, Context, Derived};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     conversation, conversation_data_source,
     ingest_conversations_request::{self, gcs_source::BucketObjectType},
-    Conversation, CreateConversationRequest, IngestConversationsRequest,
-    UploadConversationRequest,
+    Conversation, CreateConversationRequest, IngestConversationsRequest, UploadConversationRequest,
 };
 
 /// The path of a conversation's transcript URI in the requests that carry one.
@@ -26,11 +25,17 @@ pub(crate) const TRANSCRIPT_FIELD: &str = "conversation.data_source.gcs_source.t
 /// The most bytes one IngestConversations reads in all; objects past it fail, each named.
 pub const MAX_INGEST_BYTES: usize = 256 << 20;
 
-/// One object an ingest found: its URI, its transcript (none for audio, which is not
-/// transcribed here), and the labels its metadata object gave; or why it could not be read.
+/// One object an ingest found: its URI, and what was read of it or why it could not be.
 pub(crate) struct Ingested {
     pub(crate) uri: String,
-    pub(crate) outcome: Result<(Option<Derived>, Vec<(String, String)>), Status>,
+    pub(crate) outcome: Result<Object, Status>,
+}
+
+/// What an ingested object gave: its transcript (none for audio, which is not transcribed
+/// here), and the labels its metadata object gave.
+pub(crate) struct Object {
+    pub(crate) transcript: Option<Derived>,
+    pub(crate) labels: Vec<(String, String)>,
 }
 
 /// What a request's objects gave: the transcript it names, parsed, by URI; or, for an ingest,
@@ -150,13 +155,20 @@ async fn ingest(
         let outcome = async {
             let labels = match &metadata_bucket {
                 Some(meta) => {
-                    labels(storage, &format!("gs://{meta}/{name}"), &source.custom_metadata_keys)
-                        .await?
+                    labels(
+                        storage,
+                        &format!("gs://{meta}/{name}"),
+                        &source.custom_metadata_keys,
+                    )
+                    .await?
                 }
                 None => Vec::new(),
             };
             if audio {
-                return Ok((None, labels));
+                return Ok(Object {
+                    transcript: None,
+                    labels,
+                });
             }
             if read > MAX_INGEST_BYTES {
                 return Err(Status::resource_exhausted(format!(
@@ -172,7 +184,10 @@ async fn ingest(
                 start_time: None,
                 create_time: now,
             };
-            Ok((Some(transcript::parse(&uri, &bytes, &ctx)?), labels))
+            Ok(Object {
+                transcript: Some(transcript::parse(&uri, &bytes, &ctx)?),
+                labels,
+            })
         }
         .await;
         ingested.push(Ingested { uri, outcome });

@@ -450,7 +450,7 @@ fn duration(text: &str) -> Option<Duration> {
         .filter(|&s| s <= MAX_DURATION_SECONDS)?;
     let nanos = match fraction {
         None => 0,
-        Some(f) if digits(f) => {
+        Some(f) if f.len() <= 9 && digits(f) => {
             // "1.5s" is 500,000,000 ns: the fraction scaled to nine digits (below 10^9, so it
             // fits an i32).
             let scale = 10_i32.checked_pow(u32::try_from(9 - f.len()).ok()?)?;

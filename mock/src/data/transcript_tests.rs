@@ -228,11 +228,19 @@ fn voice_maps_channels_offsets_and_times() {
 }
 
 #[test]
-fn voice_duration_is_the_largest_end_of_words_or_results() {
+fn voice_sorts_by_first_word_else_end_and_lasts_to_the_largest_end() {
+    // By result end the order would be wordless, late, long.
     let d = ok(&json!({"results": [
-        {"alternatives": [{"words": [{"startOffset": "1s", "endOffset": "12.5s"}]}], "resultEndOffset": "3s"},
-        {"alternatives": [{"words": []}], "resultEndOffset": "4s"},
+        {"alternatives": [{"transcript": "late", "words": [
+            {"startOffset": "5s", "endOffset": "12.5s"},
+        ]}], "resultEndOffset": "6s"},
+        {"alternatives": [{"transcript": "long", "words": [
+            {"startOffset": "1s", "endOffset": "8s"},
+        ]}], "resultEndOffset": "8s"},
+        {"alternatives": [{"transcript": "wordless", "words": []}], "resultEndOffset": "4s"},
     ]}));
+    assert_eq!(texts(&d), ["long", "wordless", "late"]);
+    // A word's end beyond every result's end counts.
     assert_eq!(d.duration, dur(12, 500_000_000));
 }
 

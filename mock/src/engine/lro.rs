@@ -23,10 +23,11 @@ use super::training;
 use super::{Ctx, Engine};
 use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    analysis_result, conversation, issue_model::State, Analysis, AnalysisResult, PhraseMatcher, BulkAnalyzeConversationsRequest,
-    BulkAnalyzeConversationsResponse, BulkDeleteConversationsRequest,
-    BulkDeleteConversationsResponse, Conversation, EncryptionSpec, ExportInsightsDataRequest,
-    InitializeEncryptionSpecRequest, IssueModel, QueryMetricsRequest, UploadConversationRequest,
+    analysis_result, conversation, issue_model::State, Analysis, AnalysisResult,
+    BulkAnalyzeConversationsRequest, BulkAnalyzeConversationsResponse,
+    BulkDeleteConversationsRequest, BulkDeleteConversationsResponse, Conversation, EncryptionSpec,
+    ExportInsightsDataRequest, InitializeEncryptionSpecRequest, IssueModel, PhraseMatcher,
+    QueryMetricsRequest, UploadConversationRequest,
 };
 
 /// What a start decided, for the operation's default script: the response it ends with, or
@@ -278,7 +279,9 @@ impl Engine {
                 return Started::respond(pack(&analysis));
             }
             "IngestConversations" => return self.ingest(start, end, ctx),
-            "BulkAnalyzeConversations" => return Started::respond(self.bulk_analyze(start, end, ctx)?),
+            "BulkAnalyzeConversations" => {
+                return Started::respond(self.bulk_analyze(start, end, ctx)?)
+            }
             "BulkDeleteConversations" => return Started::respond(self.bulk_delete(start)?),
             "QueryMetrics" => {
                 let request: QueryMetricsRequest = start.request_as().unwrap_or_default();
@@ -320,7 +323,8 @@ impl Engine {
     /// whose URI is already some conversation's transcript, and counts what happened.
     fn ingest(&mut self, start: &Start, end: &Timestamp, ctx: &Ctx) -> Result<Started, Status> {
         use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-            conversation_data_source::Source, ingest_conversations_metadata::IngestConversationsStats,
+            conversation_data_source::Source,
+            ingest_conversations_metadata::IngestConversationsStats,
             ingest_conversations_request::ObjectConfig, ConversationDataSource, GcsSource,
             IngestConversationsMetadata, IngestConversationsRequest, IngestConversationsResponse,
         };
@@ -332,7 +336,10 @@ impl Engine {
             None => 0,
         };
         let mut known = std::collections::HashSet::new();
-        for (_, record) in self.store.under(&format!("{}/conversations/", start.location)) {
+        for (_, record) in self
+            .store
+            .under(&format!("{}/conversations/", start.location))
+        {
             if std::ptr::eq(record.kind, kind) {
                 if let Ok(c) = Conversation::decode(record.bytes.as_slice()) {
                     known.extend(crate::data::fetch::transcript_uri(&c).map(str::to_owned));
@@ -356,7 +363,7 @@ impl Engine {
                 continue;
             }
             let (derived, labels) = match &item.outcome {
-                Ok(found) => found,
+                Ok(found) => (&found.transcript, &found.labels),
                 Err(status) => {
                     fail(&mut stats, &item.uri, status);
                     continue;
@@ -396,10 +403,11 @@ impl Engine {
             if let Some(derived) = derived {
                 super::transcripts::set(&self.store, &mut conversation, derived);
             }
-            match self
-                .store
-                .insert(conversation.name.clone(), kind, conversation.encode_to_vec())
-            {
+            match self.store.insert(
+                conversation.name.clone(),
+                kind,
+                conversation.encode_to_vec(),
+            ) {
                 Ok(()) => {
                     stats.successful_ingest_count += 1;
                     known.insert(item.uri.clone());

@@ -17,8 +17,8 @@ use super::store::Store;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
     analysis_result,
     calculate_stats_response::{time_series::Interval, TimeSeries},
-    issue_model_label_stats::IssueStats,
     dimension::{AgentDimensionMetadata, DimensionKey, DimensionMetadata},
+    issue_model_label_stats::IssueStats,
     query_metrics_response::{
         slice::data_point::{ConversationMeasure, Measure},
         slice::DataPoint,

@@ -16,9 +16,9 @@ use prost_types::{Any, Timestamp};
 use super::script::{pack, Script};
 use super::start::Start;
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    conversation, issue_model, Analysis,
-    BulkAnalyzeConversationsResponse, Conversation, CreateAnalysisRequest, CreateIssueModelRequest,
-    IssueModel, QueryMetricsResponse, UploadConversationRequest,
+    conversation, issue_model, Analysis, BulkAnalyzeConversationsResponse, Conversation,
+    CreateAnalysisRequest, CreateIssueModelRequest, IssueModel, QueryMetricsResponse,
+    UploadConversationRequest,
 };
 
 /// Time between two steps of a default script.

@@ -90,7 +90,11 @@ async fn matcher(c: &mut Insights, display: &str, queries: &[&str], active: bool
 
 /// Analyses `conversation` and returns the analysis as the conversation's latest one, once
 /// its operation is done (paused time).
-async fn analyse(c: &mut Insights, conversation: &str, selector: Option<AnnotatorSelector>) -> Analysis {
+async fn analyse(
+    c: &mut Insights,
+    conversation: &str,
+    selector: Option<AnnotatorSelector>,
+) -> Analysis {
     c.create_analysis(CreateAnalysisRequest {
         parent: conversation.into(),
         analysis: Some(Analysis {
@@ -127,7 +131,11 @@ async fn an_analysis_names_the_matchers_that_match_and_annotates_their_segments(
     let refund = matcher(&mut c, "refund", &["refund"], true).await;
     let off = matcher(&mut c, "inactive", &["hello"], false).await;
     let analysis = analyse(&mut c, &made.name, None).await;
-    assert!(analysis.analysis_result.as_ref().and_then(|r| r.end_time).is_some());
+    assert!(analysis
+        .analysis_result
+        .as_ref()
+        .and_then(|r| r.end_time)
+        .is_some());
     let m = metadata(&analysis);
     let matched: Vec<&String> = m.phrase_matchers.keys().collect();
     assert_eq!(matched, [&bill], "not {refund}, not the inactive {off}");
@@ -136,7 +144,11 @@ async fn an_analysis_names_the_matchers_that_match_and_annotates_their_segments(
     let segments: Vec<i32> = m
         .annotations
         .iter()
-        .filter_map(|a| a.annotation_start_boundary.as_ref().map(|b| b.transcript_index))
+        .filter_map(|a| {
+            a.annotation_start_boundary
+                .as_ref()
+                .map(|b| b.transcript_index)
+        })
         .collect();
     assert_eq!(segments, [1]);
     assert!(m.silence.is_none(), "a chat has no word times");
@@ -170,7 +182,11 @@ async fn a_selector_decides_which_annotators_and_matchers_run() {
         ..Default::default()
     };
     let m = metadata(&analyse(&mut c, &made.name, Some(only_hello)).await);
-    assert_eq!(m.phrase_matchers.keys().collect::<Vec<_>>(), [&hello], "not {bill}");
+    assert_eq!(
+        m.phrase_matchers.keys().collect::<Vec<_>>(),
+        [&hello],
+        "not {bill}"
+    );
     assert!(m.silence.is_none(), "silence not selected");
     let silence_only = AnnotatorSelector {
         run_silence_annotator: true,
@@ -187,7 +203,10 @@ async fn a_selector_decides_which_annotators_and_matchers_run() {
             nanos: 0
         })
     );
-    assert!((silence.silence_percentage - 60.0).abs() < 1e-3, "{silence:?}");
+    assert!(
+        (silence.silence_percentage - 60.0).abs() < 1e-3,
+        "{silence:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -228,7 +247,10 @@ async fn a_deployed_issue_model_assigns_the_conversations_issue() {
     let [assigned] = result.issues.as_slice() else {
         panic!("one issue: {result:?}")
     };
-    assert_eq!((assigned.display_name.as_str(), assigned.score), ("Billing", 1.0));
+    assert_eq!(
+        (assigned.display_name.as_str(), assigned.score),
+        ("Billing", 1.0)
+    );
     c.get_issue(GetIssueRequest {
         name: assigned.issue.clone(),
     })
@@ -297,7 +319,10 @@ async fn uploads_are_analysed_as_the_settings_say() {
             .await
             .expect("get")
             .into_inner();
-        analysed.push(got.latest_analysis.map(|a| metadata(&a).phrase_matchers.contains_key(&bill)));
+        analysed.push(
+            got.latest_analysis
+                .map(|a| metadata(&a).phrase_matchers.contains_key(&bill)),
+        );
     }
     assert_eq!(analysed, [Some(true), None]);
     drop(server);

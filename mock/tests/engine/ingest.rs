@@ -24,7 +24,10 @@ async fn emulator() -> (MockServer, Insights) {
         .object("gs://calls/in/b.json", CHAT)
         .object("gs://calls/in/bad.json", "{\"entries\": 7}")
         .object("gs://calls/other/c.json", CHAT)
-        .object("gs://meta/in/a.json", r#"{"queue": "billing", "tier": 3, "x": "no"}"#)
+        .object(
+            "gs://meta/in/a.json",
+            r#"{"queue": "billing", "tier": 3, "x": "no"}"#,
+        )
         .start()
         .await;
     let client = Insights::new(server.channel());
@@ -86,7 +89,7 @@ async fn ingest(
 }
 
 fn counts(m: &IngestConversationsMetadata) -> (i32, i32, i32, i32) {
-    let s = m.ingest_conversations_stats.clone().unwrap_or_default();
+    let s = m.ingest_conversations_stats.unwrap_or_default();
     (
         s.processed_object_count,
         s.successful_ingest_count,
@@ -117,15 +120,21 @@ async fn an_ingest_makes_a_conversation_per_object_and_skips_duplicates_on_a_sec
     let [bad] = first.partial_errors.as_slice() else {
         panic!("one partial error: {first:?}")
     };
-    assert!(bad.message.contains("gs://calls/in/bad.json"), "{}", bad.message);
+    assert!(
+        bad.message.contains("gs://calls/in/bad.json"),
+        "{}",
+        bad.message
+    );
     let made = conversations(&mut c).await;
     assert_eq!(made.len(), 2, "{made:?}");
     let mut uris: Vec<String> = made
         .iter()
-        .map(|m| match m.data_source.as_ref().and_then(|d| d.source.clone()) {
-            Some(conversation_data_source::Source::GcsSource(g)) => g.transcript_uri,
-            other => panic!("not from storage: {other:?}"),
-        })
+        .map(
+            |m| match m.data_source.as_ref().and_then(|d| d.source.clone()) {
+                Some(conversation_data_source::Source::GcsSource(g)) => g.transcript_uri,
+                other => panic!("not from storage: {other:?}"),
+            },
+        )
         .collect();
     uris.sort();
     assert_eq!(uris, ["gs://calls/in/a.json", "gs://calls/in/b.json"]);
@@ -136,7 +145,7 @@ async fn an_ingest_makes_a_conversation_per_object_and_skips_duplicates_on_a_sec
     }
     let a = made
         .iter()
-        .find(|m| m.labels.get("queue").is_some())
+        .find(|m| m.labels.contains_key("queue"))
         .expect("the object with metadata");
     assert_eq!(a.labels.get("tier").map(String::as_str), Some("3"));
     assert!(!a.labels.contains_key("x"), "only the keys asked for");
@@ -154,7 +163,11 @@ async fn a_sample_size_caps_the_objects_and_audio_stays_audio() {
     assert_eq!(counts(&sampled), (1, 1, 0, 0));
     let (server2, mut c2) = emulator().await;
     let audio = ingest(&server2, &mut c2, request(Audio, None)).await;
-    assert_eq!(counts(&audio), (3, 3, 0, 0), "audio is not read, so none is bad");
+    assert_eq!(
+        counts(&audio),
+        (3, 3, 0, 0),
+        "audio is not read, so none is bad"
+    );
     for m in conversations(&mut c2).await {
         assert!(m.transcript.is_none(), "audio is not transcribed here");
         let Some(conversation_data_source::Source::GcsSource(g)) =

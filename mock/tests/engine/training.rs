@@ -89,7 +89,9 @@ async fn a_model_counts_the_matching_conversations_and_every_issue_it_names_exis
     let stats = model.training_stats.clone().expect("training stats");
     assert_eq!(stats.analyzed_conversations_count, 6);
     assert_eq!(
-        model.input_data_config.map(|i| i.training_conversations_count),
+        model
+            .input_data_config
+            .map(|i| i.training_conversations_count),
         Some(6)
     );
     assert_eq!(stats.unclassified_conversations_count, 1);
@@ -98,7 +100,11 @@ async fn a_model_counts_the_matching_conversations_and_every_issue_it_names_exis
         .values()
         .map(|s| s.labeled_conversations_count)
         .sum();
-    assert_eq!(labelled + stats.unclassified_conversations_count, 6, "they add up");
+    assert_eq!(
+        labelled + stats.unclassified_conversations_count,
+        6,
+        "they add up"
+    );
     let mut counted: Vec<(String, i64)> = stats
         .issue_stats
         .values()
@@ -148,7 +154,11 @@ async fn the_filter_selects_the_training_data_and_stats_count_again() {
     assert_eq!(stats.analyzed_conversations_count, 3);
     assert_eq!(stats.issue_stats.len(), 1);
     server
-        .seed(&conversation("b4", conversation::Medium::Chat, Some("Billing")))
+        .seed(&conversation(
+            "b4",
+            conversation::Medium::Chat,
+            Some("Billing"),
+        ))
         .expect("seeded");
     let now = c
         .calculate_issue_model_stats(CalculateIssueModelStatsRequest {
@@ -159,7 +169,10 @@ async fn the_filter_selects_the_training_data_and_stats_count_again() {
         .into_inner()
         .current_stats
         .expect("current stats");
-    assert_eq!(now.analyzed_conversations_count, 4, "counted from the store again");
+    assert_eq!(
+        now.analyzed_conversations_count, 4,
+        "counted from the store again"
+    );
 }
 
 /// The emulator never makes things up: an empty location trains a model with no issues.
@@ -202,9 +215,7 @@ async fn below_the_minimum_the_operation_fails_naming_both_numbers() {
         status.message
     );
     let models = c
-        .list_issue_models(ListIssueModelsRequest {
-            parent: LOC.into(),
-        })
+        .list_issue_models(ListIssueModelsRequest { parent: LOC.into() })
         .await
         .expect("list")
         .into_inner()
