@@ -71,6 +71,11 @@
 //!   [`MockServer::requests`]; [`MockServerBuilder::require_bearer`] checks a token.
 //! - [`MockServer::seed`] puts typed resources in place (output fields included);
 //!   [`MockServer::answer`] scripts the answer of any RPC by name.
+//! - Data that flows: [`MockServerBuilder::object`] (memory),
+//!   [`MockServerBuilder::storage_dir`] and [`MockServerBuilder::storage_emulator_host`] (a
+//!   GCS emulator) give conversations their transcripts; analyses then run the phrase-matcher
+//!   and silence annotators, and issue models train on the stored conversations (a
+//!   conversation's issue is its label `issue`). The rules are in the README.
 //! - [`SavedState`], [`MockServer::state`], [`MockServerBuilder::state`] and
 //!   [`MockServerBuilder::export_on_exit`] — the whole state as one JSON document, what the
 //!   emulator's `GET /state`, `--import` and `--export-on-exit` use.

@@ -22,7 +22,7 @@ use rustls::{
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::{server::TlsStream, Accept, TlsAcceptor};
+use tokio_rustls::{server::TlsStream, FallibleAccept, TlsAcceptor};
 
 /// A server certificate chain and key, and optionally the CA that client certificates must be
 /// signed by. Its `Debug` shows no key material.
@@ -98,7 +98,7 @@ impl TlsConfig {
     /// Starts the handshake on `tcp`; it runs as the connection is first read or written.
     pub(crate) fn accept(&self, tcp: TcpStream) -> Conn {
         Conn::Handshaking(Box::new((
-            self.acceptor.accept(tcp),
+            self.acceptor.accept(tcp).into_fallible(),
             self.handshakes.clone(),
         )))
     }
@@ -118,7 +118,7 @@ fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
 /// An accepted connection: plaintext, or TLS (during or after its handshake).
 pub(crate) enum Conn {
     Plain(TcpStream),
-    Handshaking(Box<(Accept<TcpStream>, Arc<[AtomicU64; 2]>)>),
+    Handshaking(Box<(FallibleAccept<TcpStream>, Arc<[AtomicU64; 2]>)>),
     Tls(Box<TlsStream<TcpStream>>),
     Failed,
 }
@@ -135,7 +135,12 @@ impl Conn {
                     counts[usize::from(resumed)].fetch_add(1, Ordering::Relaxed);
                     *self = Conn::Tls(Box::new(stream));
                 }
-                Poll::Ready(Err(e)) => {
+                Poll::Ready(Err((e, tcp))) => {
+                    // TLS 1.3 refuses a client's certificate (or its absence) after the client
+                    // has finished and sent its first request: closing with that request
+                    // unread would reset the connection, and the client could lose the alert
+                    // saying why. So the rest of what it sent is read and dropped first.
+                    tokio::spawn(drain(tcp));
                     *self = Conn::Failed;
                     return Poll::Ready(Err(e));
                 }
@@ -212,3 +217,26 @@ impl AsyncWrite for Conn {
 fn ring_provider() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
+
+/// After a failed handshake: closes our side, then reads and drops what the client still
+/// sends, for at most [`DRAIN_TIME`] and [`DRAIN_BYTES`], so that the close sends no reset.
+async fn drain(mut tcp: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tcp.shutdown().await;
+    let mut buf = [0u8; 4096];
+    let mut read = 0;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while read < DRAIN_BYTES {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+        }
+    })
+    .await;
+}
+
+/// How long a connection whose handshake failed is read and dropped before it is closed.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+/// The most bytes read and dropped from such a connection.
+const DRAIN_BYTES: usize = 64 * 1024;
