@@ -17,17 +17,15 @@ use tonic::Status;
 
 use super::errors::precondition;
 use super::filter::Filter;
-use super::names::{check_id, checked};
-use super::records::{conversation_names, kind, load, not_found};
+use super::names::check_id;
+use super::records::{conversation_names, kind, load};
 use super::training;
 use super::{Ctx, Engine};
 use crate::operations::{defaults, script::pack, start::Start};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-    analysis_result, conversation, issue_model::State, Analysis, AnalysisResult,
-    BulkAnalyzeConversationsRequest, BulkAnalyzeConversationsResponse,
-    BulkDeleteConversationsRequest, BulkDeleteConversationsResponse, Conversation, EncryptionSpec,
-    ExportInsightsDataRequest, InitializeEncryptionSpecRequest, IssueModel, PhraseMatcher,
-    QueryMetricsRequest, UploadConversationRequest,
+    issue_model::State, Analysis, BulkDeleteConversationsRequest, BulkDeleteConversationsResponse,
+    Conversation, EncryptionSpec, ExportInsightsDataRequest, InitializeEncryptionSpecRequest,
+    IssueModel, QueryMetricsRequest, UploadConversationRequest,
 };
 
 /// What a start decided, for the operation's default script: the response it ends with, or
@@ -90,6 +88,22 @@ impl Engine {
 
     /// Ends the moves whose operations have ended; `outcome` says where an operation stands.
     pub(crate) fn settle(&mut self, outcome: &dyn Fn(&str) -> Outcome) {
+        let ended: Vec<(String, bool)> = self
+            .pending
+            .keys()
+            .filter_map(|op| match outcome(op) {
+                Outcome::Running => None,
+                Outcome::Succeeded | Outcome::Gone => Some((op.clone(), true)),
+                Outcome::Failed => Some((op.clone(), false)),
+            })
+            .collect();
+        for (op, succeeded) in ended {
+            if succeeded {
+                self.commit_analyses(&op);
+            } else {
+                self.pending.remove(&op);
+            }
+        }
         let done: Vec<(String, State)> = self
             .moves
             .iter()
@@ -269,13 +283,14 @@ impl Engine {
                         annotator_selector: config.annotator_selector,
                         ..Default::default()
                     };
-                    let analysis = self.analyse(&conversation.name, analysis)?;
+                    let analysis = self.analyse(&start.operation, &conversation.name, analysis)?;
                     conversation.latest_analysis = Some(analysis);
                 }
                 return Started::respond(pack(&conversation));
             }
             "CreateAnalysis" => {
-                let analysis = self.analyse(name, defaults::analysis(start, end))?;
+                let analysis =
+                    self.analyse(&start.operation, name, defaults::analysis(start, end))?;
                 return Started::respond(pack(&analysis));
             }
             "IngestConversations" => return self.ingest(start, end, ctx),
@@ -319,206 +334,10 @@ impl Engine {
         Ok(Started::default())
     }
 
-    /// Makes a conversation of each object the ingest read (`ctx.fetched`), skipping those
-    /// whose URI is already some conversation's transcript, and counts what happened.
-    fn ingest(&mut self, start: &Start, end: &Timestamp, ctx: &Ctx) -> Result<Started, Status> {
-        use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{
-            conversation_data_source::Source,
-            ingest_conversations_metadata::IngestConversationsStats,
-            ingest_conversations_request::ObjectConfig, ConversationDataSource, GcsSource,
-            IngestConversationsMetadata, IngestConversationsRequest, IngestConversationsResponse,
-        };
-        let kind = kind("Conversation").ok_or_else(|| Status::internal("no Conversation kind"))?;
-        let request: IngestConversationsRequest = start.request_as().unwrap_or_default();
-        let config = request.conversation_config.clone().unwrap_or_default();
-        let medium = match &request.object_config {
-            Some(ObjectConfig::TranscriptObjectConfig(c)) => c.medium,
-            None => 0,
-        };
-        let mut known = std::collections::HashSet::new();
-        for (_, record) in self
-            .store
-            .under(&format!("{}/conversations/", start.location))
-        {
-            if std::ptr::eq(record.kind, kind) {
-                if let Ok(c) = Conversation::decode(record.bytes.as_slice()) {
-                    known.extend(crate::data::fetch::transcript_uri(&c).map(str::to_owned));
-                }
-            }
-        }
-        let mut stats = IngestConversationsStats::default();
-        let mut partial_errors = Vec::new();
-        let mut fail = |stats: &mut IngestConversationsStats, uri: &str, status: &Status| {
-            stats.failed_ingest_count += 1;
-            partial_errors.push(ccai_lro::proto::google::rpc::Status {
-                code: status.code() as i32,
-                message: format!("{uri}: {}", status.message()),
-                details: Vec::new(),
-            });
-        };
-        for item in &ctx.fetched.ingested {
-            stats.processed_object_count += 1;
-            if known.contains(&item.uri) {
-                stats.duplicates_skipped_count += 1;
-                continue;
-            }
-            let (derived, labels) = match &item.outcome {
-                Ok(found) => (&found.transcript, &found.labels),
-                Err(status) => {
-                    fail(&mut stats, &item.uri, status);
-                    continue;
-                }
-            };
-            let source = if derived.is_some() {
-                GcsSource {
-                    transcript_uri: item.uri.clone(),
-                    ..Default::default()
-                }
-            } else {
-                GcsSource {
-                    audio_uri: item.uri.clone(),
-                    ..Default::default()
-                }
-            };
-            let mut conversation = Conversation {
-                name: format!("{}/conversations/{}", start.location, (ctx.next_id)()),
-                create_time: Some(*end),
-                update_time: Some(*end),
-                medium,
-                agent_id: config.agent_id.clone(),
-                labels: labels.iter().cloned().collect(),
-                data_source: Some(ConversationDataSource {
-                    source: Some(Source::GcsSource(source)),
-                }),
-                ..Default::default()
-            };
-            if config.agent_channel != 0 || config.customer_channel != 0 {
-                conversation.metadata = Some(conversation::Metadata::CallMetadata(
-                    conversation::CallMetadata {
-                        agent_channel: config.agent_channel,
-                        customer_channel: config.customer_channel,
-                    },
-                ));
-            }
-            if let Some(derived) = derived {
-                super::transcripts::set(&self.store, &mut conversation, derived);
-            }
-            match self.store.insert(
-                conversation.name.clone(),
-                kind,
-                conversation.encode_to_vec(),
-            ) {
-                Ok(()) => {
-                    stats.successful_ingest_count += 1;
-                    known.insert(item.uri.clone());
-                }
-                Err(status) => fail(&mut stats, &item.uri, &status),
-            }
-        }
-        let metadata = IngestConversationsMetadata {
-            partial_errors,
-            ingest_conversations_stats: Some(stats),
-            ..Default::default()
-        };
-        Ok(Started {
-            response: Some(pack(&IngestConversationsResponse::default())),
-            failure: None,
-            metadata: metadata.encode_to_vec(),
-        })
-    }
-
-    /// Stores `analysis` under the conversation `conversation` (named through an authorized
-    /// view or not: it lives under the location's conversation) and makes it the
-    /// conversation's latest. Returns it as stored.
-    fn analyse(&mut self, conversation: &str, mut analysis: Analysis) -> Result<Analysis, Status> {
-        let kinds = (kind("Conversation"), kind("Analysis"));
-        let (Some(conv_kind), Some(kind)) = kinds else {
-            return Err(Status::internal("no Conversation or Analysis kind"));
-        };
-        let conversation = checked("parent", conversation, &conv_kind.patterns)?.into_owned();
-        let Some(record) = self.store.get(&conversation) else {
-            return Err(not_found(conv_kind, &conversation));
-        };
-        let mut stored = Conversation::decode(record.bytes.as_slice()).map_err(bad)?;
-        analysis.analysis_result = Some(self.annotations(&stored, &analysis));
-        let id = analysis
-            .name
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        analysis.name = format!("{conversation}/analyses/{id}");
-        self.store
-            .insert(analysis.name.clone(), kind, analysis.encode_to_vec())?;
-        stored.latest_analysis = Some(analysis.clone());
-        self.store.replace(&conversation, stored.encode_to_vec())?;
-        Ok(analysis)
-    }
-
-    /// What the annotators find in `conversation` for `analysis` (its selector): the phrase
-    /// matchers and silence (`crate::data::annotate`), and the deployed issue model's issue.
-    fn annotations(&self, conversation: &Conversation, analysis: &Analysis) -> AnalysisResult {
-        let location: Vec<&str> = conversation.name.splitn(5, '/').take(4).collect();
-        let matchers: Vec<PhraseMatcher> = match kind("PhraseMatcher") {
-            Some(kind) => self
-                .store
-                .under(&format!("{}/phraseMatchers/", location.join("/")))
-                .filter(|(_, r)| std::ptr::eq(r.kind, kind))
-                .filter_map(|(_, r)| PhraseMatcher::decode(r.bytes.as_slice()).ok())
-                .collect(),
-            None => Vec::new(),
-        };
-        let selector = analysis.annotator_selector.as_ref();
-        let mut metadata = crate::data::annotate::annotate(conversation, &matchers, selector);
-        if selector.is_none_or(|s| s.run_issue_model_annotator) {
-            metadata.issue_model_result = training::assignment(&self.store, conversation);
-        }
-        AnalysisResult {
-            end_time: analysis.create_time,
-            metadata: Some(analysis_result::Metadata::CallAnalysisMetadata(metadata)),
-        }
-    }
-
-    fn filtered(&self, location: &str, filter: &str) -> Result<Vec<String>, Status> {
+    pub(crate) fn filtered(&self, location: &str, filter: &str) -> Result<Vec<String>, Status> {
         let kind = kind("Conversation").ok_or_else(|| Status::internal("no Conversation kind"))?;
         let filter = Filter::parse(filter, &kind.message)?;
         conversation_names(&self.store, location, &filter)
-    }
-
-    /// Analyses `analysis_percentage` of the filtered conversations, drawn with the server's
-    /// seeded generator.
-    fn bulk_analyze(&mut self, start: &Start, end: &Timestamp, ctx: &Ctx) -> Result<Any, Status> {
-        let request: BulkAnalyzeConversationsRequest = start.request_as().unwrap_or_default();
-        let share = request.analysis_percentage;
-        if !(0.0..=100.0).contains(&share) || share.is_nan() {
-            return Err(super::errors::bad_field(
-                "analysis_percentage",
-                format!("must be within 0 and 100, got {share}"),
-            ));
-        }
-        let (mut done, mut failed) = (0, 0);
-        for conversation in self.filtered(&start.location, &request.filter)? {
-            if (ctx.draw)() * 100.0 >= f64::from(share) {
-                continue;
-            }
-            let analysis = Analysis {
-                name: format!("{conversation}/analyses/{}", (ctx.next_id)()),
-                request_time: Some(start.created),
-                create_time: Some(*end),
-                annotator_selector: request.annotator_selector.clone(),
-                ..Default::default()
-            };
-            // One that does not fit (a store bound) is counted as failed, not fatal: the
-            // others are done, and the operation reports both.
-            match self.analyse(&conversation, analysis) {
-                Ok(_) => done += 1,
-                Err(_) => failed += 1,
-            }
-        }
-        Ok(pack(&BulkAnalyzeConversationsResponse {
-            successful_analysis_count: done,
-            failed_analysis_count: failed,
-        }))
     }
 
     /// Deletes the filtered conversations, at most `max_delete_count` (0: all); those with

@@ -18,10 +18,12 @@
 //! It knows nothing of transports or admission; of operations it knows only what a starter
 //! asked (`Start`) and the default resources an operation answers with.
 
+mod analyses;
 mod custom;
 mod errors;
 mod fields;
 pub(crate) mod filter;
+mod ingest;
 mod list;
 mod lro;
 mod mask;
@@ -72,6 +74,11 @@ pub(crate) struct Engine {
     pub(crate) store: store::Store,
     /// Issue models moving by an operation, by model name.
     moves: std::collections::HashMap<String, lro::Move>,
+    /// Analyses made by operations still running, by operation: stored when theirs succeeds.
+    pending: std::collections::HashMap<
+        String,
+        Vec<ccai_lro::proto::google::cloud::contactcenterinsights::v1::Analysis>,
+    >,
     /// The fewest matching conversations CreateIssueModel trains on (the service's minimum,
     /// `--min-training-conversations`); 0, the default, imposes none.
     pub(crate) min_training_conversations: i64,
@@ -82,6 +89,7 @@ impl Engine {
     pub(crate) fn clear(&mut self) {
         self.store.clear();
         self.moves.clear();
+        self.pending.clear();
     }
 
     /// How many resources are held.

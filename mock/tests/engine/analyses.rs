@@ -327,3 +327,51 @@ async fn uploads_are_analysed_as_the_settings_say() {
     assert_eq!(analysed, [Some(true), None]);
     drop(server);
 }
+
+/// An analysis exists, with its end time, only once its operation has succeeded; a cancelled
+/// one leaves nothing behind.
+#[tokio::test(start_paused = true)]
+async fn an_analysis_appears_when_its_operation_is_done_and_never_if_cancelled() {
+    use ccai_lro::proto::google::longrunning::{
+        operations_client::OperationsClient, CancelOperationRequest,
+    };
+    let (server, mut c) = emulator().await;
+    let made = conversation(&mut c, "c1", "gs://calls/chat.json", None).await;
+    let list = |c: &mut Insights| {
+        let mut c = c.clone();
+        let parent = made.name.clone();
+        async move {
+            c.list_analyses(ListAnalysesRequest {
+                parent,
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner()
+            .analyses
+        }
+    };
+    let started = c
+        .create_analysis(CreateAnalysisRequest {
+            parent: made.name.clone(),
+            analysis: Some(Analysis::default()),
+        })
+        .await
+        .expect("started")
+        .into_inner();
+    assert!(list(&mut c).await.is_empty(), "not while running");
+    OperationsClient::new(server.channel())
+        .cancel_operation(CancelOperationRequest { name: started.name })
+        .await
+        .expect("cancel");
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(
+        list(&mut c).await.is_empty(),
+        "a cancelled analysis leaves nothing"
+    );
+    let done = analyse(&mut c, &made.name, None).await;
+    let listed = list(&mut c).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, done.name);
+    assert!(done.analysis_result.and_then(|r| r.end_time).is_some());
+}

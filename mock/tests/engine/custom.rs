@@ -25,7 +25,7 @@ async fn conversation(c: &mut crate::Insights, id: &str, agent: &str, turns: i32
     .name
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn create_analysis_sets_the_latest_analysis() {
     let (_s, mut c) = emulator().await;
     let name = conversation(&mut c, "c1", "a", 0).await;
@@ -43,6 +43,8 @@ async fn create_analysis_sets_the_latest_analysis() {
     })
     .await
     .unwrap();
+    // The analysis exists once its operation is done.
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     let got = c
         .get_conversation(GetConversationRequest {
             name: name.clone(),
@@ -87,7 +89,7 @@ async fn upload_creates_the_conversation() {
     assert_eq!(got.medium(), conversation::Medium::Chat);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn bulk_delete_honours_its_filter_count_and_force() {
     let (_s, mut c) = emulator().await;
     for i in 0..4 {
@@ -100,6 +102,8 @@ async fn bulk_delete_honours_its_filter_count_and_force() {
     })
     .await
     .unwrap();
+    // The analysis exists once its operation is done.
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     let bulk = |max, force| BulkDeleteConversationsRequest {
         parent: LOC.into(),
         filter: "agent_id = \"a\"".into(),
@@ -410,7 +414,7 @@ async fn query_metrics_measures_per_agent_and_filters_are_checked_everywhere() {
     assert_eq!(crate::violations(&s), ["analysis_rule.conversation_filter"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn review_fixes_hold() {
     let (server, mut c) = emulator().await;
     let conv = conversation(&mut c, "v1", "a", 0).await;
@@ -421,6 +425,8 @@ async fn review_fixes_hold() {
     })
     .await
     .unwrap();
+    // The analysis exists once its operation is done.
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     let listed = c
         .list_analyses(ListAnalysesRequest {
             parent: conv.clone(),

@@ -258,7 +258,7 @@ async fn update_changes_only_the_mask_and_refuses_unknown_paths() {
     assert_eq!(violations(&s), ["phrase_matcher.type"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn deleting_a_conversation_with_analyses_needs_force() {
     let (server, mut c) = emulator().await;
     let conversation = c
@@ -276,6 +276,8 @@ async fn deleting_a_conversation_with_analyses_needs_force() {
     })
     .await
     .unwrap();
+    // The analysis exists once its operation is done.
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     let delete = |force| DeleteConversationRequest {
         name: conversation.name.clone(),
         force,
