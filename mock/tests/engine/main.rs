@@ -6,6 +6,7 @@ mod analyses;
 mod custom;
 mod hostile;
 mod ingest;
+mod listing;
 mod lists;
 mod masks;
 mod scripting;
