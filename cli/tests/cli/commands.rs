@@ -373,3 +373,44 @@ fn emulator_help_lists_only_what_the_emulator_uses_and_how_to_point_clients() {
         .expect("help");
     assert!(String::from_utf8_lossy(&out.stdout).contains("--endpoint"));
 }
+
+/// `emulator --storage-dir DIR` reads `gs://BUCKET/OBJECT` from `DIR/BUCKET/OBJECT`: a
+/// conversation made from a transcript there has its turns; a folder that does not exist stops
+/// the start, naming it.
+#[test]
+fn the_emulator_reads_transcripts_from_a_storage_folder() {
+    let dir = std::env::temp_dir().join(format!("ccai-cli-storage-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("calls")).unwrap();
+    std::fs::write(
+        dir.join("calls/t.json"),
+        r#"{"entries": [{"text": "Hi", "role": "AGENT", "user_id": 1, "start_timestamp_usec": 1},
+                        {"text": "Hello", "role": "CUSTOMER", "user_id": 2, "start_timestamp_usec": 2000000}]}"#,
+    )
+    .unwrap();
+    let emu = Emulator::start_with(&["--storage-dir", dir.to_str().unwrap()]);
+    let request = format!(
+        r#"{{"parent": "{PARENT}", "conversation": {{"dataSource": {{"gcsSource": {{"transcriptUri": "gs://calls/t.json"}}}}}}}}"#
+    );
+    let out = emu.run(&["call", "CreateConversation", &request]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let made = json(&out);
+    assert_eq!(made["turnCount"], 2, "{made}");
+    assert_eq!(made["duration"], "1.999999s", "{made}");
+    let missing = Command::new(BIN)
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--storage-dir",
+            "/no/such/folder",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("/no/such/folder"),
+        "{}",
+        stderr(&missing)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

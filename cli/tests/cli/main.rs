@@ -30,8 +30,15 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Emulator::start_with(&[])
+    }
+
+    /// An emulator started with `options` too.
+    pub fn start_with(options: &[&str]) -> Emulator {
         let mut child = Command::new(BIN)
             .args(["emulator", "--listen", "127.0.0.1:0"])
+            .args(options)
+            .env_remove("STORAGE_EMULATOR_HOST")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
