@@ -269,6 +269,11 @@ pub struct Emulator {
     /// STORAGE_EMULATOR_HOST, which is read when this is not given.
     #[arg(long, value_name = "URL", env = "STORAGE_EMULATOR_HOST")]
     pub storage_emulator_host: Option<String>,
+    /// Publish Insights' notifications (the settings' pubsub_notification_settings) to Google's
+    /// Pub/Sub emulator at URL (HOST:PORT or http://HOST:PORT), read from PUBSUB_EMULATOR_HOST
+    /// when not given. Either way they are recorded: GET /notifications.
+    #[arg(long, value_name = "URL", env = "PUBSUB_EMULATOR_HOST")]
+    pub pubsub_emulator_host: Option<String>,
     /// The fewest conversations CreateIssueModel trains on, as the service requires; with
     /// fewer matching, the operation ends FAILED_PRECONDITION. The default, 0, imposes none.
     #[arg(long, value_name = "N", default_value_t = 0)]

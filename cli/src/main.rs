@@ -257,6 +257,16 @@ async fn emulator(options: &args::Emulator) -> Result<(), Failure> {
     }
     .map_err(|e| Error::InvalidArgument(format!("emulator: {e}")))?;
     note!("emulator: {}", builder.storage_description());
+    if let Some(host) = options
+        .pubsub_emulator_host
+        .as_deref()
+        .filter(|h| !h.is_empty())
+    {
+        builder = builder
+            .pubsub_emulator_host(host)
+            .map_err(|e| Error::InvalidArgument(format!("emulator: {e}")))?;
+    }
+    note!("emulator: {}", builder.pubsub_description());
     if let Some(state) = state {
         builder = builder.state(state);
     }

@@ -67,6 +67,7 @@ pub struct MockServerBuilder {
     export_on_exit: Option<PathBuf>,
     storage: Storage,
     min_training_conversations: i64,
+    pubsub: Option<String>,
 }
 
 impl Default for MockServerBuilder {
@@ -94,6 +95,7 @@ impl Default for MockServerBuilder {
             export_on_exit: None,
             storage: Storage::default(),
             min_training_conversations: 0,
+            pubsub: None,
         }
     }
 }
@@ -308,6 +310,7 @@ impl MockServerBuilder {
         );
         shared.storage = self.storage;
         shared.engine().min_training_conversations = self.min_training_conversations;
+        shared.publisher = self.pubsub.map(crate::notify::publish::Publisher::start);
         Arc::new(shared)
     }
 
@@ -334,6 +337,25 @@ impl MockServerBuilder {
     pub fn min_training_conversations(mut self, n: u32) -> Self {
         self.min_training_conversations = i64::from(n);
         self
+    }
+
+    /// Publishes Insights' notifications (a location's `pubsub_notification_settings`) to
+    /// Google's Pub/Sub emulator at `host` (`HOST:PORT` or `http://HOST:PORT`, what
+    /// `PUBSUB_EMULATOR_HOST` holds) through its REST API, as `ccai-lro emulator
+    /// --pubsub-emulator-host` does. Without it notifications are only recorded
+    /// ([`MockServer::notifications`](crate::MockServer::notifications)). Fails on another
+    /// shape.
+    pub fn pubsub_emulator_host(mut self, host: &str) -> Result<Self, String> {
+        self.pubsub = Some(crate::notify::publish::authority(host)?);
+        Ok(self)
+    }
+
+    /// One line saying where notifications go.
+    pub fn pubsub_description(&self) -> String {
+        match &self.pubsub {
+            Some(a) => format!("notifications are published to the Pub/Sub emulator at http://{a} and recorded (GET /notifications)"),
+            None => "notifications are recorded (GET /notifications), not published (no --pubsub-emulator-host or PUBSUB_EMULATOR_HOST)".to_owned(),
+        }
     }
 
     /// One line saying where `gs://` objects are read from (or that they are not).

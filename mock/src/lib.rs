@@ -97,6 +97,7 @@ mod lock;
 mod memory;
 pub mod method;
 mod names;
+mod notify;
 mod operations;
 mod page_token;
 mod record;
@@ -112,6 +113,8 @@ pub use engine::{
 };
 pub use faults::{Fault, Latency};
 pub use names::MAX_NAME_LEN;
+pub use notify::publish::{ATTEMPTS as PUBLISH_ATTEMPTS, MAX_QUEUED as MAX_QUEUED_NOTIFICATIONS};
+pub use notify::{Notification, MAX_RECORDED as MAX_RECORDED_NOTIFICATIONS, TRIGGERS};
 pub use operations::defaults::{
     operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
 };

@@ -240,6 +240,20 @@ impl MockServer {
         lock(&self.shared.recorder).snapshot()
     }
 
+    /// The notifications delivered so far (the latest
+    /// [`MAX_RECORDED_NOTIFICATIONS`](crate::MAX_RECORDED_NOTIFICATIONS)), oldest first: what
+    /// the location's `pubsub_notification_settings` sent where, whether or not a Pub/Sub
+    /// emulator is configured. A test asserts "creating this analysis published that" with no
+    /// Pub/Sub process.
+    pub fn notifications(&self) -> Vec<crate::Notification> {
+        lock(&self.shared.notifications).snapshot()
+    }
+
+    /// (published, dropped) messages to the Pub/Sub emulator, when one is configured.
+    pub fn published(&self) -> Option<(u64, u64)> {
+        self.shared.publisher.as_ref().map(|p| p.counts())
+    }
+
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
         lock(&self.shared.recorder).clear();

@@ -82,6 +82,11 @@ pub(crate) struct Shared {
     pub(crate) peak_in_flight: std::sync::atomic::AtomicUsize,
     /// Where `gs://` objects are read from (transcripts); read before any lock is taken.
     pub(crate) storage: crate::data::storage::Storage,
+    /// The notifications delivered, the latest kept. Lock order: the operations store, the
+    /// engine, then this (delivery happens while the engine is held).
+    pub(crate) notifications: Mutex<crate::notify::Record>,
+    /// The queue to the Pub/Sub emulator, when one is configured.
+    pub(crate) publisher: Option<crate::notify::publish::Publisher>,
     next_id: AtomicU64,
 }
 
@@ -112,6 +117,8 @@ impl Shared {
             in_flight: std::sync::atomic::AtomicUsize::new(0),
             peak_in_flight: std::sync::atomic::AtomicUsize::new(0),
             storage: crate::data::storage::Storage::default(),
+            notifications: Mutex::new(crate::notify::Record::default()),
+            publisher: None,
             next_id: AtomicU64::new(FIRST_ID),
         }
     }
@@ -135,8 +142,37 @@ impl Shared {
         let now = Instant::now();
         let store = self.store();
         let mut engine = self.engine();
-        engine.settle(&|op| outcome(&store, op, now));
+        self.settle(&store, &mut engine, now);
         engine
+    }
+
+    /// Settles `engine` with the operations as they stand at `now`, and delivers what that
+    /// made happen (analyses stored, uploads and ingests ended).
+    pub(crate) fn settle(&self, store: &Store, engine: &mut Engine, now: Instant) {
+        engine.settle(&|op| outcome(store, op, now));
+        for (op, watched) in std::mem::take(&mut engine.ended) {
+            if let Some(entry) = store.get(&op) {
+                let json = ccai_lro::json::operation_to_json(&entry.render(now));
+                let notes = crate::notify::messages(&watched.settings, watched.trigger, &op, &json);
+                engine.outbox.extend(notes);
+            }
+        }
+        self.deliver(engine);
+    }
+
+    /// Records the notifications in `engine`'s outbox and queues them for Pub/Sub; never
+    /// waits (a full queue drops and counts).
+    pub(crate) fn deliver(&self, engine: &mut Engine) {
+        if engine.outbox.is_empty() {
+            return;
+        }
+        let mut record = lock(&self.notifications);
+        for n in engine.outbox.drain(..) {
+            record.push(n.clone());
+            if let Some(publisher) = &self.publisher {
+                publisher.send(n);
+            }
+        }
     }
 
     /// Makes the next id larger than `id`.

@@ -39,6 +39,7 @@ impl Emulator {
             .args(["emulator", "--listen", "127.0.0.1:0"])
             .args(options)
             .env_remove("STORAGE_EMULATOR_HOST")
+            .env_remove("PUBSUB_EMULATOR_HOST")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

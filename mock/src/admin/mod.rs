@@ -1,7 +1,8 @@
 //! The emulator's own endpoints, beside the API (after the Datastore and Firebase emulators'):
 //! `POST /reset` forgets every resource and operation, `POST /shutdown` stops the serving loop,
 //! `GET /state` answers the whole state as JSON (`state.rs`), which `--import` and
-//! `--export-on-exit` read and write.
+//! `--export-on-exit` read and write (notifications are not state: they are left out), and
+//! `GET /notifications` the latest notifications (`POST /reset` forgets them too).
 
 pub(crate) mod state;
 
@@ -16,7 +17,10 @@ use crate::shared::Shared;
 pub(crate) fn is_admin(method: &Method, path: &str) -> bool {
     matches!(
         (method, path),
-        (&Method::POST, "/reset") | (&Method::POST, "/shutdown") | (&Method::GET, "/state")
+        (&Method::POST, "/reset")
+            | (&Method::POST, "/shutdown")
+            | (&Method::GET, "/state")
+            | (&Method::GET, "/notifications")
     )
 }
 
@@ -38,6 +42,11 @@ pub(crate) async fn answer(
             Some((StatusCode::OK, json!({})))
         }
         (&Method::GET, "/state") => Some((StatusCode::OK, state::export(shared))),
+        (&Method::GET, "/notifications") => {
+            let recorded = crate::lock::lock(&shared.notifications).snapshot();
+            let list: Vec<Value> = recorded.iter().map(crate::notify::to_json).collect();
+            Some((StatusCode::OK, json!({ "notifications": list })))
+        }
         _ => None,
     }
 }
@@ -51,6 +60,7 @@ pub(crate) async fn reset(shared: &Shared) {
         let mut engine = shared.engine();
         store.clear();
         engine.clear();
+        crate::lock::lock(&shared.notifications).clear();
     }
     shared
         .held_bytes

@@ -91,8 +91,14 @@ impl Engine {
             {
                 continue;
             }
-            stored.latest_analysis = Some(analysis);
-            let _ = self.store.replace(&conversation, stored.encode_to_vec());
+            stored.latest_analysis = Some(analysis.clone());
+            if self
+                .store
+                .replace(&conversation, stored.encode_to_vec())
+                .is_ok()
+            {
+                self.notice_analysis(&analysis, &stored);
+            }
         }
     }
 

@@ -108,10 +108,12 @@ impl Engine {
                 Ok(()) => {
                     stats.successful_ingest_count += 1;
                     known.insert(item.uri.clone());
+                    self.notice_created(&conversation, Some("ingest-conversations"));
                 }
                 Err(status) => fail(&mut stats, &item.uri, &status),
             }
         }
+        self.watch_end(&start.operation, "ingest-conversations", &start.location);
         let metadata = IngestConversationsMetadata {
             partial_errors,
             ingest_conversations_stats: Some(stats),

@@ -104,6 +104,21 @@ impl Engine {
                 self.pending.remove(&op);
             }
         }
+        // An upload, ingest or export that ended (failed ones too: their Operation says so)
+        // is an event; one whose record was deleted is not seen ending.
+        let done: Vec<String> = self
+            .watched
+            .keys()
+            .filter(|op| matches!(outcome(op), Outcome::Succeeded | Outcome::Failed))
+            .cloned()
+            .collect();
+        for op in done {
+            if let Some(w) = self.watched.remove(&op) {
+                self.ended.push((op, w));
+            }
+        }
+        self.watched
+            .retain(|op, _| !matches!(outcome(op), Outcome::Gone));
         let done: Vec<(String, State)> = self
             .moves
             .iter()
@@ -269,6 +284,8 @@ impl Engine {
                     kind,
                     conversation.encode_to_vec(),
                 )?;
+                self.watch_end(&start.operation, "upload-conversation", &start.location);
+                self.notice_created(&conversation, Some("upload-conversation"));
                 // The location's upload_conversation_analysis_percentage of uploads are analysed
                 // too, drawn with the server's seeded generator, with its annotator selector.
                 let config = super::records::settings(&self.store, &start.resource)
@@ -308,6 +325,7 @@ impl Engine {
                 let request: ExportInsightsDataRequest = start.request_as().unwrap_or_default();
                 let kind = kind("Conversation").ok_or_else(|| missing("Conversation"))?;
                 Filter::parse(&request.filter, &kind.message)?;
+                self.watch_end(&start.operation, "export-insights-data", &start.location);
             }
             "InitializeEncryptionSpec" => {
                 let kind = kind("EncryptionSpec").ok_or_else(|| missing("EncryptionSpec"))?;

@@ -29,6 +29,7 @@ mod lro;
 mod mask;
 mod metrics;
 mod names;
+mod notices;
 mod order;
 mod plan;
 mod records;
@@ -79,6 +80,14 @@ pub(crate) struct Engine {
         String,
         Vec<ccai_lro::proto::google::cloud::contactcenterinsights::v1::Analysis>,
     >,
+    /// Notifications of events that happened, for the caller to deliver once it lets go of the
+    /// engine (`crate::notify`).
+    pub(crate) outbox: Vec<crate::notify::Notification>,
+    /// Operations whose end is an event (an upload, an ingest, an export): the trigger, and
+    /// the location's notification settings when it started.
+    pub(crate) watched: std::collections::HashMap<String, notices::Watched>,
+    /// Operations of `watched` that have ended: rendered by whoever holds the operations.
+    pub(crate) ended: Vec<(String, notices::Watched)>,
     /// The fewest matching conversations CreateIssueModel trains on (the service's minimum,
     /// `--min-training-conversations`); 0, the default, imposes none.
     pub(crate) min_training_conversations: i64,
@@ -90,6 +99,9 @@ impl Engine {
         self.store.clear();
         self.moves.clear();
         self.pending.clear();
+        self.outbox.clear();
+        self.watched.clear();
+        self.ended.clear();
     }
 
     /// How many resources are held.
@@ -164,7 +176,7 @@ impl Engine {
             }
         };
         let encoded = |m: Result<DynamicMessage, Status>| m.map(|m| m.encode_to_vec());
-        Some(match plan::plans().get(rpc) {
+        let answer = match plan::plans().get(rpc) {
             Some(plan) => match plan.standard {
                 Standard::Create => encoded(standard::create(&mut self.store, plan, &request, ctx)),
                 // Reads answer from the stored bytes.
@@ -174,6 +186,10 @@ impl Engine {
                 Standard::Delete => encoded(standard::delete(&mut self.store, plan, &request)),
             },
             None => encoded(custom::call(self, rpc, &method.output(), &request, ctx)?),
-        })
+        };
+        if let Ok(bytes) = &answer {
+            self.notice_call(rpc, bytes);
+        }
+        Some(answer)
     }
 }

@@ -28,9 +28,18 @@ pub(crate) fn on_create(kind: &Kind, resource: &mut DynamicMessage) {
 }
 
 /// Checks what the service checks of a resource beyond its field behaviours: an analysis
-/// rule's `conversation_filter` must be a conversation filter. `body` is the request's field
+/// rule's `conversation_filter` must be a conversation filter, and settings' notification
+/// triggers and topics must be known and well formed. `body` is the request's field
 /// holding it, for the error's path.
 pub(crate) fn validate(kind: &Kind, resource: &DynamicMessage, body: &str) -> Result<(), Status> {
+    if kind.label == "Settings" {
+        let settings: ccai_lro::proto::google::cloud::contactcenterinsights::v1::Settings =
+            typed(resource)?;
+        crate::notify::check_settings(
+            &settings.pubsub_notification_settings,
+            &format!("{body}.pubsub_notification_settings"),
+        )?;
+    }
     if kind.label == "AnalysisRule" {
         let conversation =
             super::records::kind("Conversation").ok_or_else(|| missing_kind("Conversation"))?;

@@ -9,6 +9,7 @@ mod ingest;
 mod listing;
 mod lists;
 mod masks;
+mod notifications;
 mod scripting;
 mod standard;
 mod state;

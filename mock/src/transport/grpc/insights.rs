@@ -54,7 +54,12 @@ impl InsightsService {
             draw: &|| shared.draw(),
             fetched: &fetched,
         };
-        let answer = shared.settled_engine().call(method, &bytes, &ctx);
+        let answer = {
+            let mut engine = shared.settled_engine();
+            let answer = engine.call(method, &bytes, &ctx);
+            shared.deliver(&mut engine);
+            answer
+        };
         let answer = answer.unwrap_or_else(|| {
             Err(Status::unimplemented(format!(
                 "the emulator does not serve {method} yet"
@@ -134,14 +139,14 @@ impl InsightsService {
                 )));
             }
             let duration = shared.behaviour.op_duration;
+            let mut watched = false;
             let mut started = crate::engine::Started {
                 failure: unreadable,
                 ..Default::default()
             };
             if shared.behaviour.track_resources && started.failure.is_none() {
-                let outcome = |op: &str| crate::shared::outcome(&store, op, now);
                 let mut engine = shared.engine();
-                engine.settle(&outcome);
+                shared.settle(&store, &mut engine, now);
                 let ctx = Ctx {
                     now: start.created,
                     next_id: &|| shared.next_id(),
@@ -149,6 +154,8 @@ impl InsightsService {
                     fetched: &fetched,
                 };
                 started = engine.start(&start, &defaults::end_of(&start, duration), &ctx)?;
+                shared.deliver(&mut engine);
+                watched = engine.is_waiting_for(&start.operation);
             }
             // The default script answers with what the resources decided.
             let script = user_script.unwrap_or_else(|| {
@@ -168,6 +175,16 @@ impl InsightsService {
                 }
             });
             shared.held_bytes.fetch_add(weight, Ordering::Relaxed);
+            // What the engine does when this operation ends (an analysis stored, an upload's
+            // notification) happens when it is next settled: at the operation's end, if its
+            // script ends by the clock, rather than at the next read.
+            if let (true, Some(ends)) = (watched, script.duration()) {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(ends + std::time::Duration::from_millis(1)).await;
+                    drop(shared.settled_engine());
+                });
+            }
             store.insert(&start.operation, &start.location, script, now);
             store.get(&start.operation).map(|e| e.render(now))
         };

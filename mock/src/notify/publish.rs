@@ -1,0 +1,200 @@
+//! Publishing to Google's Pub/Sub emulator through its REST API
+//! (`POST /v1/projects/P/topics/T:publish`), from a bounded queue.
+//!
+//! Enqueueing never waits: a full queue drops the message (counted). One task publishes in
+//! order, so messages reach each topic in the order their events happened. A publish that fails
+//! is tried [`ATTEMPTS`] times in all, [`PUBLISH_TIMEOUT`] each; then one log line names the
+//! topic and the status, the message is dropped and counted. Nothing grows without bound.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use tokio::sync::mpsc;
+
+use super::Notification;
+
+/// Messages waiting to be published; past it, new ones are dropped and counted.
+pub const MAX_QUEUED: usize = 10_000;
+/// Attempts per message.
+pub const ATTEMPTS: u32 = 3;
+/// One publish request, its answer included.
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The sending side of the queue, and what was dropped.
+#[derive(Debug)]
+pub(crate) struct Publisher {
+    queue: mpsc::Sender<Notification>,
+    dropped: Arc<AtomicU64>,
+    published: Arc<AtomicU64>,
+}
+
+impl Publisher {
+    /// Starts the publishing task for the Pub/Sub emulator at `authority` (`host:port`).
+    /// Must be called inside a tokio runtime.
+    pub(crate) fn start(authority: String) -> Publisher {
+        let (queue, mut receiver) = mpsc::channel::<Notification>(MAX_QUEUED);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let published = Arc::new(AtomicU64::new(0));
+        let (d, p) = (dropped.clone(), published.clone());
+        tokio::spawn(async move {
+            while let Some(n) = receiver.recv().await {
+                match publish_with_retries(&authority, &n).await {
+                    Ok(()) => {
+                        p.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(why) => {
+                        d.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(
+                            "pubsub: dropped a message for {}: {why}",
+                            crate::names::quote(&n.topic)
+                        );
+                    }
+                }
+            }
+        });
+        Publisher {
+            queue,
+            dropped,
+            published,
+        }
+    }
+
+    /// Queues `n`; drops it (counted) if the queue is full.
+    pub(crate) fn send(&self, n: Notification) {
+        if self.queue.try_send(n).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// (published, dropped) so far.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (
+            self.published.load(Ordering::Relaxed),
+            self.dropped.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The `host:port` a `PUBSUB_EMULATOR_HOST` value names (`host:port` or `http://host:port`).
+pub(crate) fn authority(host: &str) -> Result<String, String> {
+    let trimmed = host.trim().trim_end_matches('/');
+    let authority = match trimmed.split_once("://") {
+        Some(("http", rest)) => rest,
+        Some((scheme, _)) => {
+            return Err(format!(
+            "pubsub emulator host {host:?}: the scheme {scheme:?} is not served; write HOST:PORT"
+        ))
+        }
+        None => trimmed,
+    };
+    let valid = authority
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+        && !authority.contains(['/', '@', '?', '#']);
+    if valid {
+        Ok(authority.to_owned())
+    } else {
+        Err(format!(
+            "pubsub emulator host {host:?}: expected HOST:PORT or http://HOST:PORT"
+        ))
+    }
+}
+
+async fn publish_with_retries(authority: &str, n: &Notification) -> Result<(), String> {
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
+        match tokio::time::timeout(PUBLISH_TIMEOUT, publish(authority, n)).await {
+            Ok(Ok(())) => return Ok(()),
+            // A missing topic stays missing: no retry.
+            Ok(Err((Some(404), why))) => return Err(why),
+            Ok(Err((_, why))) => last = why,
+            Err(_) => last = format!("no answer within {} s", PUBLISH_TIMEOUT.as_secs()),
+        }
+    }
+    Err(last)
+}
+
+/// One publish; on failure the HTTP status (if there was one) and why.
+async fn publish(authority: &str, n: &Notification) -> Result<(), (Option<u16>, String)> {
+    let down = |why: String| (None, format!("Pub/Sub at http://{authority}: {why}"));
+    let data = base64::engine::general_purpose::STANDARD.encode(n.data.to_string());
+    let body = serde_json::json!({"messages": [{"data": data, "attributes": n.attributes}]});
+    let stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .map_err(|e| down(format!("cannot connect ({e})")))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| down(format!("HTTP handshake failed ({e})")))?;
+    let driver = tokio::spawn(connection);
+    let request = http::Request::post(format!("/v1/{}:publish", n.topic))
+        .header(http::header::HOST, authority)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .map_err(|e| down(format!("request: {e}")))?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| down(format!("no answer ({e})")))?;
+    let status = response.status().as_u16();
+    // What it says is read only to be dropped, and only so much of it.
+    let _ = Limited::new(response.into_body(), 64 * 1024)
+        .collect()
+        .await;
+    driver.abort();
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err((
+            Some(status),
+            format!("Pub/Sub at http://{authority} answered HTTP {status}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn hosts_are_host_and_port_or_an_http_url() {
+        assert_eq!(authority("127.0.0.1:8085").unwrap(), "127.0.0.1:8085");
+        assert_eq!(
+            authority("http://localhost:8085/").unwrap(),
+            "localhost:8085"
+        );
+        for bad in ["https://x:1", "x", "x:y", "a/b:1", ""] {
+            assert!(authority(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Past [`MAX_QUEUED`] messages waiting (the Pub/Sub emulator stalls), new ones are dropped
+    /// and counted, and sending never waits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_drops_and_counts_without_waiting() {
+        let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let publisher = Publisher::start(stalled.local_addr().unwrap().to_string());
+        let note = Notification {
+            topic: "projects/p/topics/t".into(),
+            data: serde_json::Value::Null,
+            attributes: BTreeMap::new(),
+        };
+        let started = std::time::Instant::now();
+        for _ in 0..MAX_QUEUED + 2 {
+            publisher.send(note.clone());
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "never waits");
+        let (published, dropped) = publisher.counts();
+        assert_eq!(published, 0);
+        assert!((1..=2).contains(&dropped), "{dropped}");
+        drop(stalled);
+    }
+}
