@@ -45,7 +45,12 @@ pub(crate) async fn answer(
         (&Method::GET, "/notifications") => {
             let recorded = crate::lock::lock(&shared.notifications).snapshot();
             let list: Vec<Value> = recorded.iter().map(crate::notify::to_json).collect();
-            Some((StatusCode::OK, json!({ "notifications": list })))
+            let mut answer = json!({ "notifications": list });
+            if let Some((published, dropped)) = shared.publisher.as_ref().map(|p| p.counts()) {
+                answer["published"] = json!(published);
+                answer["dropped"] = json!(dropped);
+            }
+            Some((StatusCode::OK, answer))
         }
         _ => None,
     }
