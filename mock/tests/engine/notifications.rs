@@ -199,6 +199,18 @@ async fn every_trigger_is_recorded_once_per_topic() {
     })
     .await
     .expect("export");
+    c.ingest_conversations(IngestConversationsRequest {
+        parent: LOC.into(),
+        source: Some(ingest_conversations_request::Source::GcsSource(
+            ingest_conversations_request::GcsSource {
+                bucket_uri: "gs://calls".into(),
+                ..Default::default()
+            },
+        )),
+        ..Default::default()
+    })
+    .await
+    .expect("ingest");
     // The operations end by the clock; nothing reads in between.
     tokio::time::sleep(Duration::from_secs(60)).await;
     let all = seen(&server.notifications());
@@ -209,6 +221,7 @@ async fn every_trigger_is_recorded_once_per_topic() {
         "create-analysis",
         "upload-conversation",
         "export-insights-data",
+        "ingest-conversations",
     ] {
         assert!(triggers.contains(&want), "{want} missing from {all:?}");
     }
