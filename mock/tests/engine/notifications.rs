@@ -389,3 +389,26 @@ async fn a_missing_topic_or_a_down_pubsub_never_holds_up_the_rpc() {
         assert_eq!(server.published(), Some((0, 1)), "{addr}");
     }
 }
+
+/// A Pub/Sub emulator that accepts and never answers holds only the publishing task: the RPC
+/// answers at once and the message is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalling_pubsub_never_holds_up_the_rpc() {
+    let stalled = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (server, mut c) = with_pubsub(&stalled.local_addr().unwrap().to_string()).await;
+    set(&mut c, &[("create-conversation", "conv")])
+        .await
+        .expect("settings");
+    let started = std::time::Instant::now();
+    for i in 0..20 {
+        create(&mut c, &format!("c{i}")).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.notifications().len(), 20);
+    assert_eq!(server.published(), Some((0, 0)), "still trying the first");
+    drop(stalled);
+}
