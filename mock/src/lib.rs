@@ -93,6 +93,7 @@ mod data;
 mod engine;
 mod faults;
 mod history;
+mod http1;
 mod lock;
 mod memory;
 pub mod method;

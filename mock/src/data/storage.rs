@@ -25,7 +25,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tonic::Status;
 
@@ -353,51 +352,23 @@ fn list_folder(root: &Path, prefix: &str) -> Result<Vec<String>, Status> {
 /// One bounded GET on a fresh connection: the status and the body (at most
 /// [`MAX_OBJECT_BYTES`]), within [`STORAGE_TIMEOUT`].
 async fn http_get(authority: &str, path: &str) -> Result<(u16, Bytes), Status> {
-    let down = |why: String| Status::unavailable(format!("storage at http://{authority}: {why}"));
-    let exchange = async {
-        let stream = tokio::net::TcpStream::connect(authority)
-            .await
-            .map_err(|e| down(format!("cannot connect ({e})")))?;
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .map_err(|e| down(format!("HTTP handshake failed ({e})")))?;
-        // Ends when the request is answered and `sender` dropped, or with the timeout below.
-        let driver = tokio::spawn(connection);
-        let request = http::Request::get(path)
-            .header(http::header::HOST, authority)
-            .body(Empty::<Bytes>::new())
-            .map_err(|e| down(format!("request {path:?}: {e}")))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| down(format!("no answer ({e})")))?;
-        let status = response.status().as_u16();
-        let body = Limited::new(response.into_body(), MAX_OBJECT_BYTES)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    Status::resource_exhausted(format!(
-                        "storage at http://{authority} answered more than {MAX_OBJECT_BYTES} \
-                         bytes for {path}, the most the emulator reads"
-                    ))
-                } else {
-                    down(format!("the answer broke off ({e})"))
-                }
-            })?
-            .to_bytes();
-        driver.abort();
-        Ok((status, body))
-    };
-    tokio::time::timeout(STORAGE_TIMEOUT, exchange)
-        .await
-        .unwrap_or_else(|_| {
-            Err(down(format!(
-                "no whole answer within {} s",
-                STORAGE_TIMEOUT.as_secs()
-            )))
-        })
+    use crate::http1::{exchange, Failure};
+    let answer = exchange(
+        authority,
+        http::Method::GET,
+        path,
+        None,
+        MAX_OBJECT_BYTES,
+        STORAGE_TIMEOUT,
+    )
+    .await;
+    answer.map_err(|failure| match failure {
+        Failure::TooLong => Status::resource_exhausted(format!(
+            "storage at http://{authority} answered more than {MAX_OBJECT_BYTES} bytes for \
+             {path}, the most the emulator reads"
+        )),
+        Failure::Down(why) => Status::unavailable(format!("storage at http://{authority}: {why}")),
+    })
 }
 
 /// A GCS listing, page after page.

@@ -11,8 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
 use tokio::sync::mpsc;
 
 use super::Notification;
@@ -110,12 +108,11 @@ async fn publish_with_retries(authority: &str, n: &Notification) -> Result<(), S
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
         }
-        match tokio::time::timeout(PUBLISH_TIMEOUT, publish(authority, n)).await {
-            Ok(Ok(())) => return Ok(()),
+        match publish(authority, n).await {
+            Ok(()) => return Ok(()),
             // A missing topic stays missing: no retry.
-            Ok(Err((Some(404), why))) => return Err(why),
-            Ok(Err((_, why))) => last = why,
-            Err(_) => last = format!("no answer within {} s", PUBLISH_TIMEOUT.as_secs()),
+            Err((Some(404), why)) => return Err(why),
+            Err((_, why)) => last = why,
         }
     }
     Err(last)
@@ -123,39 +120,29 @@ async fn publish_with_retries(authority: &str, n: &Notification) -> Result<(), S
 
 /// One publish; on failure the HTTP status (if there was one) and why.
 async fn publish(authority: &str, n: &Notification) -> Result<(), (Option<u16>, String)> {
-    let down = |why: String| (None, format!("Pub/Sub at http://{authority}: {why}"));
     let data = base64::engine::general_purpose::STANDARD.encode(n.data.to_string());
     let body = serde_json::json!({"messages": [{"data": data, "attributes": n.attributes}]});
-    let stream = tokio::net::TcpStream::connect(authority)
-        .await
-        .map_err(|e| down(format!("cannot connect ({e})")))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| down(format!("HTTP handshake failed ({e})")))?;
-    let driver = tokio::spawn(connection);
-    let request = http::Request::post(format!("/v1/{}:publish", n.topic))
-        .header(http::header::HOST, authority)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|e| down(format!("request: {e}")))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| down(format!("no answer ({e})")))?;
-    let status = response.status().as_u16();
-    // What it says is read only to be dropped, and only so much of it.
-    let _ = Limited::new(response.into_body(), 64 * 1024)
-        .collect()
-        .await;
-    driver.abort();
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err((
+    let path = format!("/v1/{}:publish", n.topic);
+    // What it answers is read only to be dropped, and only so much of it.
+    let answer = crate::http1::exchange(
+        authority,
+        http::Method::POST,
+        &path,
+        Some(body.to_string()),
+        64 * 1024,
+        PUBLISH_TIMEOUT,
+    )
+    .await;
+    match answer {
+        Ok((status, _)) if (200..300).contains(&status) => Ok(()),
+        Ok((status, _)) => Err((
             Some(status),
             format!("Pub/Sub at http://{authority} answered HTTP {status}"),
-        ))
+        )),
+        Err(crate::http1::Failure::TooLong) => Ok(()),
+        Err(crate::http1::Failure::Down(why)) => {
+            Err((None, format!("Pub/Sub at http://{authority}: {why}")))
+        }
     }
 }
 

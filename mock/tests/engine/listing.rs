@@ -1,7 +1,7 @@
 //! Ingest through a storage server that speaks the GCS JSON API's listing, paged, and through
 //! ones whose listing never ends or repeats a page token.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
@@ -35,17 +35,7 @@ fn storage(count: usize, pages: Pages) -> SocketAddr {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
-            let path = head
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
+            let (path, _) = crate::read_request(&mut conn);
             let body = if let Some(query) = path.strip_prefix("/storage/v1/b/stub-bucket/o?") {
                 let token: usize = query
                     .split('&')

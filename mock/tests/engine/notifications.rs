@@ -3,7 +3,7 @@
 //! not), which never holds up the RPC that caused it.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -262,27 +262,7 @@ fn pubsub(status: u16) -> (SocketAddr, Published) {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap_or(0))
-                })
-                .unwrap_or(0);
-            let mut body = vec![0u8; length];
-            let _ = conn.read_exact(&mut body);
-            let path = head
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
+            let (path, body) = crate::read_request(&mut conn);
             let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
             record.lock().unwrap().push((path, json));
             let answer = r#"{"messageIds": ["1"]}"#;
@@ -355,6 +335,13 @@ async fn messages_are_published_in_order_through_the_rest_api() {
         );
     }
     assert_eq!(names, ["c0", "c1", "c2", "c3", "c4"], "in order");
+    // The count follows the Pub/Sub emulator's answer.
+    for _ in 0..100 {
+        if server.published() == Some((5, 0)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(server.published(), Some((5, 0)));
 }
 

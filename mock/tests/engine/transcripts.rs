@@ -2,7 +2,7 @@
 //! storage server speaking the GCS JSON API (a small one in the test, well-behaved or not), and
 //! the fields derived from the transcript.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use ccai_lro::proto::google::longrunning::{
 use ccai_lro_mock::{MockServer, MockServerBuilder};
 use tonic::Code;
 
-use crate::{error, violations, Insights, LOC};
+use crate::{violations, Insights, LOC};
 
 const CHAT: &str = r#"{"conversation_info": {"categories": [{"display_name": "billing"}]},
  "entries": [
@@ -161,37 +161,22 @@ async fn storage_errors_name_the_uri_and_store_nothing() {
         "{\"entries\": [\n  {\"role\": \"AGENT\", \"start_timestamp_usec\": 1,}]}",
     ))
     .await;
-    let missing = error(
-        c.create_conversation(CreateConversationRequest {
-            parent: LOC.into(),
-            conversation_id: "m".into(),
-            conversation: Some(with_transcript("gs://transcripts/nope.json")),
-        })
-        .await,
-    );
+    let missing = create(&mut c, "m", "gs://transcripts/nope.json")
+        .await
+        .expect_err("refused");
     assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
     assert!(missing.message().contains("gs://transcripts/nope.json"));
-    let not_gs = error(
-        c.create_conversation(CreateConversationRequest {
-            parent: LOC.into(),
-            conversation_id: "u".into(),
-            conversation: Some(with_transcript("https://example.test/t.json")),
-        })
-        .await,
-    );
+    let not_gs = create(&mut c, "u", "https://example.test/t.json")
+        .await
+        .expect_err("refused");
     assert_eq!(not_gs.code(), Code::InvalidArgument);
     assert_eq!(
         violations(&not_gs),
         ["conversation.data_source.gcs_source.transcript_uri"]
     );
-    let bad = error(
-        c.create_conversation(CreateConversationRequest {
-            parent: LOC.into(),
-            conversation_id: "b".into(),
-            conversation: Some(with_transcript("gs://transcripts/bad.json")),
-        })
-        .await,
-    );
+    let bad = create(&mut c, "b", "gs://transcripts/bad.json")
+        .await
+        .expect_err("refused");
     assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
     assert!(
         bad.message().contains("gs://transcripts/bad.json"),
@@ -278,14 +263,7 @@ async fn a_folder_is_read_and_names_that_escape_it_are_refused() {
         #[cfg(unix)]
         ("e4", "gs://transcripts/link.json"),
     ] {
-        let s = error(
-            c.create_conversation(CreateConversationRequest {
-                parent: LOC.into(),
-                conversation_id: id.into(),
-                conversation: Some(with_transcript(escape)),
-            })
-            .await,
-        );
+        let s = create(&mut c, id, escape).await.expect_err("refused");
         assert_eq!(s.code(), Code::InvalidArgument, "{escape}: {s:?}");
         assert!(
             s.message().contains("outside the storage folder"),
@@ -314,17 +292,7 @@ fn storage_server(objects: Vec<(&'static str, &'static str)>, how: Storage) -> S
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
-            let path = head
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
+            let (path, _) = crate::read_request(&mut conn);
             match how {
                 Storage::Stalls => {
                     std::thread::sleep(Duration::from_secs(30));
@@ -377,14 +345,9 @@ async fn a_storage_emulator_is_read_through_the_gcs_json_api() {
         .unwrap();
     let (_s, mut c) = started(builder).await;
     assert_chat(&create(&mut c, "c1", URI).await.expect("read over HTTP"));
-    let missing = error(
-        c.create_conversation(CreateConversationRequest {
-            parent: LOC.into(),
-            conversation_id: "m".into(),
-            conversation: Some(with_transcript("gs://transcripts/none.json")),
-        })
-        .await,
-    );
+    let missing = create(&mut c, "m", "gs://transcripts/none.json")
+        .await
+        .expect_err("refused");
     assert_eq!(missing.code(), Code::NotFound);
 }
 
@@ -406,14 +369,7 @@ async fn a_hostile_storage_server_cannot_hang_or_flood_the_emulator() {
             .storage_emulator_host(&addr.to_string())
             .unwrap();
         let (_s, mut c) = started(builder).await;
-        let s = error(
-            c.create_conversation(CreateConversationRequest {
-                parent: LOC.into(),
-                conversation_id: "h".into(),
-                conversation: Some(with_transcript(URI)),
-            })
-            .await,
-        );
+        let s = create(&mut c, "h", URI).await.expect_err("refused");
         assert_eq!(s.code(), code, "{s:?}");
         assert!(s.message().contains(what), "{s:?}");
         assert!(
@@ -427,14 +383,7 @@ async fn a_hostile_storage_server_cannot_hang_or_flood_the_emulator() {
         .unwrap();
     let (_s, mut c) = started(builder).await;
     tokio::time::pause();
-    let s = error(
-        c.create_conversation(CreateConversationRequest {
-            parent: LOC.into(),
-            conversation_id: "h".into(),
-            conversation: Some(with_transcript(URI)),
-        })
-        .await,
-    );
+    let s = create(&mut c, "h", URI).await.expect_err("refused");
     assert_eq!(s.code(), Code::Unavailable, "{s:?}");
     assert!(s.message().contains("within"), "{s:?}");
 }
