@@ -8,6 +8,32 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 
+/// The `host:port` a `*_EMULATOR_HOST` value names (`host:port` or `http://host:port`, as
+/// Google's clients read those variables); `what` names the setting in the error.
+pub(crate) fn authority(host: &str, what: &str) -> Result<String, String> {
+    let trimmed = host.trim().trim_end_matches('/');
+    let authority = match trimmed.split_once("://") {
+        Some(("http", rest)) => rest,
+        Some((scheme, _)) => {
+            return Err(format!(
+                "{what} {host:?}: the scheme {scheme:?} is not served; write http://HOST:PORT"
+            ))
+        }
+        None => trimmed,
+    };
+    let valid = authority
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+        && !authority.contains(['/', '@', '?', '#']);
+    if valid {
+        Ok(authority.to_owned())
+    } else {
+        Err(format!(
+            "{what} {host:?}: expected http://HOST:PORT or HOST:PORT"
+        ))
+    }
+}
+
 /// Why an exchange failed.
 #[derive(Debug)]
 pub(crate) enum Failure {

@@ -103,28 +103,8 @@ pub(crate) enum Storage {
 impl Storage {
     /// The storage named by a `STORAGE_EMULATOR_HOST` value: `http://host:port` or `host:port`.
     pub(crate) fn gcs(host: &str) -> Result<Storage, String> {
-        let trimmed = host.trim().trim_end_matches('/');
-        let authority = match trimmed.split_once("://") {
-            Some(("http", rest)) => rest,
-            Some((scheme, _)) => {
-                return Err(format!(
-                    "storage emulator host {host:?}: the scheme {scheme:?} is not served; write \
-                     http://HOST:PORT"
-                ))
-            }
-            None => trimmed,
-        };
-        let valid = authority
-            .rsplit_once(':')
-            .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
-            && !authority.contains(['/', '@', '?', '#']);
-        if !valid {
-            return Err(format!(
-                "storage emulator host {host:?}: expected http://HOST:PORT or HOST:PORT"
-            ));
-        }
         Ok(Storage::Gcs {
-            authority: authority.to_owned(),
+            authority: crate::http1::authority(host, "storage emulator host")?,
         })
     }
 

@@ -79,27 +79,7 @@ impl Publisher {
 
 /// The `host:port` a `PUBSUB_EMULATOR_HOST` value names (`host:port` or `http://host:port`).
 pub(crate) fn authority(host: &str) -> Result<String, String> {
-    let trimmed = host.trim().trim_end_matches('/');
-    let authority = match trimmed.split_once("://") {
-        Some(("http", rest)) => rest,
-        Some((scheme, _)) => {
-            return Err(format!(
-            "pubsub emulator host {host:?}: the scheme {scheme:?} is not served; write HOST:PORT"
-        ))
-        }
-        None => trimmed,
-    };
-    let valid = authority
-        .rsplit_once(':')
-        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
-        && !authority.contains(['/', '@', '?', '#']);
-    if valid {
-        Ok(authority.to_owned())
-    } else {
-        Err(format!(
-            "pubsub emulator host {host:?}: expected HOST:PORT or http://HOST:PORT"
-        ))
-    }
+    crate::http1::authority(host, "pubsub emulator host")
 }
 
 async fn publish_with_retries(authority: &str, n: &Notification) -> Result<(), String> {

@@ -70,6 +70,17 @@ async fn train(
     finished(server, op.name).await
 }
 
+/// The issues of `model`, as ListIssues answers them.
+async fn issues(c: &mut Insights, model: &str) -> Vec<Issue> {
+    c.list_issues(ListIssuesRequest {
+        parent: model.to_owned(),
+    })
+    .await
+    .expect("list")
+    .into_inner()
+    .issues
+}
+
 fn model_of(op: &Operation) -> IssueModel {
     match &op.result {
         Some(operation::Result::Response(any)) => any.to_msg().expect("an IssueModel"),
@@ -117,14 +128,7 @@ async fn a_model_counts_the_matching_conversations_and_every_issue_it_names_exis
     );
     assert_eq!(model.issue_count, 2);
     // Every issue named exists, and the model has no others.
-    let listed = c
-        .list_issues(ListIssuesRequest {
-            parent: model.name.clone(),
-        })
-        .await
-        .expect("list")
-        .into_inner()
-        .issues;
+    let listed = issues(&mut c, &model.name).await;
     let mut names: Vec<String> = listed.iter().map(|i| i.name.clone()).collect();
     names.sort();
     let mut named: Vec<String> = stats.issue_stats.keys().cloned().collect();
@@ -184,14 +188,7 @@ async fn an_empty_location_trains_a_model_with_nothing_in_it() {
     assert_eq!(stats.analyzed_conversations_count, 0);
     assert!(stats.issue_stats.is_empty());
     assert_eq!(model.issue_count, 0);
-    let listed = c
-        .list_issues(ListIssuesRequest {
-            parent: model.name.clone(),
-        })
-        .await
-        .expect("list")
-        .into_inner()
-        .issues;
+    let listed = issues(&mut c, &model.name).await;
     assert!(listed.is_empty());
 }
 
