@@ -91,6 +91,7 @@ mod clock;
 mod connection;
 mod data;
 mod engine;
+mod errors;
 mod faults;
 mod history;
 mod http1;

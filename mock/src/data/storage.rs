@@ -60,7 +60,7 @@ pub(crate) struct GsUri<'a> {
 impl<'a> GsUri<'a> {
     /// Parses `gs://BUCKET[/OBJECT]`; `field` names the request field in the error.
     pub(crate) fn parse(uri: &'a str, field: &str) -> Result<GsUri<'a>, Status> {
-        let bad = |why: &str| crate::engine::bad_field(field, format!("{}: {why}", quote(uri)));
+        let bad = |why: &str| crate::errors::bad_field(field, format!("{}: {why}", quote(uri)));
         let rest = uri
             .strip_prefix("gs://")
             .ok_or_else(|| bad("not a gs://BUCKET/OBJECT URI"))?;
@@ -157,7 +157,7 @@ impl Storage {
     pub(crate) async fn read(&self, uri: &str, field: &str) -> Result<Bytes, Status> {
         let gs = GsUri::parse(uri, field)?;
         if gs.object.is_empty() {
-            return Err(crate::engine::bad_field(
+            return Err(crate::errors::bad_field(
                 field,
                 format!("{}: names a bucket, not an object", quote(uri)),
             ));
@@ -246,7 +246,7 @@ fn inside(
     uri: &str,
 ) -> Result<PathBuf, Status> {
     let outside = || {
-        crate::engine::bad_field(
+        crate::errors::bad_field(
             field,
             format!("{}: leads outside the storage folder", quote(uri)),
         )

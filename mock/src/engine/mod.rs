@@ -20,7 +20,8 @@
 
 mod analyses;
 mod custom;
-mod errors;
+// Field errors shaped as Google sends them, shared with the data plane and notifications.
+use crate::errors;
 mod fields;
 pub(crate) mod filter;
 mod ingest;
@@ -46,7 +47,6 @@ use prost_reflect::{DynamicMessage, ReflectMessage};
 use prost_types::Timestamp;
 use tonic::Status;
 
-pub(crate) use errors::bad_field;
 pub use list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub(crate) use lro::{Outcome, Started};
 pub use mask::MAX_MASK_PATHS;

@@ -68,14 +68,14 @@ pub(crate) fn check_settings(
     for key in keys {
         let at = format!("{field}[{}]", crate::names::quote(key));
         if !TRIGGERS.contains(&key.as_str()) {
-            return Err(crate::engine::bad_field(
+            return Err(crate::errors::bad_field(
                 &at,
                 format!("not a trigger; the triggers are {}", TRIGGERS.join(", ")),
             ));
         }
         let topic = settings.get(key).map(String::as_str).unwrap_or_default();
         if !is_topic(topic) {
-            return Err(crate::engine::bad_field(
+            return Err(crate::errors::bad_field(
                 &at,
                 format!(
                     "{} is not a topic: expected projects/{{project}}/topics/{{topic}}",

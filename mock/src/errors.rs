@@ -1,4 +1,5 @@
-//! The engine's errors, shaped as Google's services send them (AIP-193): a field problem is
+//! Errors shaped as Google's services send them (AIP-193), for the engine, the data plane and
+//! notifications alike: a field problem is
 //! INVALID_ARGUMENT with a `BadRequest` naming the field's path, so a client can point at it.
 
 use ccai_lro::proto::google::rpc::{self, bad_request::FieldViolation, BadRequest};
