@@ -1,6 +1,6 @@
 //! Errors shaped as Google's services send them (AIP-193), for the engine, the data plane and
-//! notifications alike: a field problem is
-//! INVALID_ARGUMENT with a `BadRequest` naming the field's path, so a client can point at it.
+//! notifications alike: a field problem is INVALID_ARGUMENT with a `BadRequest` naming the
+//! field's path, so a client can point at it.
 
 use ccai_lro::proto::google::rpc::{self, bad_request::FieldViolation, BadRequest};
 use prost::Message;
