@@ -60,6 +60,7 @@ use crate::{name::walk, Error};
 
 /// One RPC's facts.
 #[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Method {
     /// The fully qualified service, e.g. `google.cloud.contactcenterinsights.v1.ContactCenterInsights`.
     pub service: &'static str,
