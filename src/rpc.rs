@@ -58,9 +58,9 @@
 
 use crate::{name::walk, Error};
 
-/// One RPC's facts.
+/// One RPC's facts. Not `#[non_exhaustive]`: callers describe other APIs' RPCs with a literal
+/// of it (see the module's example), which that attribute would forbid.
 #[derive(Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Method {
     /// The fully qualified service, e.g. `google.cloud.contactcenterinsights.v1.ContactCenterInsights`.
     pub service: &'static str,
