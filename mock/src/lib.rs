@@ -108,7 +108,7 @@ mod shared;
 mod transport;
 
 pub use admin::state::{SavedState, StateError, STATE_VERSION};
-pub use builder::{serve, MockServerBuilder, ServeError};
+pub use builder::{serve, MockServerBuilder, ServeError, SHUTDOWN_GRACE};
 pub use engine::{
     DEFAULT_PAGE_SIZE, MAX_MASK_PATHS, MAX_PAGE_SIZE, MAX_PER_KIND, MAX_RESOURCE_BYTES,
     MAX_TOTAL_BYTES,
