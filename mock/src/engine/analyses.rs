@@ -31,7 +31,21 @@ impl Engine {
         &mut self,
         operation: &str,
         conversation: &str,
+        analysis: Analysis,
+    ) -> Result<Analysis, Status> {
+        let location = super::records::location_of_name(conversation).to_owned();
+        let matchers = self.phrase_matchers(&location);
+        self.analyse_with(operation, conversation, analysis, &matchers)
+    }
+
+    /// [`Engine::analyse`] with the location's phrase matchers already read (a bulk analysis
+    /// reads them once for all its conversations).
+    fn analyse_with(
+        &mut self,
+        operation: &str,
+        conversation: &str,
         mut analysis: Analysis,
+        matchers: &[PhraseMatcher],
     ) -> Result<Analysis, Status> {
         let kinds = (kind("Conversation"), kind("Analysis"));
         let (Some(conv_kind), Some(kind)) = kinds else {
@@ -42,7 +56,7 @@ impl Engine {
             return Err(not_found(conv_kind, &conversation));
         };
         let stored = Conversation::decode(record.bytes.as_slice()).map_err(bad)?;
-        analysis.analysis_result = Some(self.annotations(&stored, &analysis));
+        analysis.analysis_result = Some(self.annotations(&stored, &analysis, matchers));
         let id = analysis
             .name
             .rsplit('/')
@@ -102,21 +116,28 @@ impl Engine {
         }
     }
 
+    /// The phrase matchers of `location`.
+    fn phrase_matchers(&self, location: &str) -> Vec<PhraseMatcher> {
+        let Some(kind) = kind("PhraseMatcher") else {
+            return Vec::new();
+        };
+        self.store
+            .under(&format!("{location}/phraseMatchers/"))
+            .filter(|(_, r)| std::ptr::eq(r.kind, kind))
+            .filter_map(|(_, r)| PhraseMatcher::decode(r.bytes.as_slice()).ok())
+            .collect()
+    }
+
     /// What the annotators find in `conversation` for `analysis` (its selector): the phrase
     /// matchers and silence (`crate::data::annotate`), and the deployed issue model's issue.
-    fn annotations(&self, conversation: &Conversation, analysis: &Analysis) -> AnalysisResult {
-        let location: Vec<&str> = conversation.name.splitn(5, '/').take(4).collect();
-        let matchers: Vec<PhraseMatcher> = match kind("PhraseMatcher") {
-            Some(kind) => self
-                .store
-                .under(&format!("{}/phraseMatchers/", location.join("/")))
-                .filter(|(_, r)| std::ptr::eq(r.kind, kind))
-                .filter_map(|(_, r)| PhraseMatcher::decode(r.bytes.as_slice()).ok())
-                .collect(),
-            None => Vec::new(),
-        };
+    fn annotations(
+        &self,
+        conversation: &Conversation,
+        analysis: &Analysis,
+        matchers: &[PhraseMatcher],
+    ) -> AnalysisResult {
         let selector = analysis.annotator_selector.as_ref();
-        let mut metadata = crate::data::annotate::annotate(conversation, &matchers, selector);
+        let mut metadata = crate::data::annotate::annotate(conversation, matchers, selector);
         if selector.is_none_or(|s| s.run_issue_model_annotator) {
             metadata.issue_model_result = training::assignment(&self.store, conversation);
         }
@@ -143,6 +164,7 @@ impl Engine {
             ));
         }
         let (mut done, mut failed) = (0, 0);
+        let matchers = self.phrase_matchers(&start.location);
         for conversation in self.filtered(&start.location, &request.filter)? {
             if (ctx.draw)() * 100.0 >= f64::from(share) {
                 continue;
@@ -156,7 +178,7 @@ impl Engine {
             };
             // One that does not fit (a store bound) is counted as failed, not fatal: the
             // others are done, and the operation reports both.
-            match self.analyse(&start.operation, &conversation, analysis) {
+            match self.analyse_with(&start.operation, &conversation, analysis, &matchers) {
                 Ok(_) => done += 1,
                 Err(_) => failed += 1,
             }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use prost::{Message, Name};
 use serde_json::Value;
 
+use super::records::location_of_name;
 use super::Engine;
 use crate::notify::{messages, Notification};
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1::{Analysis, Conversation};
@@ -27,11 +28,6 @@ pub(crate) fn resource_json<M: Message + Name>(message: &M) -> Value {
     json
 }
 
-/// `projects/{p}/locations/{l}` of a resource name.
-fn location_of(name: &str) -> String {
-    name.splitn(5, '/').take(4).collect::<Vec<_>>().join("/")
-}
-
 impl Engine {
     /// The notification settings of `location`.
     pub(crate) fn notification_settings(&self, location: &str) -> HashMap<String, String> {
@@ -41,36 +37,52 @@ impl Engine {
     }
 
     /// Puts the messages of `trigger` about `resource` in the outbox.
-    fn notice(&mut self, trigger: &'static str, resource: &str, data: &Value) {
-        let settings = self.notification_settings(&location_of(resource));
-        if settings.is_empty() {
+    /// `data` is rendered only when a topic will receive it: a location without notification
+    /// settings pays nothing.
+    fn notice(&mut self, trigger: &'static str, resource: &str, data: &dyn Fn() -> Value) {
+        let settings = self.notification_settings(location_of_name(resource));
+        self.notice_under(&settings, trigger, resource, data);
+    }
+
+    /// [`Engine::notice`] with the location's settings already read.
+    fn notice_under(
+        &mut self,
+        settings: &HashMap<String, String>,
+        trigger: &'static str,
+        resource: &str,
+        data: &dyn Fn() -> Value,
+    ) {
+        if crate::notify::topics(settings, trigger).is_empty() {
             return;
         }
-        let notes: Vec<Notification> = messages(&settings, trigger, resource, data);
+        let notes: Vec<Notification> = messages(settings, trigger, resource, &data());
         self.outbox.extend(notes);
     }
 
     /// A conversation was made. `by` is the trigger of the operation that made it, if one did:
     /// when that trigger is set, it speaks for the conversation instead.
     pub(crate) fn notice_created(&mut self, conversation: &Conversation, by: Option<&str>) {
-        let settings = self.notification_settings(&location_of(&conversation.name));
-        if by.is_some_and(|t| settings.contains_key(t)) {
+        let settings = self.notification_settings(location_of_name(&conversation.name));
+        if settings.is_empty() || by.is_some_and(|t| settings.contains_key(t)) {
             return;
         }
-        self.notice(
+        self.notice_under(
+            &settings,
             "create-conversation",
             &conversation.name,
-            &resource_json(conversation),
+            &|| resource_json(conversation),
         );
     }
 
     /// An analysis was made (and is now its conversation's latest, `conversation`).
     pub(crate) fn notice_analysis(&mut self, analysis: &Analysis, conversation: &Conversation) {
-        self.notice("create-analysis", &analysis.name, &resource_json(analysis));
+        self.notice("create-analysis", &analysis.name, &|| {
+            resource_json(analysis)
+        });
         self.notice(
             "update-or-analyze-conversation",
             &conversation.name,
-            &resource_json(conversation),
+            &|| resource_json(conversation),
         );
     }
 
@@ -85,7 +97,7 @@ impl Engine {
             return;
         };
         if updated {
-            let data = resource_json(&conversation);
+            let data = || resource_json(&conversation);
             self.notice("update-conversation", &conversation.name, &data);
             self.notice("update-or-analyze-conversation", &conversation.name, &data);
         } else {

@@ -133,3 +133,9 @@ pub(crate) fn settings(
     let record = store.get(&format!("{location}/settings"))?;
     prost::Message::decode(record.bytes.as_slice()).ok()
 }
+
+/// The location (`projects/{p}/locations/{l}`) a stored resource's name is under (the name
+/// itself when it is not under one, which a stored name always is).
+pub(crate) fn location_of_name(name: &str) -> &str {
+    crate::names::location_of("name", name).unwrap_or(name)
+}

@@ -161,9 +161,9 @@ pub(crate) fn train(
 
 /// The statistics of the stored model `model` counted again from the store.
 pub(crate) fn recount(store: &Store, model: &IssueModel) -> Result<IssueModelLabelStats, Status> {
-    let location: Vec<&str> = model.name.splitn(5, '/').take(4).collect();
+    let location = super::records::location_of_name(&model.name);
     let input = model.input_data_config.clone().unwrap_or_default();
-    let counts = count(store, &location.join("/"), &input)?;
+    let counts = count(store, location, &input)?;
     Ok(stats(store, &model.name, &counts))
 }
 
@@ -171,8 +171,8 @@ pub(crate) fn recount(store: &Store, model: &IssueModel) -> Result<IssueModelLab
 /// emulator's rule, score 1, when the model has that issue.
 pub(crate) fn assignment(store: &Store, conversation: &Conversation) -> Option<IssueModelResult> {
     let kind = kind("IssueModel")?;
-    let location: Vec<&str> = conversation.name.splitn(5, '/').take(4).collect();
-    let prefix = format!("{}/issueModels/", location.join("/"));
+    let location = super::records::location_of_name(&conversation.name);
+    let prefix = format!("{location}/issueModels/");
     let model = store
         .under(&prefix)
         .filter(|(_, r)| std::ptr::eq(r.kind, kind))

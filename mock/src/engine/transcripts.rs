@@ -74,8 +74,7 @@ pub(crate) fn apply_dynamic(
 
 /// The language of the settings of the location `name` is in, else [`DEFAULT_LANGUAGE`].
 fn settings_language(store: &Store, name: &str) -> String {
-    let location: Vec<&str> = name.splitn(5, '/').take(4).collect();
-    super::records::settings(store, &location.join("/"))
+    super::records::settings(store, super::records::location_of_name(name))
         .map(|s| s.language_code)
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned())
