@@ -34,15 +34,13 @@
 //!
 //! impl Rpc for GetTopicRequest {
 //!     type Response = Topic;
-//!     const METHOD: &'static Method = &Method {
-//!         service: "google.pubsub.v1.Publisher",
-//!         name: "GetTopic",
-//!         path: "/google.pubsub.v1.Publisher/GetTopic",
-//!         routing_field: "topic",
-//!         patterns: &["projects/{project}/topics/{topic}"],
-//!         expected: "projects/{project}/topics/{topic}",
-//!         read: true,
-//!     };
+//!     const METHOD: &'static Method = &Method::new(
+//!         "google.pubsub.v1.Publisher",
+//!         "GetTopic",
+//!         "/google.pubsub.v1.Publisher/GetTopic",
+//!     )
+//!     .routed("topic", &["projects/{project}/topics/{topic}"], "projects/{project}/topics/{topic}")
+//!     .read(true);
 //!     fn routing_value(&self) -> &str {
 //!         &self.topic
 //!     }
@@ -58,9 +56,10 @@
 
 use crate::{name::walk, Error};
 
-/// One RPC's facts. Not `#[non_exhaustive]`: callers describe other APIs' RPCs with a literal
-/// of it (see the module's example), which that attribute would forbid.
+/// One RPC's facts. Read its fields freely; build one for another API's RPC with
+/// [`Method::new`] and the `const` setters, so that a field added later breaks no caller.
 #[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Method {
     /// The fully qualified service, e.g. `google.cloud.contactcenterinsights.v1.ContactCenterInsights`.
     pub service: &'static str,
@@ -82,6 +81,41 @@ pub struct Method {
 }
 
 impl Method {
+    /// The RPC `name` of `service`, sent to `path` (`/{service}/{name}`): a write, routed by no
+    /// field, until [`Method::routed`] and [`Method::read`] say otherwise.
+    pub const fn new(service: &'static str, name: &'static str, path: &'static str) -> Method {
+        Method {
+            service,
+            name,
+            path,
+            routing_field: "",
+            patterns: &[],
+            expected: "",
+            read: false,
+        }
+    }
+
+    /// This method routed by `field` (see [`Method::routing_field`]), whose value must match
+    /// one of `patterns`; `expected` is how an error names them (`A or B`).
+    pub const fn routed(
+        self,
+        field: &'static str,
+        patterns: &'static [&'static str],
+        expected: &'static str,
+    ) -> Method {
+        Method {
+            routing_field: field,
+            patterns,
+            expected,
+            ..self
+        }
+    }
+
+    /// This method as a read (`true`: retried on UNAVAILABLE) or a write.
+    pub const fn read(self, read: bool) -> Method {
+        Method { read, ..self }
+    }
+
     /// Checks a routing value against [`Method::patterns`]: the check the server would make,
     /// made before any RPC.
     ///
@@ -136,66 +170,7 @@ pub trait Paged: Rpc + Clone {
 /// The service of every Insights RPC.
 pub const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 
-/// `Method`, `Rpc` and `Paged` for one row of the generated table (`insights_rpcs!`).
-macro_rules! rpc_impls {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-        route $key:literal = |$r:ident| $value:expr, [$first:literal $(, $pattern:literal)*];
-    )*) => {
-        $(
-            impl Rpc for $req {
-                type Response = $resp;
-                const METHOD: &'static Method = &Method {
-                    service: INSIGHTS_SERVICE,
-                    name: $rpc,
-                    path: concat!("/google.cloud.contactcenterinsights.v1.ContactCenterInsights/", $rpc),
-                    routing_field: $key,
-                    patterns: &[$first $(, $pattern)*],
-                    expected: concat!($first $(, " or ", $pattern)*),
-                    read: rpc_impls!(@read $kind),
-                };
-                fn routing_value(&self) -> &str {
-                    let $r = self;
-                    $value
-                }
-            }
-            rpc_impls!(@paged $shape $(($($shape_args)*))?, $req);
-        )*
-
-        /// Every RPC of the Insights service, in its declaration order.
-        pub static INSIGHTS_METHODS: &[&Method] = &[$(<$req as Rpc>::METHOD),*];
-    };
-    (@read read) => { true };
-    (@read write) => { false };
-    (@paged paged($items:ident: $item:ty, $items_fn:ident), $req:ty) => {
-        impl Paged for $req {
-            type Item = $item;
-            fn page_size(&self) -> i32 {
-                self.page_size
-            }
-            fn set_page_token(&mut self, token: String) {
-                self.page_token = token;
-            }
-            fn next_page_token(page: &Self::Response) -> &str {
-                &page.next_page_token
-            }
-            fn into_items(page: Self::Response) -> Vec<$item> {
-                page.$items
-            }
-        }
-    };
-    (@paged $($other:tt)*) => {};
-}
-
-mod insights {
-    use super::{Method, Paged, Rpc, INSIGHTS_SERVICE};
-    use crate::proto::google::cloud::contactcenterinsights::v1::*;
-
-    crate::insights_rpcs!(rpc_impls);
-}
-
-pub use insights::INSIGHTS_METHODS;
+pub use crate::rpcs::table::{INSIGHTS_METHODS, INSIGHTS_OPERATION_METHODS};
 
 /// The Insights RPC named `name`: its short name (`ListConversations`) or its full name
 /// (`google.cloud.contactcenterinsights.v1.ContactCenterInsights.ListConversations`, a `/`

@@ -14,20 +14,6 @@ pub const DELETE_OPERATION: &str = "DeleteOperation";
 /// `google.longrunning.Operations/WaitOperation`.
 pub const WAIT_OPERATION: &str = "WaitOperation";
 
-/// The RPC names of the table's rows, in its order.
-macro_rules! rpc_names {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
-        route $key:literal = |$r:ident| $value:expr, $pattern:expr;
-    )*) => {
-        /// The 17 `ContactCenterInsights` RPCs that start a long-running operation.
-        pub const INSIGHTS: [&str; 17] = [$($rpc),*];
-    };
-}
-
-ccai_lro::insights_lro_rpcs!(rpc_names);
-
 /// Every name a fault, latency or script may be keyed by: [`ALL`], the five Operations
 /// methods, and the 74 Insights RPCs.
 fn known() -> impl Iterator<Item = &'static str> {
@@ -44,7 +30,9 @@ fn known() -> impl Iterator<Item = &'static str> {
 }
 
 fn starts_an_operation(rpc: &str) -> bool {
-    INSIGHTS.contains(&rpc)
+    ccai_lro::rpc::INSIGHTS_OPERATION_METHODS
+        .iter()
+        .any(|m| m.name == rpc)
 }
 
 /// `rpc` is not a method: the line names the closest one.
@@ -89,8 +77,8 @@ pub(crate) fn assert_answerable(rpc: &str) {
     }
 }
 
-/// Panics unless `rpc` is one of the [`INSIGHTS`] RPCs that start an operation (what
-/// `script_for` scripts).
+/// Panics unless `rpc` is one of the Insights RPCs that start an operation
+/// ([`ccai_lro::rpc::INSIGHTS_OPERATION_METHODS`], what `script_for` scripts).
 #[track_caller]
 pub(crate) fn assert_starter(rpc: &str) {
     if starts_an_operation(rpc) {
@@ -180,7 +168,7 @@ mod tests {
     #[test]
     fn every_right_name_is_taken() {
         for m in ccai_lro::rpc::INSIGHTS_METHODS {
-            if INSIGHTS.contains(&m.name) {
+            if starts_an_operation(m.name) {
                 assert_starter(m.name);
             } else {
                 assert_answerable(m.name);

@@ -35,8 +35,10 @@ use std::{fmt, str::FromStr};
 use crate::Error;
 
 mod resource;
+mod resources;
 
-pub use resource::*;
+pub use resource::ResourceName;
+pub use resources::*;
 
 /// The pattern of an operation name.
 pub const OPERATION_PATTERN: &str =

@@ -1,57 +1,22 @@
-//! The Insights RPCs as one table, generated from the published schema by
-//! `tools/gen_proto.py` (`table.rs`): the library's methods ([`crate::insights`]), the
-//! [`crate::rpc::Rpc`] impls, the resource name types ([`crate::name`]), the mock's service
-//! and the mock's method list all expand from it. The tests below tie it to the compiled
-//! descriptors.
+//! The Insights RPCs as data: `table.rs`, which `tools/gen_proto.py` writes from the published
+//! schema, implements [`crate::rpc::Rpc`] (and [`crate::rpc::Paged`]) for each request and lists
+//! the methods. The same generator writes the client's methods (`insights/methods.rs`), the
+//! resource name types (`name/resources.rs`) and the mock's service. The tests below tie the
+//! table to the compiled descriptors.
 
-mod table;
+pub(crate) mod table;
 
 #[cfg(test)]
 mod tests {
-    use prost::Name;
 
     use crate::proto::google::cloud::contactcenterinsights::v1::*;
     use crate::registry;
-    use crate::rpc::{Method, Rpc, INSIGHTS_METHODS};
+    use crate::rpc::{Method, Rpc, INSIGHTS_METHODS, INSIGHTS_OPERATION_METHODS};
 
     /// The reference the generator read.
     fn reference() -> serde_json::Value {
         let text = include_str!("../../tests/reference/schema.json");
         serde_json::from_str(text).expect("the reference is JSON")
-    }
-
-    /// One LRO row as the schema sees it.
-    struct LroRow {
-        rpc: &'static str,
-        request: String,
-        response: String,
-        metadata: String,
-    }
-
-    macro_rules! lro_rows {
-        ($(
-            $(#[$doc:meta])*
-            $fn:ident, $rpc:literal, $req:ty => $alias:ident<$resp:ty, $meta:ty>,
-            route $key:literal = |$r:ident| $value:expr, $pattern:expr;
-        )*) => {
-            vec![$(LroRow {
-                rpc: $rpc,
-                request: <$req as Name>::full_name(),
-                response: <$resp as Name>::full_name(),
-                metadata: <$meta as Name>::full_name(),
-            }),*]
-        };
-    }
-
-    /// (RPC, request type, response type as written) of every row.
-    macro_rules! type_rows {
-        ($(
-            $(#[$doc:meta])*
-            $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-            route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
-        )*) => {
-            vec![$(($rpc, <$req as Name>::full_name(), stringify!($resp))),*]
-        };
     }
 
     fn service() -> prost_reflect::ServiceDescriptor {
@@ -66,36 +31,23 @@ mod tests {
         let declared: Vec<String> = service().methods().map(|m| m.name().to_owned()).collect();
         assert_eq!(rpcs, declared);
         assert_eq!(rpcs.len(), 74);
-        let lro: Vec<&str> = crate::insights_lro_rpcs!(lro_rows)
-            .iter()
-            .map(|r| r.rpc)
-            .collect();
+        let lro: Vec<&str> = INSIGHTS_OPERATION_METHODS.iter().map(|m| m.name).collect();
         assert_eq!(lro, registry::insights_lro_methods());
     }
 
     #[test]
     fn each_row_carries_the_declared_types() {
         let service = service();
-        for (rpc, request, response) in crate::insights_rpcs!(type_rows) {
-            let method = service.methods().find(|m| m.name() == rpc).expect(rpc);
-            assert_eq!(method.input().full_name(), request, "{rpc}");
-            let short = method.output().name().to_owned();
+        let rows = super::table::rows();
+        assert_eq!(rows.len(), 74);
+        for (method, request, response) in rows {
+            let rpc = method.name;
+            let declared = service.methods().find(|m| m.name() == rpc).expect(rpc);
+            assert_eq!(declared.input().full_name(), request, "{rpc}");
+            let short = declared.output().name().to_owned();
             let written = response.rsplit("::").next().unwrap_or_default().trim();
             let written = if written == "()" { "Empty" } else { written };
             assert_eq!(written, short, "{rpc}");
-        }
-        for row in crate::insights_lro_rpcs!(lro_rows) {
-            assert_eq!(
-                registry::operation_info(row.rpc),
-                Some((row.response, row.metadata)),
-                "{}",
-                row.rpc
-            );
-            let input = service
-                .methods()
-                .find(|m| m.name() == row.rpc)
-                .map(|m| m.input());
-            assert_eq!(input.map(|i| i.full_name().to_owned()), Some(row.request));
         }
     }
 

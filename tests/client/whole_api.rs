@@ -13,12 +13,14 @@ use ccai_lro::{
     proto::google::cloud::contactcenterinsights::v1::*,
     proto::google::longrunning::Operation as RawOperation,
     registry,
-    rpc::{Rpc, INSIGHTS_METHODS},
+    rpc::{Method, Rpc, INSIGHTS_METHODS},
     Client, Code, Error, RetryPolicy,
 };
 use futures_util::TryStreamExt;
 use prost::Message;
 use prost_reflect::{DynamicMessage, ReflectMessage, Value};
+
+mod each_method;
 
 /// One request as the server saw it.
 #[derive(Clone, Debug)]
@@ -186,70 +188,54 @@ fn routing(seen: &Seen) -> String {
         .into_owned()
 }
 
-/// Calls every row's typed method and checks what the server received.
-macro_rules! every_rpc {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-        route $key:literal = |$r:ident| $value:expr, [$first:literal $(, $pattern:literal)*];
-    )*) => {{
-        let mut checked = Vec::new();
-        $(
-            let script = Script::default();
-            let insights = InsightsClient::new(serve(script.clone()).await);
-            let name = example($first);
-            let request: $req = request_with(&name);
-            let sent = request.encode_to_vec();
-            let answer = insights.$fn(request).await;
-            assert!(answer.is_ok(), "{}: {:?}", $rpc, answer.err());
-            let seen = script.seen();
-            assert_eq!(seen.len(), 1, "{}", $rpc);
-            assert_eq!(
-                seen[0].path,
-                concat!("/google.cloud.contactcenterinsights.v1.ContactCenterInsights/", $rpc)
-            );
-            assert_eq!(routing(&seen[0]), format!("{}={name}", $key), "{}", $rpc);
-            let api_client = seen[0].headers["x-goog-api-client"].to_str().unwrap();
-            assert!(api_client.contains("gl-rust/"), "{}", $rpc);
-            assert_eq!(seen[0].body, sent, "{}: the body is the request, byte for byte", $rpc);
-            checked.push($rpc);
-        )*
-        checked
-    }};
-}
-
 #[tokio::test]
 async fn every_rpc_sends_its_request_its_route_and_the_api_client() {
-    let checked = ccai_lro::insights_rpcs!(every_rpc);
-    assert_eq!(checked.len(), 74);
-}
-
-/// Each row refuses a routing value that matches none of its patterns, with no RPC sent.
-macro_rules! every_refusal {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-        route $key:literal = |$r:ident| $value:expr, [$first:literal $(, $pattern:literal)*];
-    )*) => {{
-        let script = Script::default();
-        let insights = InsightsClient::new(serve(script.clone()).await);
-        $(
-            let request: $req = request_with("projects/p/nowhere/x");
-            let err = insights.$fn(request).await.err().expect($rpc);
-            assert!(
-                matches!(&err, Error::InvalidName { expected, .. } if *expected == <$req as Rpc>::METHOD.expected),
-                "{}: {err:?}",
-                $rpc
-            );
-            assert!(err.to_string().contains($first), "{}: {err}", $rpc);
-        )*
-        assert!(script.seen().is_empty(), "no RPC was sent");
-    }};
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    let first = |m: &'static Method| example(m.patterns.first().copied().unwrap_or_default());
+    let called = each_method::call_each(&insights, &first).await;
+    assert_eq!(called.len(), 74);
+    let seen = script.seen();
+    assert_eq!(seen.len(), called.len(), "one request per call");
+    for (call, seen) in called.iter().zip(&seen) {
+        let (m, name) = (call.method, first(call.method));
+        assert!(call.answer.is_ok(), "{}: {:?}", m.name, call.answer);
+        assert_eq!(seen.path, m.path);
+        assert_eq!(
+            routing(seen),
+            format!("{}={name}", m.routing_field),
+            "{}",
+            m.name
+        );
+        let api_client = seen.headers["x-goog-api-client"].to_str().unwrap();
+        assert!(api_client.contains("gl-rust/"), "{}", m.name);
+        assert_eq!(
+            seen.body, call.sent,
+            "{}: the body is the request, byte for byte",
+            m.name
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_malformed_routing_value_is_refused_before_any_rpc() {
-    ccai_lro::insights_rpcs!(every_refusal);
+    let script = Script::default();
+    let insights = InsightsClient::new(serve(script.clone()).await);
+    let called = each_method::call_each(&insights, &|_| "projects/p/nowhere/x".into()).await;
+    assert_eq!(called.len(), 74);
+    for call in called {
+        let m = call.method;
+        let err = call.answer.expect_err(m.name);
+        assert!(
+            matches!(&err, Error::InvalidName { expected, .. } if *expected == m.expected),
+            "{}: {err:?}",
+            m.name
+        );
+        for pattern in m.patterns {
+            assert!(err.to_string().contains(pattern), "{}: {err}", m.name);
+        }
+    }
+    assert!(script.seen().is_empty(), "no RPC was sent");
 }
 
 #[tokio::test(start_paused = true)]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ccai_lro::proto::google::cloud::contactcenterinsights::v1 as insights;
 use ccai_lro::proto::google::rpc;
-use ccai_lro_mock::{method, operation_info, MockServer, Script};
+use ccai_lro_mock::{operation_info, MockServer, Script};
 use insights::contact_center_insights_client::ContactCenterInsightsClient;
 use tonic::Code;
 
@@ -220,7 +220,10 @@ async fn every_starter_ends_with_its_declared_types() {
             ..Default::default()
         }
     );
-    assert_eq!(started.len(), method::INSIGHTS.len());
+    assert_eq!(
+        started.len(),
+        ccai_lro::rpc::INSIGHTS_OPERATION_METHODS.len()
+    );
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     let mut c = ops(&server);

@@ -1,7 +1,12 @@
 //! Resource names: no input panics, valid names round-trip, broken ones are rejected.
 
 use ccai_lro::{
-    name::{check, OperationName, LOCATION_PATTERN, OPERATION_PATTERN},
+    name::{
+        check, AnalysisName, AnalysisRuleName, ConversationName, EncryptionSpecName,
+        FeedbackLabelName, IssueModelName, IssueName, OperationName, PhraseMatcherName,
+        QaQuestionName, QaScorecardName, QaScorecardResultName, QaScorecardRevisionName,
+        ResourceName, SettingsName, ViewName, LOCATION_PATTERN, OPERATION_PATTERN,
+    },
     Error,
 };
 use proptest::collection::vec;
@@ -161,80 +166,171 @@ fn names_from_the_brief_are_rejected() {
     }
 }
 
-/// A resource type's round trips: every pattern parses with the segments it was filled with,
-/// its accessors give them back, and the canonical constructor agrees with parsing.
-macro_rules! resource_round_trips {
-    ($(
-        $(#[$doc:meta])*
-        $ty:ident, $kind:literal, [$first:literal $(, $pattern:literal)*],
-            always($($always:ident),*), sometimes($($sometimes:ident),*);
-    )*) => {
-        /// The 14 resource types: (type, patterns).
-        fn resource_types() -> Vec<(&'static str, &'static [&'static str])> {
-            vec![$(($kind, ccai_lro::name::$ty::PATTERNS)),*]
-        }
-
-        fn round_trip(values: &[String]) -> Result<(), TestCaseError> {
-            $(
-                for (i, pattern) in ccai_lro::name::$ty::PATTERNS.iter().enumerate() {
-                    let vars: Vec<&str> = pattern
-                        .split('/')
-                        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-                        .collect();
-                    let value_of = |var: &str| {
-                        let at = vars.iter().position(|v| *v == var).unwrap_or(0);
-                        values[at % values.len()].clone()
-                    };
-                    let filled: String = pattern
-                        .split('/')
-                        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some(var) => value_of(var),
-                            None => s.to_owned(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    let parsed: ccai_lro::name::$ty = filled.parse().map_err(|e| {
-                        TestCaseError::fail(format!("{filled:?}: {e}"))
-                    })?;
-                    prop_assert_eq!(parsed.as_str(), filled.as_str());
-                    prop_assert_eq!(parsed.pattern(), *pattern);
-                    $( prop_assert_eq!(parsed.$always(), value_of(stringify!($always))); )*
-                    $(
-                        let expected = vars.contains(&stringify!($sometimes))
-                            .then(|| value_of(stringify!($sometimes)));
-                        prop_assert_eq!(parsed.$sometimes().map(str::to_owned), expected);
-                    )*
-                    if i == 0 {
-                        let made = ccai_lro::name::$ty::new($(&value_of(stringify!($always))),*)
-                            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                        prop_assert_eq!(made, parsed);
-                    }
-                    // One segment too many matches no pattern, and the error names them all.
-                    let longer = format!("{filled}/extra");
-                    match longer.parse::<ccai_lro::name::$ty>() {
-                        Err(Error::InvalidName { expected, .. }) => {
-                            for p in ccai_lro::name::$ty::PATTERNS {
-                                prop_assert!(expected.contains(p));
-                            }
-                        }
-                        other => prop_assert!(false, "{longer:?} was accepted: {other:?}"),
-                    }
-                }
-            )*
-            Ok(())
-        }
-    };
+/// The variables of `pattern`, in order.
+fn vars_of(pattern: &str) -> Vec<&str> {
+    pattern
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect()
 }
 
-ccai_lro::insights_resources!(resource_round_trips);
+/// One resource type's round trips: every pattern parses with the segments it was filled with,
+/// each segment reads back, the canonical constructor (`new`, given each variable's value)
+/// agrees with parsing, and one segment too many matches no pattern.
+fn round_trips<N: ResourceName>(
+    values: &[String],
+    new: impl Fn(&dyn Fn(&str) -> String) -> Result<N, Error>,
+) -> Result<(), TestCaseError> {
+    let every_var: Vec<&str> = N::PATTERNS.iter().flat_map(|p| vars_of(p)).collect();
+    for (i, pattern) in N::PATTERNS.iter().enumerate() {
+        let vars = vars_of(pattern);
+        let value_of = |var: &str| {
+            let at = vars.iter().position(|v| *v == var).unwrap_or(0);
+            values[at % values.len()].clone()
+        };
+        let filled: String = pattern
+            .split('/')
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(var) => value_of(var),
+                    None => s.to_owned(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("/");
+        let parsed: N = filled
+            .parse()
+            .map_err(|e| TestCaseError::fail(format!("{filled:?}: {e}")))?;
+        prop_assert_eq!(parsed.as_str(), filled.as_str());
+        prop_assert_eq!(parsed.pattern(), *pattern);
+        for var in &every_var {
+            let expected = vars.contains(var).then(|| value_of(var));
+            prop_assert_eq!(parsed.segment(var).map(str::to_owned), expected, "{}", var);
+        }
+        if i == 0 {
+            let made = new(&value_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(made, parsed);
+        }
+        let longer = format!("{filled}/extra");
+        match longer.parse::<N>() {
+            Err(Error::InvalidName { expected, .. }) => {
+                for p in N::PATTERNS {
+                    prop_assert!(expected.contains(p));
+                }
+            }
+            other => prop_assert!(false, "{longer:?} was accepted: {other:?}"),
+        }
+    }
+    Ok(())
+}
+
+/// Each resource type's round trips, with its canonical constructor.
+fn round_trip(values: &[String]) -> Result<(), TestCaseError> {
+    round_trips(values, |v| {
+        AnalysisName::new(
+            &v("project"),
+            &v("location"),
+            &v("conversation"),
+            &v("analysis"),
+        )
+    })?;
+    round_trips(values, |v| {
+        AnalysisRuleName::new(&v("project"), &v("location"), &v("analysis_rule"))
+    })?;
+    round_trips(values, |v| {
+        ConversationName::new(&v("project"), &v("location"), &v("conversation"))
+    })?;
+    round_trips(values, |v| {
+        EncryptionSpecName::new(&v("project"), &v("location"))
+    })?;
+    round_trips(values, |v| {
+        let (p, l, c) = (v("project"), v("location"), v("conversation"));
+        FeedbackLabelName::new(&p, &l, &c, &v("feedback_label"))
+    })?;
+    round_trips(values, |v| {
+        IssueName::new(
+            &v("project"),
+            &v("location"),
+            &v("issue_model"),
+            &v("issue"),
+        )
+    })?;
+    round_trips(values, |v| {
+        IssueModelName::new(&v("project"), &v("location"), &v("issue_model"))
+    })?;
+    round_trips(values, |v| {
+        PhraseMatcherName::new(&v("project"), &v("location"), &v("phrase_matcher"))
+    })?;
+    round_trips(values, |v| {
+        let (p, l, s) = (v("project"), v("location"), v("qa_scorecard"));
+        QaQuestionName::new(&p, &l, &s, &v("revision"), &v("qa_question"))
+    })?;
+    round_trips(values, |v| {
+        QaScorecardName::new(&v("project"), &v("location"), &v("qa_scorecard"))
+    })?;
+    round_trips(values, |v| {
+        QaScorecardResultName::new(&v("project"), &v("location"), &v("qa_scorecard_result"))
+    })?;
+    round_trips(values, |v| {
+        let (p, l, s) = (v("project"), v("location"), v("qa_scorecard"));
+        QaScorecardRevisionName::new(&p, &l, &s, &v("revision"))
+    })?;
+    round_trips(values, |v| SettingsName::new(&v("project"), &v("location")))?;
+    round_trips(values, |v| {
+        ViewName::new(&v("project"), &v("location"), &v("view"))
+    })?;
+    Ok(())
+}
+
+/// The types `round_trip` covers: (resource type, patterns).
+fn resource_types() -> Vec<(&'static str, &'static [&'static str])> {
+    fn of<N: ResourceName>() -> (&'static str, &'static [&'static str]) {
+        (N::TYPE, N::PATTERNS)
+    }
+    vec![
+        of::<AnalysisName>(),
+        of::<AnalysisRuleName>(),
+        of::<ConversationName>(),
+        of::<EncryptionSpecName>(),
+        of::<FeedbackLabelName>(),
+        of::<IssueName>(),
+        of::<IssueModelName>(),
+        of::<PhraseMatcherName>(),
+        of::<QaQuestionName>(),
+        of::<QaScorecardName>(),
+        of::<QaScorecardResultName>(),
+        of::<QaScorecardRevisionName>(),
+        of::<SettingsName>(),
+        of::<ViewName>(),
+    ]
+}
 
 #[test]
-fn there_is_a_type_for_each_of_the_fourteen_resources() {
-    let types = resource_types();
-    assert_eq!(types.len(), 14);
-    let conversation = types
+fn there_is_a_type_for_each_resource_of_the_schema_and_round_trip_covers_each() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../reference/schema.json")).unwrap();
+    let mut published: Vec<(String, Vec<String>)> = schema["messages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|m| {
+            let r = m.get("resource")?;
+            let patterns = r["pattern"].as_array()?.iter();
+            let patterns = patterns.filter_map(|p| p.as_str().map(str::to_owned));
+            Some((r["type"].as_str()?.to_owned(), patterns.collect()))
+        })
+        .collect();
+    published.sort();
+    let mut covered: Vec<(String, Vec<String>)> = resource_types()
+        .into_iter()
+        .map(|(t, p)| (t.to_owned(), p.iter().map(|s| s.to_string()).collect()))
+        .collect();
+    covered.sort();
+    assert_eq!(covered, published);
+    assert_eq!(covered.len(), 14);
+    let conversation = covered
         .iter()
-        .find(|(t, _)| *t == "contactcenterinsights.googleapis.com/Conversation")
+        .find(|(t, _)| t == "contactcenterinsights.googleapis.com/Conversation")
         .expect("Conversation");
     assert!(conversation.1.iter().any(|p| p
         .contains("authorizedViewSets/{authorized_view_set}/authorizedViews/{authorized_view}")));

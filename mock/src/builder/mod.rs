@@ -226,7 +226,7 @@ impl MockServerBuilder {
     /// # Panics
     ///
     /// If `method` is not one of the 17 RPCs that start an operation
-    /// ([`method::INSIGHTS`](crate::method::INSIGHTS)): the line names the closest one, or
+    /// ([`INSIGHTS_OPERATION_METHODS`](ccai_lro::rpc::INSIGHTS_OPERATION_METHODS)): the line names the closest one, or
     /// [`MockServer::answer`](crate::MockServer::answer) for an RPC that answers at once.
     #[track_caller]
     pub fn script_for(

@@ -18,9 +18,8 @@ use crate::lock::lock;
 use crate::names;
 use crate::operations::{defaults, script::pack, start::Start};
 use crate::shared::Shared;
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
 use ccai_lro::proto::google::longrunning::Operation;
+use ccai_lro::rpc::Rpc;
 
 /// The most request bytes all operations together keep (see SECURITY.md).
 pub const MAX_HELD_BYTES: u64 = 256 << 20;
@@ -28,20 +27,21 @@ pub const MAX_HELD_BYTES: u64 = 256 << 20;
 pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 
 impl InsightsService {
-    /// Serves an RPC that answers at once from the resource engine, after admission.
-    async fn serve<T: Message + Name, R: Message + Default>(
+    /// Serves an RPC that answers at once from the resource engine, after admission. The
+    /// request's routing value is the resource the call records.
+    pub(super) async fn serve<T: Rpc + Name>(
         &self,
-        method: &'static str,
-        resource: String,
         request: Request<T>,
-    ) -> Result<Response<R>, Status> {
+    ) -> Result<Response<T::Response>, Status> {
+        let method = T::METHOD.name;
+        let resource = request.get_ref().routing_value().to_owned();
         let shared = &self.0;
         shared.admit(method, &resource, &request).await?;
         let bytes = request.get_ref().encode_to_vec();
         let scripted = lock(&shared.answers).get(method).cloned();
         if let Some(answer) = scripted {
             let answer = answer(&bytes)?;
-            return R::decode(answer.as_slice())
+            return T::Response::decode(answer.as_slice())
                 .map(Response::new)
                 .map_err(|e| Status::internal(format!("scripted {method} answer: {e}")));
         }
@@ -65,19 +65,20 @@ impl InsightsService {
                 "the emulator does not serve {method} yet"
             )))
         })?;
-        R::decode(answer.as_slice())
+        T::Response::decode(answer.as_slice())
             .map(Response::new)
             .map_err(|e| Status::internal(format!("{method} answer does not decode: {e}")))
     }
 
-    async fn start<T: Message + Name>(
+    /// Starts the operation of an RPC that starts one, after admission: the routing value is
+    /// the resource it records and derives the operation's location from.
+    pub(super) async fn start<T: Rpc + Name>(
         &self,
-        method: &'static str,
-        field: &str,
-        patterns: &[&'static str],
-        resource: String,
         request: Request<T>,
     ) -> Result<Response<Operation>, Status> {
+        let (method, field, patterns) =
+            (T::METHOD.name, T::METHOD.routing_field, T::METHOD.patterns);
+        let resource = request.get_ref().routing_value().to_owned();
         let shared = &self.0;
         shared.admit(method, &resource, &request).await?;
         let location = names::location_of(field, &resource)?.to_owned();
@@ -193,41 +194,3 @@ impl InsightsService {
             .ok_or_else(|| Status::internal("operation vanished while being created"))
     }
 }
-
-/// One trait method per row of the RPC table (`ccai_lro::insights_rpcs!`): the 17 that start
-/// operations go to [`InsightsService::start`], the others to the resource engine. The row's
-/// resource is what the call records (and a starter derives its operation's location from).
-macro_rules! serve {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-        route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
-    )*) => {
-        #[tonic::async_trait]
-        impl ContactCenterInsights for InsightsService {
-            $(
-                async fn $fn(
-                    &self,
-                    request: Request<$req>,
-                ) -> Result<Response<$resp>, Status> {
-                    // Bound as `&str` first: async_trait re-parses `$value` and would
-                    // otherwise apply `.to_owned()` inside its leading `&`.
-                    let resource = {
-                        let $r = request.get_ref();
-                        let resource: &str = $value;
-                        resource.to_owned()
-                    };
-                    serve!(@$shape self, $rpc, $key, &[$($pattern),*], resource, request)
-                }
-            )*
-        }
-    };
-    (@operation $self:ident, $rpc:literal, $key:literal, $patterns:expr, $resource:ident, $request:ident) => {
-        $self.start($rpc, $key, $patterns, $resource, $request).await
-    };
-    (@$other:ident $self:ident, $rpc:literal, $key:literal, $patterns:expr, $resource:ident, $request:ident) => {
-        $self.serve($rpc, $resource, $request).await
-    };
-}
-
-ccai_lro::insights_rpcs!(serve);

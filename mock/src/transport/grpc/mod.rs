@@ -7,3 +7,4 @@
 
 pub(crate) mod insights;
 pub(crate) mod operations;
+mod rpcs;

@@ -7,6 +7,7 @@
 //! Answers are the REST API's JSON; errors are Google's REST error body,
 //! `{"error": {"code": <HTTP status>, "message", "status": "<CODE_NAME>", "details"}}`.
 
+mod dispatch;
 #[cfg(test)]
 mod hostile_tests;
 mod request;
@@ -17,8 +18,6 @@ use std::{convert::Infallible, sync::Arc};
 
 use axum::body::Body;
 use ccai_lro::json::{self, JsonOptions};
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::contact_center_insights_server::ContactCenterInsights;
-use ccai_lro::proto::google::cloud::contactcenterinsights::v1::*;
 use ccai_lro::proto::google::longrunning::operations_server::Operations;
 use ccai_lro::proto::google::longrunning::{
     CancelOperationRequest, GetOperationRequest, ListOperationsRequest, Operation,
@@ -148,34 +147,23 @@ fn decode<T: Message + Default>(bytes: &[u8]) -> Result<T, Status> {
     T::decode(bytes).map_err(|e| Status::internal(format!("request re-encoding: {e}")))
 }
 
-/// One arm per row of the RPC table: the request decoded as its type, served by the same trait
-/// method gRPC reaches, and the answer encoded.
-macro_rules! insights_dispatch {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-        route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
-    )*) => {
-        async fn insights(
-            svc: &InsightsService,
-            rpc: &str,
-            bytes: &[u8],
-            metadata: MetadataMap,
-        ) -> Option<Result<Vec<u8>, Status>> {
-            Some(match rpc {
-                $($rpc => match decode::<$req>(bytes) {
-                    Ok(m) => svc
-                        .$fn(request(m, metadata))
-                        .await
-                        .map(|r| r.into_inner().encode_to_vec()),
-                    Err(e) => Err(e),
-                },)*
-                _ => return None,
-            })
-        }
-    };
+/// The request in `bytes` decoded as `T`, served by `serve` (the trait method gRPC reaches),
+/// and the answer encoded.
+async fn relay<T, R, F, Fut>(
+    bytes: &[u8],
+    metadata: MetadataMap,
+    serve: F,
+) -> Result<Vec<u8>, Status>
+where
+    T: Message + Default,
+    R: Message,
+    F: FnOnce(Request<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<R>, Status>>,
+{
+    let message = decode::<T>(bytes)?;
+    let answer = serve(request(message, metadata)).await?;
+    Ok(answer.into_inner().encode_to_vec())
 }
-ccai_lro::insights_rpcs!(insights_dispatch);
 
 /// An encoded answer of type `output` as the REST API's JSON: operations with their `Any`s
 /// expanded (bounded), everything else by the proto3 JSON mapping; `Empty` is `{}`.
@@ -235,7 +223,8 @@ async fn dispatch(
             // `{}`, not an empty body: clients parse the answer as JSON.
             Ok(json!({}))
         }
-        _ => match insights(&InsightsService(shared.clone()), rpc, bytes, metadata).await {
+        _ => match dispatch::insights(&InsightsService(shared.clone()), rpc, bytes, metadata).await
+        {
             Some(answer) => answer_json(output, &answer?, options),
             None => Err(Status::unimplemented(format!(
                 "the emulator does not serve {rpc} yet"

@@ -1,4 +1,5 @@
-//! The whole Insights v1 API: one method per RPC, all 74, generated from the published schema.
+//! The whole Insights v1 API: one method per RPC, all 74, in `methods.rs`, which
+//! `tools/gen_proto.py` writes from the published schema.
 //!
 //! Every method takes its request message and returns its response, on the client's channel,
 //! credentials, headers, deadline (60 s per attempt) and tracing. Before any RPC the request's
@@ -36,18 +37,17 @@
 //! # Ok(()) }
 //! ```
 
-use futures_util::stream::BoxStream;
+mod methods;
+
+pub use methods::*;
 
 use crate::{
     client::call::Kind,
     error::Violation,
     name::{walk, OPERATION_PATTERN},
     operation::{Operation, Payload},
-    proto::google::cloud::contactcenterinsights::v1::{
-        contact_center_insights_client::ContactCenterInsightsClient as Generated, *,
-    },
+    proto::google::cloud::contactcenterinsights::v1::contact_center_insights_client::ContactCenterInsightsClient as Generated,
     proto::google::longrunning::Operation as RawOperation,
-    rpc::Rpc,
     Client, Error, Transport,
 };
 
@@ -56,62 +56,6 @@ use crate::{
 pub struct InsightsClient {
     client: Client,
     retry_writes: bool,
-}
-
-/// One method (and for lists a stream of items, for operations an `Operation` alias) per row
-/// of the generated RPC table (`crate::rpcs`).
-macro_rules! methods {
-    ($(
-        $(#[$doc:meta])*
-        $fn:ident, $rpc:literal, $req:ty => $resp:ty, $shape:ident $(($($shape_args:tt)*))?, $kind:ident,
-        route $key:literal = |$r:ident| $value:expr, [$($pattern:literal),*];
-    )*) => {
-        impl InsightsClient {
-            $(
-                methods!(@method $shape $(($($shape_args)*))?, $(#[$doc])* $fn, $rpc, $req => $resp);
-            )*
-        }
-        $(
-            methods!(@alias $shape $(($($shape_args)*))?, $rpc);
-        )*
-    };
-    (@method operation($alias:ident<$r:ty, $m:ty>), $(#[$doc:meta])* $fn:ident, $rpc:literal, $req:ty => $resp:ty) => {
-        $(#[$doc])*
-        ///
-        /// Starts the operation and returns its typed handle; see [`Operation::wait`].
-        pub async fn $fn(&self, request: $req) -> Result<$alias, Error> {
-            let raw = self.client.send(&request, self.kind(<$req as Rpc>::METHOD)).await?;
-            started(self.client.clone(), raw)
-        }
-    };
-    (@method paged($items:ident: $item:ty, $items_fn:ident), $(#[$doc:meta])* $fn:ident, $rpc:literal, $req:ty => $resp:ty) => {
-        $(#[$doc])*
-        ///
-        /// One page; see the `_items` method for a stream across pages.
-        pub async fn $fn(&self, request: $req) -> Result<$resp, Error> {
-            self.client.send(&request, self.kind(<$req as Rpc>::METHOD)).await
-        }
-
-        #[doc = concat!("`", $rpc, "` as a stream of items across pages, at most `limit`: see [`Client::item_stream`].")]
-        pub fn $items_fn(
-            &self,
-            request: $req,
-            limit: Option<usize>,
-        ) -> BoxStream<'static, Result<$item, Error>> {
-            self.client.item_stream(request, limit)
-        }
-    };
-    (@method unary, $(#[$doc:meta])* $fn:ident, $rpc:literal, $req:ty => $resp:ty) => {
-        $(#[$doc])*
-        pub async fn $fn(&self, request: $req) -> Result<$resp, Error> {
-            self.client.send(&request, self.kind(<$req as Rpc>::METHOD)).await
-        }
-    };
-    (@alias operation($alias:ident<$r:ty, $m:ty>), $rpc:literal) => {
-        #[doc = concat!("The handle of a `", $rpc, "` operation.")]
-        pub type $alias = Operation<$r, $m>;
-    };
-    (@alias $($other:tt)*) => {};
 }
 
 /// The handle on a just-started operation, whose name must have Insights' shape: the server
@@ -163,4 +107,24 @@ impl InsightsClient {
     }
 }
 
-crate::insights_rpcs!(methods);
+#[cfg(test)]
+mod tests {
+    /// The last `::` segment of a Rust type, the last `.` segment of a proto name.
+    fn short(name: &str) -> &str {
+        name.rsplit([':', '.']).next().unwrap_or(name)
+    }
+
+    #[test]
+    fn each_operation_alias_carries_the_schemas_response_and_metadata() {
+        let aliases = super::methods::aliases();
+        assert_eq!(aliases.len(), 17);
+        for (rpc, ty) in aliases {
+            let (response, metadata) = crate::registry::operation_info(rpc).expect(rpc);
+            // `ccai_lro::operation::Operation<path::Response, path::Metadata>`
+            let inner = ty.split_once('<').and_then(|(_, r)| r.strip_suffix('>'));
+            let (r, m) = inner.and_then(|i| i.split_once(", ")).expect(ty);
+            assert_eq!(short(r), short(&response), "{rpc}: {ty}");
+            assert_eq!(short(m), short(&metadata), "{rpc}: {ty}");
+        }
+    }
+}
