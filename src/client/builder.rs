@@ -12,13 +12,10 @@ use super::{
     pool::{Pool, STREAMS_PER_CONNECTION},
     proxy::{is_loopback, ProxySetting},
     tls::{ClientIdentity, TlsSettings},
-    Client, Settings, API_DEADLINE, DEFAULT_CONCURRENT_POLLS, EMULATOR_HOST_ENV,
+    Client, Settings, Transport, API_DEADLINE, DEFAULT_CONCURRENT_POLLS, EMULATOR_HOST_ENV,
     OPERATIONS_DEADLINE,
 };
-use crate::{
-    auth::{AuthLayer, Credentials},
-    Error, PollPolicy, RetryPolicy,
-};
+use crate::{auth::Credentials, Error, PollPolicy, RetryPolicy};
 
 /// Builds a [`Client`].
 #[derive(Debug, Default)]
@@ -335,7 +332,7 @@ impl ClientBuilder {
             settings: Arc::new(Settings {
                 connections,
                 universe,
-                transport: tower::Layer::layer(&AuthLayer::new(credentials), pool),
+                transport: Transport::new(credentials, pool),
                 endpoint,
                 server,
                 // Made once: every request clones these.

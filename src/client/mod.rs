@@ -31,6 +31,7 @@ mod pool;
 pub(crate) mod proxy;
 pub(crate) mod target;
 mod tls;
+mod transport;
 mod unary;
 mod universe;
 
@@ -43,11 +44,13 @@ use tonic::transport::Channel;
 pub use builder::ClientBuilder;
 pub use endpoint::{UNIVERSE_DOMAIN_ENV, USE_CLIENT_CERTIFICATE_ENV};
 pub use list::{ListOptions, REMEMBERED_PAGE_TOKENS};
-pub use pool::{Pool, PoolFuture, STREAMS_PER_CONNECTION};
+pub use pool::STREAMS_PER_CONNECTION;
+pub use transport::{Transport, TransportFuture};
+
+use pool::Pool;
 
 use crate::rpc::Method;
 use crate::{
-    auth::AuthService,
     proto::google::longrunning::{
         operations_client::OperationsClient, CancelOperationRequest, DeleteOperationRequest,
         GetOperationRequest, Operation as RawOperation, WaitOperationRequest,
@@ -95,9 +98,6 @@ const LIST_OPERATIONS: &Method = &operations_method(
     "ListOperations",
     "/google.longrunning.Operations/ListOperations",
 );
-
-/// The service stack every generated client of this crate runs on.
-pub type Transport = AuthService<Pool>;
 
 /// Polls in flight per client unless configured.
 const DEFAULT_CONCURRENT_POLLS: usize = 64;

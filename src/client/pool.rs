@@ -8,6 +8,10 @@
 //! (100 by default), else to the least busy one. Connections connect lazily, so the second one
 //! opens only when the first is full: a quiet client keeps one connection, and 1,000 calls in
 //! flight run on ten instead of queueing behind one.
+//!
+//! The connection is chosen when the call is made, and the call's future holds its place
+//! (a [`Place`]) until the answer's head arrives or the call is dropped: nothing is reserved
+//! between `poll_ready` and `call`, so a clone of the pool is an ordinary clone.
 
 use std::{
     future::Future,
@@ -20,15 +24,27 @@ use std::{
 };
 
 use tonic::{body::Body, transport::Channel};
-use tower::Service;
+use tower::{util::Oneshot, Service, ServiceExt};
 
 /// The streams a connection is taken to allow before the next one is used: Google's front
 /// ends' cap.
 pub const STREAMS_PER_CONNECTION: usize = 100;
 
-/// The connections of one client. Cloning shares them; a clone has no call prepared.
+/// The connections of one client. Cloning shares them.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    /// The default: one connection, used as tonic uses a channel (nothing added per call).
+    One(Channel),
+    /// Several, the next used when the ones before it are full.
+    Many(Arc<Slots>, usize),
+}
+
+/// Two or more connections: the first, and the ones opened after it.
 #[derive(Debug)]
-pub struct Pool(Connections);
+pub(crate) struct Slots {
+    first: Slot,
+    more: Box<[Slot]>,
+}
 
 #[derive(Debug)]
 struct Slot {
@@ -39,40 +55,60 @@ struct Slot {
     used: AtomicBool,
 }
 
-#[derive(Debug)]
-enum Connections {
-    /// The default: one connection, used as tonic uses a channel (nothing added per call).
-    One(Channel),
-    /// Several, the next used when the ones before it are full.
-    Many {
-        /// The first connection, also in `slots`: what a call falls back to.
-        first: Channel,
-        slots: Arc<[Slot]>,
-        /// Calls a connection takes before the next is used.
-        per_connection: usize,
-        /// The connection `poll_ready` chose and polled, which the next `call` uses; its place
-        /// is counted from the choice on, so calls that wait between the two (for a token)
-        /// still spread.
-        ready: Option<(usize, Channel)>,
-    },
+impl Slot {
+    fn new(channel: Channel) -> Slot {
+        Slot {
+            channel,
+            busy: Arc::new(AtomicUsize::new(0)),
+            used: AtomicBool::new(false),
+        }
+    }
+
+    fn load(&self) -> usize {
+        self.busy.load(Ordering::Relaxed)
+    }
 }
 
-impl Clone for Pool {
-    fn clone(&self) -> Pool {
-        Pool(match &self.0 {
-            Connections::One(c) => Connections::One(c.clone()),
-            Connections::Many {
-                first,
-                slots,
-                per_connection,
-                ..
-            } => Connections::Many {
-                first: first.clone(),
-                slots: slots.clone(),
-                per_connection: *per_connection,
-                ready: None,
-            },
-        })
+impl Slots {
+    fn iter(&self) -> impl Iterator<Item = &Slot> {
+        std::iter::once(&self.first).chain(self.more.iter())
+    }
+
+    /// The first connection with room, else the least busy (the earliest among equals).
+    fn choose(&self, per_connection: usize) -> &Slot {
+        self.iter()
+            .find(|s| s.load() < per_connection)
+            .unwrap_or_else(|| {
+                self.iter().fold(
+                    &self.first,
+                    |best, s| {
+                        if s.load() < best.load() {
+                            s
+                        } else {
+                            best
+                        }
+                    },
+                )
+            })
+    }
+}
+
+/// One call's place on a connection: counted when the connection is chosen, given back when
+/// dropped, with the call's future.
+#[derive(Debug)]
+struct Place(Arc<AtomicUsize>);
+
+impl Place {
+    fn take(slot: &Slot) -> Place {
+        slot.busy.fetch_add(1, Ordering::Relaxed);
+        slot.used.store(true, Ordering::Relaxed);
+        Place(slot.busy.clone())
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -81,38 +117,29 @@ impl Pool {
     /// `per_connection` calls before the next is used.
     pub(crate) fn new(first: Channel, more: Vec<Channel>, per_connection: usize) -> Pool {
         if more.is_empty() {
-            return Pool(Connections::One(first));
+            return Pool::One(first);
         }
-        let slots: Vec<Slot> = std::iter::once(first.clone())
-            .chain(more)
-            .map(|channel| Slot {
-                channel,
-                busy: Arc::new(AtomicUsize::new(0)),
-                used: AtomicBool::new(false),
-            })
-            .collect();
-        Pool(Connections::Many {
-            first,
-            slots: slots.into(),
-            per_connection: per_connection.max(1),
-            ready: None,
-        })
+        let slots = Slots {
+            first: Slot::new(first),
+            more: more.into_iter().map(Slot::new).collect(),
+        };
+        Pool::Many(Arc::new(slots), per_connection.max(1))
     }
 
     /// How many connections the pool may spread calls over.
-    pub fn connections(&self) -> usize {
-        match &self.0 {
-            Connections::One(_) => 1,
-            Connections::Many { slots, .. } => slots.len(),
+    pub(crate) fn connections(&self) -> usize {
+        match self {
+            Pool::One(_) => 1,
+            Pool::Many(slots, _) => slots.iter().count(),
         }
     }
 
     /// How many connections have carried a call (each connects on its first): more than one
     /// only once calls beyond `streams_per_connection` were under way together.
-    pub fn connections_used(&self) -> usize {
-        match &self.0 {
-            Connections::One(_) => 1,
-            Connections::Many { slots, .. } => slots
+    pub(crate) fn connections_used(&self) -> usize {
+        match self {
+            Pool::One(_) => 1,
+            Pool::Many(slots, _) => slots
                 .iter()
                 .filter(|s| s.used.load(Ordering::Relaxed))
                 .count()
@@ -121,42 +148,35 @@ impl Pool {
     }
 }
 
-/// The first slot with room, else the least busy.
-fn choose(slots: &[Slot], per_connection: usize) -> usize {
-    let load = |s: &Slot| s.busy.load(Ordering::Relaxed);
-    slots
-        .iter()
-        .position(|s| load(s) < per_connection)
-        .or_else(|| {
-            slots
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, s)| load(s))
-                .map(|(i, _)| i)
-        })
-        .unwrap_or(0)
-}
-
-/// A call under way on one connection of a pool: its count drops when the answer's head has
-/// arrived (a unary answer's body follows at once), or when the call fails or is dropped.
-pub struct PoolFuture {
-    inner: <Channel as Service<http::Request<Body>>>::Future,
-    busy: Option<Arc<AtomicUsize>>,
-}
-
-impl Drop for PoolFuture {
-    fn drop(&mut self) {
-        if let Some(busy) = self.busy.take() {
-            busy.fetch_sub(1, Ordering::Relaxed);
-        }
+pin_project_lite::pin_project! {
+    /// A call under way on one connection of a pool, holding its place there until the
+    /// answer's head has arrived (a unary answer's body follows at once), or until the call
+    /// fails or is dropped.
+    #[project = Projected]
+    pub(crate) enum PoolFuture {
+        /// On the one connection: tonic's own future.
+        One { #[pin] call: <Channel as Service<http::Request<Body>>>::Future },
+        /// On a chosen connection: ready, then called, then answered.
+        Many {
+            #[pin]
+            call: Oneshot<Channel, http::Request<Body>>,
+            place: Option<Place>,
+        },
     }
 }
 
 impl Future for PoolFuture {
     type Output = Result<http::Response<Body>, tonic::transport::Error>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.inner).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            Projected::One { call } => call.poll(cx),
+            Projected::Many { call, place } => {
+                let answer = std::task::ready!(call.poll(cx));
+                drop(place.take());
+                Poll::Ready(answer)
+            }
+        }
     }
 }
 
@@ -166,72 +186,83 @@ impl std::fmt::Debug for PoolFuture {
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // A connection chosen by `poll_ready` whose call never came: give its place back.
-        if let Connections::Many { slots, ready, .. } = &mut self.0 {
-            if let Some(slot) = ready.take().and_then(|(i, _)| slots.get(i)) {
-                slot.busy.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-    }
-}
-
 impl Service<http::Request<Body>> for Pool {
     type Response = http::Response<Body>;
     type Error = tonic::transport::Error;
     type Future = PoolFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        match &mut self.0 {
-            Connections::One(c) => c.poll_ready(cx),
-            Connections::Many {
-                first,
-                slots,
-                per_connection,
-                ready,
-            } => {
-                let (_, channel) = ready.get_or_insert_with(|| {
-                    let i = choose(slots, *per_connection);
-                    match slots.get(i) {
-                        // Counted from the choice: a call that waits between here and `call`
-                        // (for a token) still holds its place.
-                        Some(slot) => {
-                            slot.busy.fetch_add(1, Ordering::Relaxed);
-                            (i, slot.channel.clone())
-                        }
-                        None => (usize::MAX, first.clone()),
-                    }
-                });
-                channel.poll_ready(cx)
-            }
+        match self {
+            Pool::One(c) => c.poll_ready(cx),
+            // The chosen connection's readiness is awaited in the call's future.
+            Pool::Many(..) => Poll::Ready(Ok(())),
         }
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        match &mut self.0 {
-            Connections::One(c) => PoolFuture {
-                inner: c.call(request),
-                busy: None,
+        match self {
+            Pool::One(c) => PoolFuture::One {
+                call: c.call(request),
             },
-            Connections::Many {
-                first,
-                slots,
-                ready,
-                ..
-            } => {
-                // tower's contract: `call` follows a successful `poll_ready` on this value, which
-                // counted the call on its connection; the future now holds that count.
-                let (i, mut channel) = ready.take().unwrap_or_else(|| (usize::MAX, first.clone()));
-                let busy = slots.get(i).map(|slot| {
-                    slot.used.store(true, Ordering::Relaxed);
-                    slot.busy.clone()
-                });
-                PoolFuture {
-                    inner: channel.call(request),
-                    busy,
+            Pool::Many(slots, per_connection) => {
+                let slot = slots.choose(*per_connection);
+                PoolFuture::Many {
+                    place: Some(Place::take(slot)),
+                    call: slot.channel.clone().oneshot(request),
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lazy() -> Channel {
+        tonic::transport::Endpoint::from_static("http://pool.invalid").connect_lazy()
+    }
+
+    fn many(n: usize, per_connection: usize) -> Arc<Slots> {
+        match Pool::new(lazy(), (1..n).map(|_| lazy()).collect(), per_connection) {
+            Pool::Many(slots, _) => slots,
+            Pool::One(_) => panic!("{n} connections make a Many"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_takes_the_first_connection_with_room_and_its_place_goes_with_it() {
+        let slots = many(3, 2);
+        let loads = |s: &Slots| s.iter().map(Slot::load).collect::<Vec<_>>();
+        let places: Vec<Place> = (0..5).map(|_| Place::take(slots.choose(2))).collect();
+        assert_eq!(loads(&slots), [2, 2, 1]);
+        drop(places);
+        assert_eq!(
+            loads(&slots),
+            [0, 0, 0],
+            "each place is given back when dropped"
+        );
+    }
+
+    #[tokio::test]
+    async fn when_every_connection_is_full_the_least_busy_takes_the_call() {
+        let slots = many(2, 1);
+        let _a = Place::take(slots.choose(1));
+        let _b = Place::take(slots.choose(1));
+        let _c = Place::take(&slots.first);
+        assert!(std::ptr::eq(slots.choose(1), &slots.more[0]));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_call_gives_its_place_back() {
+        let mut pool = Pool::new(lazy(), vec![lazy()], 1);
+        let Pool::Many(slots, _) = pool.clone() else {
+            panic!("two connections")
+        };
+        let call = pool.call(http::Request::new(Body::empty()));
+        assert_eq!(slots.first.load(), 1);
+        assert_eq!(pool.connections_used(), 1);
+        drop(call);
+        assert_eq!(slots.first.load(), 0);
     }
 }
