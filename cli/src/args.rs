@@ -228,10 +228,10 @@ pub struct Emulator {
     #[arg(long)]
     pub log: bool,
     /// The most operations held; starting more answers RESOURCE_EXHAUSTED.
-    #[arg(long, default_value_t = ccai_lro_mock::DEFAULT_MAX_OPERATIONS)]
+    #[arg(long, default_value_t = ccai_lro_mock::limits::DEFAULT_MAX_OPERATIONS)]
     pub max_operations: usize,
     /// The most TCP connections open at once; further clients wait until one closes.
-    #[arg(long, default_value_t = ccai_lro_mock::MAX_CONNECTIONS, value_parser = at_least_one)]
+    #[arg(long, default_value_t = ccai_lro_mock::limits::MAX_CONNECTIONS, value_parser = at_least_one)]
     pub max_connections: usize,
     /// How long a client has, from connecting, to send HTTP/2's preface or an HTTP/1 request
     /// line (its TLS handshake included) before its connection is closed (like 10s).
@@ -239,7 +239,7 @@ pub struct Emulator {
     pub handshake_timeout: Duration,
     /// HTTP/2 streams one connection may have open at once (the SETTINGS it announces), e.g.
     /// 100 as Google's front ends.
-    #[arg(long, value_name = "N", default_value_t = ccai_lro_mock::MAX_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = ccai_lro_mock::limits::MAX_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_streams: u32,
     /// Start from the state saved in FILE (by --export-on-exit or GET /state): its resources
     /// and operations. A file that does not parse stops the start, naming the place.

@@ -95,6 +95,7 @@ mod errors;
 mod faults;
 mod history;
 mod http1;
+pub mod limits;
 mod lock;
 mod memory;
 pub mod method;
@@ -108,31 +109,14 @@ mod shared;
 mod transport;
 
 pub use admin::state::{SavedState, StateError, STATE_VERSION};
-pub use builder::{serve, MockServerBuilder, ServeError, SHUTDOWN_GRACE};
-pub use engine::{
-    DEFAULT_PAGE_SIZE, MAX_MASK_PATHS, MAX_PAGE_SIZE, MAX_PER_KIND, MAX_RESOURCE_BYTES,
-    MAX_TOTAL_BYTES,
-};
+pub use builder::{serve, MockServerBuilder, ServeError};
 pub use faults::{Fault, Latency};
-pub use names::MAX_NAME_LEN;
-pub use notify::publish::{ATTEMPTS as PUBLISH_ATTEMPTS, MAX_QUEUED as MAX_QUEUED_NOTIFICATIONS};
-pub use notify::{Notification, MAX_RECORDED as MAX_RECORDED_NOTIFICATIONS, TRIGGERS};
-pub use operations::defaults::{
-    operation_info, script as default_script, STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS,
-};
+pub use notify::{Notification, TRIGGERS};
+pub use operations::defaults::{operation_info, script as default_script};
 pub use operations::script::{Advance, Outcome, Script};
 pub use operations::start::Start;
-pub use operations::store::MAX_PAGE_BYTES;
-pub use record::{RecordedRequest, MAX_RECORDED_REQUEST};
-pub use server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
-pub use transport::admission::{MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS};
-pub use transport::grpc::insights::MAX_HELD_BYTES;
-pub use transport::io::MAX_HTTP1_HEAD;
-pub use transport::rest::MAX_BODY;
-pub use transport::router::{
-    HANDSHAKE_TIMEOUT, KEEPALIVE, KEEPALIVE_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTION_AGE,
-    MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST, MAX_STREAMS, REQUEST_TIMEOUT, SILENCE,
-};
+pub use record::RecordedRequest;
+pub use server::MockServer;
 pub use transport::tls::TlsConfig;
 
 /// tonic's status, what a [`MockServer::answer`] function and [`MockServer::seed`] return:

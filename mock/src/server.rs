@@ -241,7 +241,7 @@ impl MockServer {
     }
 
     /// The notifications delivered so far (the latest
-    /// [`MAX_RECORDED_NOTIFICATIONS`](crate::MAX_RECORDED_NOTIFICATIONS)), oldest first: what
+    /// [`MAX_RECORDED_NOTIFICATIONS`](crate::limits::MAX_RECORDED_NOTIFICATIONS)), oldest first: what
     /// the location's `pubsub_notification_settings` sent where, whether or not a Pub/Sub
     /// emulator is configured. A test asserts "creating this analysis published that" with no
     /// Pub/Sub process.

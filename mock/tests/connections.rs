@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use ccai_lro::Code;
-use ccai_lro_mock::{
-    MockServer, HANDSHAKE_TIMEOUT, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST,
+use ccai_lro_mock::limits::{
+    HANDSHAKE_TIMEOUT, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, MAX_HEADER_LIST,
     MAX_RECEIVING, MAX_REQUESTS, MAX_SENDING, MAX_STREAMING_CALLS, MAX_STREAMS,
 };
+use ccai_lro_mock::MockServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
@@ -523,7 +524,11 @@ async fn a_fresh_client_is_served_among_two_thousand_hostile_connections() {
         .start_tcp("127.0.0.1:0")
         .await
         .expect("mock on loopback");
-    assert_eq!(ccai_lro_mock::MAX_CONNECTIONS, 1000, "the test's premise");
+    assert_eq!(
+        ccai_lro_mock::limits::MAX_CONNECTIONS,
+        1000,
+        "the test's premise"
+    );
     let addr = server.local_addr().expect("address");
     // The oldest connection of all has a request under way: it is never shed.
     let (_busy, mut busy_answer, _busy_body) = unfinished_requests(addr, 1, 0).await;

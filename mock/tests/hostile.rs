@@ -27,9 +27,12 @@ async fn a_client_that_begins_and_then_never_speaks_is_disconnected() {
         }
     };
     // By the unanswered keepalive ping (30 s + 10 s) or the silence bound, whichever first.
-    assert!(closed > ccai_lro_mock::HANDSHAKE_TIMEOUT, "{closed:?}");
     assert!(
-        closed <= ccai_lro_mock::SILENCE + Duration::from_secs(1),
+        closed > ccai_lro_mock::limits::HANDSHAKE_TIMEOUT,
+        "{closed:?}"
+    );
+    assert!(
+        closed <= ccai_lro_mock::limits::SILENCE + Duration::from_secs(1),
         "{closed:?}"
     );
 }
@@ -39,7 +42,7 @@ async fn a_body_over_the_limit_is_refused_unread() {
     use std::io::{Read, Write};
     let server = MockServer::start_tcp().await.expect("mock on loopback");
     let addr = server.local_addr().expect("address");
-    let big = ccai_lro_mock::MAX_BODY + 1;
+    let big = ccai_lro_mock::limits::MAX_BODY + 1;
     let answer = tokio::task::spawn_blocking(move || {
         let mut conn = std::net::TcpStream::connect(addr).expect("connect");
         let head = format!(
@@ -84,7 +87,7 @@ async fn a_page_stays_within_what_a_client_accepts() {
     assert!(pages.len() > 1, "{} pages", pages.len());
     assert!(pages
         .iter()
-        .all(|p| p.encoded_len() <= ccai_lro_mock::MAX_PAGE_BYTES + 300 * 1024));
+        .all(|p| p.encoded_len() <= ccai_lro_mock::limits::MAX_PAGE_BYTES + 300 * 1024));
     let mut names: Vec<String> = pages
         .into_iter()
         .flat_map(|p| p.operations.into_iter().map(|o| o.name))
@@ -122,7 +125,7 @@ async fn an_http1_head_over_the_limit_loses_its_connection_and_one_within_is_ser
     };
     let started = Instant::now();
     // Never finished, and past the limit: closed at once, without an answer.
-    let over = ccai_lro_mock::MAX_HTTP1_HEAD / 1000 + 10;
+    let over = ccai_lro_mock::limits::MAX_HTTP1_HEAD / 1000 + 10;
     let answer = tokio::task::spawn_blocking(move || http1(addr, head(over, "")))
         .await
         .expect("call");
@@ -132,7 +135,7 @@ async fn an_http1_head_over_the_limit_loses_its_connection_and_one_within_is_ser
         "closed by the 10 s read timeout"
     );
     // Within the limit: answered (NOT_FOUND: no such operation).
-    let within = ccai_lro_mock::MAX_HTTP1_HEAD / 1000 - 10;
+    let within = ccai_lro_mock::limits::MAX_HTTP1_HEAD / 1000 - 10;
     let answer =
         tokio::task::spawn_blocking(move || http1(addr, head(within, "Connection: close\r\n\r\n")))
             .await
@@ -155,7 +158,7 @@ async fn the_bytes_operations_keep_are_capped() {
         }),
     };
     // Each keeps about twice its 2 MiB: the cap is reached after about 64.
-    let most = ccai_lro_mock::MAX_HELD_BYTES / (4 << 20);
+    let most = ccai_lro_mock::limits::MAX_HELD_BYTES / (4 << 20);
     let mut started: u64 = 0;
     let refused = loop {
         match insights.create_issue_model(create()).await {

@@ -261,7 +261,7 @@ async fn refused_starts_keep_none_of_their_request() {
     // for operations (256 MiB): none is kept, so none is refused for room.
     let uri = format!("gs://bucket/{}", "x".repeat(2 << 20));
     let unknown = format!("{PARENT}/issueModels/nope");
-    for _ in 0..(2 * ccai_lro_mock::MAX_HELD_BYTES / (4 << 20)) {
+    for _ in 0..(2 * ccai_lro_mock::limits::MAX_HELD_BYTES / (4 << 20)) {
         let export = ExportIssueModelRequest {
             name: unknown.clone(),
             destination: Some(Destination::GcsDestination(GcsDestination {

@@ -414,7 +414,7 @@ async fn huge_names_are_refused_and_never_echoed_whole() {
     assert!(server
         .requests()
         .iter()
-        .all(|r| r.resource.len() <= ccai_lro_mock::MAX_NAME_LEN));
+        .all(|r| r.resource.len() <= ccai_lro_mock::limits::MAX_NAME_LEN));
     let (status, err) = call(
         addr,
         "GET",

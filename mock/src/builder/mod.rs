@@ -174,7 +174,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// The most TCP connections open at once (default [`MAX_CONNECTIONS`](crate::MAX_CONNECTIONS),
+    /// The most TCP connections open at once (default [`MAX_CONNECTIONS`](crate::limits::MAX_CONNECTIONS),
     /// at least 1). At the cap, a new client takes the place of the oldest connection with no
     /// request under way; it waits only while every connection has one.
     pub fn max_connections(mut self, n: usize) -> Self {
@@ -184,7 +184,7 @@ impl MockServerBuilder {
 
     /// How long a TCP client has, from accept, to send HTTP/2's preface or an HTTP/1 request
     /// line before its connection is closed (default
-    /// [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT), at least 1 ms).
+    /// [`HANDSHAKE_TIMEOUT`](crate::limits::HANDSHAKE_TIMEOUT), at least 1 ms).
     pub fn handshake_timeout(mut self, limit: Duration) -> Self {
         self.behaviour.handshake_timeout = limit.max(Duration::from_millis(1));
         self
@@ -199,7 +199,7 @@ impl MockServerBuilder {
     }
 
     /// How many HTTP/2 streams one connection may have open at once (default
-    /// [`MAX_STREAMS`](crate::MAX_STREAMS), at least 1): the cap a server's SETTINGS announce,
+    /// [`MAX_STREAMS`](crate::limits::MAX_STREAMS), at least 1): the cap a server's SETTINGS announce,
     /// to test clients against a cap such as Google's 100.
     pub fn max_concurrent_streams(mut self, n: u32) -> Self {
         self.behaviour.max_streams = n.max(1);

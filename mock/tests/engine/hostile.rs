@@ -42,7 +42,7 @@ async fn huge_masks_and_long_ids_and_names() {
         .await
         .unwrap()
         .into_inner();
-    let paths: Vec<String> = (0..=ccai_lro_mock::MAX_MASK_PATHS)
+    let paths: Vec<String> = (0..=ccai_lro_mock::limits::MAX_MASK_PATHS)
         .map(|_| "display_name".to_owned())
         .collect();
     let long_path = vec!["display_name".to_owned(); 1]

@@ -122,7 +122,7 @@ async fn the_requests_of_any_rpc_are_recorded_whole() {
         "typed by its URL"
     );
 
-    let big = "x".repeat(ccai_lro_mock::MAX_RECORDED_REQUEST + 1);
+    let big = "x".repeat(ccai_lro_mock::limits::MAX_RECORDED_REQUEST + 1);
     let _ = c
         .create_view(CreateViewRequest {
             parent: LOC.into(),
@@ -134,7 +134,7 @@ async fn the_requests_of_any_rpc_are_recorded_whole() {
         .await;
     let last = server.requests().pop().expect("recorded");
     assert!(last.request.is_none(), "over the bound: not kept");
-    assert!(last.request_len > ccai_lro_mock::MAX_RECORDED_REQUEST);
+    assert!(last.request_len > ccai_lro_mock::limits::MAX_RECORDED_REQUEST);
 }
 
 #[tokio::test]

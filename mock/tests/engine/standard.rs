@@ -405,7 +405,7 @@ async fn settings_and_encryption_spec_exist_everywhere_and_keep_updates() {
 async fn a_resource_over_the_byte_bound_is_refused_and_reads_go_on() {
     let (_s, mut c) = emulator().await;
     let huge = Conversation {
-        agent_id: "x".repeat(ccai_lro_mock::MAX_RESOURCE_BYTES + 1),
+        agent_id: "x".repeat(ccai_lro_mock::limits::MAX_RESOURCE_BYTES + 1),
         ..Default::default()
     };
     let s = error(
@@ -431,7 +431,7 @@ async fn a_resource_over_the_byte_bound_is_refused_and_reads_go_on() {
 #[tokio::test]
 async fn past_the_per_kind_bound_creates_are_refused_and_reads_go_on() {
     let (server, mut c) = emulator().await;
-    for i in 0..ccai_lro_mock::MAX_PER_KIND {
+    for i in 0..ccai_lro_mock::limits::MAX_PER_KIND {
         server
             .seed(&View {
                 name: format!("{LOC}/views/v{i}"),
