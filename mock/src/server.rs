@@ -13,7 +13,6 @@ use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 
 use crate::faults::{Fault, Latency};
-use crate::lock::lock;
 use crate::names;
 use crate::operations::{script::Script, start::Start};
 use crate::record::RecordedRequest;
@@ -140,9 +139,7 @@ impl MockServer {
 
     /// The most requests that were under way at once, over every connection, since the start.
     pub fn peak_requests(&self) -> usize {
-        self.shared
-            .peak_in_flight
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.admission.peak()
     }
 
     /// Adds a resource (any of the 14 kinds, say a `Conversation` with its output-only fields
@@ -175,7 +172,7 @@ impl MockServer {
         self.shared.engine().restore(&message)?;
         // Ids the server hands out later never take a seeded name.
         if let Some(id) = crate::shared::numeric_id(&crate::engine::name_of(&message)) {
-            self.shared.ids_past(id);
+            self.shared.operations.ids_past(id);
         }
         Ok(())
     }
@@ -221,12 +218,14 @@ impl MockServer {
             })?;
             f(request).map(|r| r.encode_to_vec())
         };
-        lock(&self.shared.answers).insert(rpc.to_owned(), std::sync::Arc::new(f));
+        self.shared
+            .resources
+            .set_answer(rpc, std::sync::Arc::new(f));
     }
 
     /// Forgets the answers scripted with [`MockServer::answer`].
     pub fn clear_answers(&self) {
-        lock(&self.shared.answers).clear();
+        self.shared.resources.clear_answers();
     }
 
     /// The whole state, resources and operations, as the emulator's `GET /state` answers it
@@ -237,7 +236,7 @@ impl MockServer {
 
     /// The requests received so far, oldest first (see [`crate::MockServerBuilder::record_limit`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.recorder).snapshot()
+        self.shared.recordings.requests()
     }
 
     /// The notifications delivered so far (the latest
@@ -246,48 +245,52 @@ impl MockServer {
     /// emulator is configured. A test asserts "creating this analysis published that" with no
     /// Pub/Sub process.
     pub fn notifications(&self) -> Vec<crate::Notification> {
-        lock(&self.shared.notifications).snapshot()
+        self.shared.recordings.notifications()
     }
 
     /// (published, dropped) messages to the Pub/Sub emulator, when one is configured.
     pub fn published(&self) -> Option<(u64, u64)> {
-        self.shared.publisher.as_ref().map(|p| p.counts())
+        self.shared.recordings.published()
     }
 
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
-        lock(&self.shared.recorder).clear();
+        self.shared.recordings.clear_requests();
     }
 
     /// Like [`crate::MockServerBuilder::fail_sequence`], on a running server.
     #[track_caller]
     pub fn fail_sequence(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
         crate::method::assert_known(method, "fail_sequence");
-        lock(&self.shared.faults).push_sequence(method, faults);
+        self.shared.admission.faults().push_sequence(method, faults);
     }
 
     /// Like [`crate::MockServerBuilder::fail_rate`], on a running server.
     #[track_caller]
     pub fn fail_rate(&self, method: &str, rate: f64, faults: impl IntoIterator<Item = Fault>) {
         crate::method::assert_known(method, "fail_rate");
-        lock(&self.shared.faults).set_rate(method, rate, faults.into_iter().collect());
+        let faults = faults.into_iter().collect();
+        self.shared
+            .admission
+            .faults()
+            .set_rate(method, rate, faults);
     }
 
     /// Like [`crate::MockServerBuilder::latency`], on a running server.
     #[track_caller]
     pub fn latency(&self, method: &str, latency: Latency) {
         crate::method::assert_known(method, "latency");
-        lock(&self.shared.faults).set_latency(method, latency);
+        self.shared.admission.faults().set_latency(method, latency);
     }
 
     /// Removes every queued fault, rate and latency.
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
+        self.shared.admission.faults().clear();
     }
 
     /// Restarts the fault PRNG from `seed`.
     pub fn reseed(&self, seed: u64) {
-        lock(&self.shared.faults).reseed(seed);
+        self.shared.admission.faults().reseed(seed);
     }
 
     /// Like [`crate::MockServerBuilder::script_for`], on a running server (for operations started
@@ -295,6 +298,6 @@ impl MockServer {
     #[track_caller]
     pub fn script_for(&self, method: &str, f: impl Fn(&Start) -> Script + Send + Sync + 'static) {
         crate::method::assert_starter(method);
-        lock(&self.shared.scripts).insert(method.to_owned(), Arc::new(f));
+        self.shared.operations.set_script(method, Arc::new(f));
     }
 }

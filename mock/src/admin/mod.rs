@@ -43,10 +43,10 @@ pub(crate) async fn answer(
         }
         (&Method::GET, "/state") => Some((StatusCode::OK, state::export(shared))),
         (&Method::GET, "/notifications") => {
-            let recorded = crate::lock::lock(&shared.notifications).snapshot();
+            let recorded = shared.recordings.notifications();
             let list: Vec<Value> = recorded.iter().map(crate::notify::to_json).collect();
             let mut answer = json!({ "notifications": list });
-            if let Some((published, dropped)) = shared.publisher.as_ref().map(|p| p.counts()) {
+            if let Some((published, dropped)) = shared.recordings.published() {
                 answer["published"] = json!(published);
                 answer["dropped"] = json!(dropped);
             }
@@ -65,11 +65,9 @@ pub(crate) async fn reset(shared: &Shared) {
         let mut engine = shared.engine();
         store.clear();
         engine.clear();
-        crate::lock::lock(&shared.notifications).clear();
+        shared.recordings.clear_notifications();
     }
-    shared
-        .held_bytes
-        .store(0, std::sync::atomic::Ordering::Relaxed);
+    shared.operations.release_all();
     shared.changed.notify_waiters();
     let _ = tokio::task::spawn_blocking(crate::memory::trim).await;
 }

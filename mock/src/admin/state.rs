@@ -167,7 +167,7 @@ impl SavedState {
     /// Puts the operations into `shared`'s store, running ones ending after `duration`, and
     /// moves its ids past the saved ones.
     pub(crate) fn restore_operations(&self, shared: &Shared, duration: Duration) {
-        shared.ids_past(self.largest_id());
+        shared.operations.ids_past(self.largest_id());
         let now = Instant::now();
         let mut store = shared.store();
         for (current, end) in &self.operations {

@@ -21,7 +21,7 @@ use crate::operations::defaults::{STEP as DEFAULT_STEP, STEPS as DEFAULT_STEPS};
 use crate::operations::{script::Script, start::Start};
 use crate::record::Recorder;
 use crate::server::{MockServer, DEFAULT_MAX_OPERATIONS, DEFAULT_RECORD_LIMIT, DEFAULT_SEED};
-use crate::shared::{Behaviour, ScriptFn, Shared};
+use crate::shared::{Admission, Behaviour, Operations, Recordings, Resources, ScriptFn, Shared};
 
 impl MockServer {
     /// Starts a server with the defaults on the in-memory transport.
@@ -302,19 +302,17 @@ impl MockServerBuilder {
     }
 
     fn shared_without_state(self) -> Arc<Shared> {
-        let mut shared = Shared::new(
+        let mut engine = crate::engine::Engine::default();
+        engine.min_training_conversations = self.min_training_conversations;
+        let publisher = self.pubsub.map(crate::notify::publish::Publisher::start);
+        Arc::new(Shared::new(
             Clock::new(self.epoch.unwrap_or_else(SystemTime::now)),
-            self.bearer,
             self.behaviour,
-            self.faults,
-            Recorder::new(self.record_limit),
-            self.scripts,
-            self.seed,
-        );
-        shared.storage = self.storage;
-        shared.engine().min_training_conversations = self.min_training_conversations;
-        shared.publisher = self.pubsub.map(crate::notify::publish::Publisher::start);
-        Arc::new(shared)
+            Operations::new(self.scripts),
+            Resources::new(engine, self.storage, self.seed),
+            Admission::new(self.bearer, self.faults),
+            Recordings::new(Recorder::new(self.record_limit), publisher),
+        ))
     }
 
     /// Reads `gs://BUCKET/OBJECT` from `dir/BUCKET/OBJECT` (`ccai-lro emulator --storage-dir`):

@@ -178,12 +178,8 @@ async fn count_request(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use std::sync::atomic::Ordering;
-    let now = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-    shared.peak_in_flight.fetch_max(now, Ordering::Relaxed);
-    let response = next.run(request).await;
-    shared.in_flight.fetch_sub(1, Ordering::Relaxed);
-    response
+    let _counted = shared.admission.enter();
+    next.run(request).await
 }
 
 /// One line per request through `tracing` (target `ccai_lro_mock::requests`, level INFO):

@@ -5,7 +5,6 @@
 //! [`MockServerBuilder::script_for`](crate::MockServerBuilder::script_for), else the
 //! [default](crate::default_script)), stores the operation and returns its first view.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use prost::{Message, Name};
@@ -14,7 +13,6 @@ use tonic::{Request, Response, Status};
 
 use crate::data::fetch;
 use crate::engine::Ctx;
-use crate::lock::lock;
 use crate::names;
 use crate::operations::{defaults, script::pack, start::Start};
 use crate::shared::Shared;
@@ -38,7 +36,7 @@ impl InsightsService {
         let shared = &self.0;
         shared.admit(method, &resource, &request).await?;
         let bytes = request.get_ref().encode_to_vec();
-        let scripted = lock(&shared.answers).get(method).cloned();
+        let scripted = shared.resources.answer_for(method);
         if let Some(answer) = scripted {
             let answer = answer(&bytes)?;
             return T::Response::decode(answer.as_slice())
@@ -47,11 +45,11 @@ impl InsightsService {
         }
         let now = shared.clock.now();
         // Storage is read before the engine's lock: a slow storage server holds this call only.
-        let fetched = fetch::for_request(&shared.storage, method, &bytes, now).await?;
+        let fetched = fetch::for_request(shared.resources.storage(), method, &bytes, now).await?;
         let ctx = Ctx {
             now,
             next_id: &|| shared.next_id(),
-            draw: &|| shared.draw(),
+            draw: &|| shared.resources.draw(),
             fetched: &fetched,
         };
         let answer = {
@@ -114,16 +112,20 @@ impl InsightsService {
         };
         // Run the user's script function without holding any lock (its script is dropped if
         // the start is refused).
-        let user_script = shared.script_fn(method).map(|f| f(&start));
+        let user_script = shared.operations.script_fn(method).map(|f| f(&start));
         // Storage is read before any lock; an object that cannot be read or parsed ends the
         // operation with that status, and nothing is made.
-        let (fetched, unreadable) =
-            match fetch::for_request(&shared.storage, method, &start.request.value, start.created)
-                .await
-            {
-                Ok(fetched) => (fetched, None),
-                Err(status) => (fetch::Fetched::none(), Some(status)),
-            };
+        let (fetched, unreadable) = match fetch::for_request(
+            shared.resources.storage(),
+            method,
+            &start.request.value,
+            start.created,
+        )
+        .await
+        {
+            Ok(fetched) => (fetched, None),
+            Err(status) => (fetch::Fetched::none(), Some(status)),
+        };
         let now = Instant::now();
         let op = {
             // Lock order: the store, then the resources (`/reset` takes them one at a time).
@@ -133,7 +135,7 @@ impl InsightsService {
             // What the operation keeps of the request (echoed in its metadata, and in its
             // response for some RPCs): bounded in all, whatever the size of each request.
             let weight = 2 * start.request.value.len() as u64;
-            if shared.held_bytes.load(Ordering::Relaxed) + weight > MAX_HELD_BYTES {
+            if shared.operations.held_bytes() + weight > MAX_HELD_BYTES {
                 return Err(Status::resource_exhausted(format!(
                     "the emulator holds {} MiB of requests, its limit: POST /reset",
                     MAX_HELD_BYTES >> 20
@@ -151,7 +153,7 @@ impl InsightsService {
                 let ctx = Ctx {
                     now: start.created,
                     next_id: &|| shared.next_id(),
-                    draw: &|| shared.draw(),
+                    draw: &|| shared.resources.draw(),
                     fetched: &fetched,
                 };
                 started = engine.start(&start, &defaults::end_of(&start, duration), &ctx)?;
@@ -175,7 +177,7 @@ impl InsightsService {
                     None => answering,
                 }
             });
-            shared.held_bytes.fetch_add(weight, Ordering::Relaxed);
+            shared.operations.hold(weight);
             // What the engine does when this operation ends (an analysis stored, an upload's
             // notification) happens when it is next settled: at the operation's end, if its
             // script ends by the clock, rather than at the next read.

@@ -61,7 +61,7 @@ async fn handle(shared: Arc<Shared>, req: http::Request<Body>) -> Response<Body>
         // as much as the API does.
         let mut check = Request::new(());
         *check.metadata_mut() = MetadataMap::from_headers(parts.headers.clone());
-        if let Err(status) = shared.check_bearer_of(&check) {
+        if let Err(status) = shared.admission.check_bearer(&check) {
             return error(&status, JsonOptions::default());
         }
         if let Some((status, body)) =
