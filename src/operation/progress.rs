@@ -10,7 +10,7 @@ use futures_util::{future::Either, stream::BoxStream, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::{unpack, Operation, Payload};
-use crate::{client::target::NameRule, poll::PollFailures, Error, PollPolicy};
+use crate::{client::target::NameRule, poll::Streak, Error, PollPolicy};
 
 /// What one poll of a running operation showed; the last item of a progress stream is
 /// [`Progress::Done`] (or an `Err`).
@@ -46,8 +46,7 @@ pub(super) struct Poller {
     // 1 when the first poll came at once (a handle made from a name): the backoff then starts
     // from its first step at the second poll.
     skipped: u32,
-    failures: u32,
-    failing_since: Option<Instant>,
+    streak: Streak,
 }
 
 impl Poller {
@@ -58,8 +57,7 @@ impl Poller {
             step: 0,
             asked_ms: 0,
             skipped: 0,
-            failures: 0,
-            failing_since: None,
+            streak: Streak::default(),
         }
     }
 
@@ -102,17 +100,14 @@ impl Poller {
     /// A poll that was answered.
     fn answered(&mut self) {
         self.step += 1;
-        self.failures = 0;
-        self.failing_since = None;
+        self.streak.answered();
     }
 
     /// A poll that failed: `Ok` with the error when the policy rides it out (noting the delay
     /// the server asked for), `Err` when the wait ends with it.
     fn failed(&mut self, e: Error) -> Result<Error, Error> {
         self.step += 1;
-        self.failures += 1;
-        let since = *self.failing_since.get_or_insert_with(Instant::now);
-        let failures = PollFailures::new(self.failures, since.elapsed());
+        let failures = self.streak.failed(Instant::now());
         if self.policy.errors.keep_polling(&failures, &e) {
             self.asked_ms = e.retry_delay().map_or(0, |d| {
                 u32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u32::MAX)
@@ -283,5 +278,50 @@ impl<R: Payload, M: Payload> Operation<R, M> {
             }
             Some(Err(e)) => p.failed(e).map(Progress::Retrying),
         }
+    }
+}
+
+#[cfg(test)]
+mod sizes {
+    use super::*;
+    use crate::proto::google::cloud::contactcenterinsights::v1::{
+        CreateIssueModelMetadata, IssueModel,
+    };
+
+    /// 10,000 parked waits fit in 24 MiB (BENCHMARKS.md, "10,000 concurrent waits") with
+    /// tokio's task cell at 640 bytes, which holds a wait's future of at most 520.
+    const WAIT_FUTURE: usize = 520;
+
+    #[tokio::test]
+    async fn a_parked_wait_stays_within_the_sizes_the_waiters_figure_depends_on() {
+        let channel =
+            tonic::transport::Endpoint::from_static("http://sizes.invalid").connect_lazy();
+        let client = crate::Client::builder()
+            .build_with_channel(channel)
+            .unwrap();
+        let name = "projects/p/locations/l/operations/1";
+        let op = Operation::<IssueModel, CreateIssueModelMetadata>::from_name(client, name);
+        let wait = op.unwrap().wait();
+        let size = std::mem::size_of_val(&wait);
+        assert!(
+            size <= WAIT_FUTURE,
+            "a wait's future is {size} bytes, over {WAIT_FUTURE}: its task cell grows past 640 \
+             bytes and 10,000 waits past 24 MiB"
+        );
+        let poller = std::mem::size_of::<Poller>();
+        assert!(
+            poller <= 136,
+            "Poller is {poller} bytes, over 136: every parked wait keeps one"
+        );
+        let policy = std::mem::size_of::<PollPolicy>();
+        assert!(
+            policy <= 80,
+            "PollPolicy is {policy} bytes, over 80: each Poller holds one"
+        );
+        let streak = std::mem::size_of::<Streak>();
+        assert!(
+            streak <= 24,
+            "Streak is {streak} bytes, over 24: each Poller holds one"
+        );
     }
 }

@@ -23,6 +23,7 @@
 //! ```
 
 mod error_policy;
+mod streak;
 
 use std::{
     fmt,
@@ -34,6 +35,8 @@ pub use error_policy::{
     Aip194Strict, AttemptLimit, Lenient, PollErrorPolicy, PollErrorPolicyExt, PollFailures,
     TimeLimit,
 };
+
+pub(crate) use streak::Streak;
 
 use crate::backoff::Backoff;
 

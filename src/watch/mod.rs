@@ -58,7 +58,6 @@ use crate::{
     backoff::Backoff,
     client::{call::Kind, target::NameRule},
     operation::{Payload, Untyped},
-    poll::PollFailures,
     proto::google::longrunning::Operation as RawOperation,
     sync::lock,
     Client, Error, ListOptions, Operation,
@@ -326,8 +325,7 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
         location.step += 1;
         match outcome {
             Ok(()) => {
-                location.failures = 0;
-                location.failing_since = None;
+                location.streak.answered();
                 location.pages = Some(count);
                 // Not listed: polled on their own until a sweep shows them again.
                 for (name, w) in registry.ops.iter_mut() {
@@ -338,12 +336,10 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
             }
             Err(e)
                 if {
-                    location.failures += 1;
-                    let since = *location.failing_since.get_or_insert(now);
-                    let failures = PollFailures::new(location.failures, now - since);
+                    let failures = location.streak.failed(now);
                     // Sweeps give up sooner than the policy alone would: the operations can
                     // still be polled one by one.
-                    location.failures < MAX_SWEEP_FAILURES
+                    location.streak.failures() < MAX_SWEEP_FAILURES
                         && self.client.poll_policy().errors.keep_polling(&failures, &e)
                 } =>
             {
@@ -401,13 +397,10 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
         w.next_get = now + next_get_delay(&self.options.backoff, w.step, self.options.lag);
         w.step += 1;
         let Some(e) = error else {
-            w.failures = 0;
-            w.failing_since = None;
+            w.streak.answered();
             return;
         };
-        w.failures += 1;
-        let since = *w.failing_since.get_or_insert(now);
-        let failures = PollFailures::new(w.failures, now - since);
+        let failures = w.streak.failed(now);
         if self.client.poll_policy().errors.keep_polling(&failures, &e) {
             if let Some(asked) = e.retry_delay() {
                 w.next_get = w.next_get.max(now + asked.min(self.options.lag));
