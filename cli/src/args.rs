@@ -230,7 +230,8 @@ pub struct Emulator {
     /// The most operations held; starting more answers RESOURCE_EXHAUSTED.
     #[arg(long, default_value_t = ccai_lro_mock::limits::DEFAULT_MAX_OPERATIONS)]
     pub max_operations: usize,
-    /// The most TCP connections open at once; further clients wait until one closes.
+    /// The most TCP connections open at once; past it the oldest idle one is closed to make
+    /// room, and with none idle further clients wait until one closes.
     #[arg(long, default_value_t = ccai_lro_mock::limits::MAX_CONNECTIONS, value_parser = at_least_one)]
     pub max_connections: usize,
     /// How long a client has, from connecting, to send HTTP/2's preface or an HTTP/1 request
