@@ -35,12 +35,10 @@ impl Trimmer {
 pub(crate) fn trim() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only walks the allocator's own free lists, under its locks.
+        // SAFETY: malloc_trim takes no pointer; it only walks the allocator's own free lists,
+        // under its locks.
         unsafe {
-            malloc_trim(0);
+            libc::malloc_trim(0);
         }
     }
 }

@@ -36,12 +36,26 @@ pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-goog-api-key")
 
 /// Why credentials could not be produced. The message never contains a secret; the cause, if
 /// any, is the [`source`](std::error::Error::source).
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+#[derive(Debug)]
 pub struct AuthError {
     message: String,
-    #[source]
     source: Option<BoxError>,
+}
+
+// Written out, as every error type of the crate is: one derive crate less to build for two
+// short impls.
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl AuthError {
