@@ -46,6 +46,7 @@
 //! ```
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod backoff;
@@ -54,6 +55,7 @@ pub mod codec;
 pub mod error;
 pub mod insights;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
 pub mod name;
 pub mod operation;

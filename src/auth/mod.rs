@@ -171,7 +171,10 @@ impl Credentials {
     /// Application Default Credentials: `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's user
     /// credentials, or the metadata server (service-account keys, authorized users,
     /// impersonation and external accounts included). Call inside a tokio runtime.
+    ///
+    /// Needs the `adc` feature.
     #[cfg(feature = "adc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "adc")))]
     pub fn application_default() -> Result<Credentials, AuthError> {
         adc::Adc::new().map(Credentials::from_provider)
     }

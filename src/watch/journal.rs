@@ -13,6 +13,9 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
     /// line: `{"name": …, "response": <type URL or null>, "metadata": <type URL or null>}`.
     /// Operations seen finished but not yet returned are written too: a watcher that imports
     /// them reports them again, so a restart loses nothing.
+    ///
+    /// Needs the `json` feature.
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn export(&self, mut out: impl Write) -> std::io::Result<()> {
         let (response, metadata) = (R::type_url(), M::type_url());
         let mut names = self.pending();
@@ -28,6 +31,9 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
     /// against this watcher's; returns how many were added. A line that is not such an object,
     /// or names other types, is an [`Error::InvalidArgument`] naming the line, and nothing from
     /// that line on is added. Blank lines are skipped.
+    ///
+    /// Needs the `json` feature.
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn import(&mut self, input: impl BufRead) -> Result<usize, Error> {
         let expected = [("response", R::type_url()), ("metadata", M::type_url())];
         let mut added = 0;
