@@ -53,6 +53,7 @@ pub mod backoff;
 pub mod client;
 pub mod codec;
 pub mod error;
+mod generated;
 pub mod insights;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
@@ -64,7 +65,6 @@ pub mod proto;
 pub mod registry;
 pub mod retry;
 pub mod rpc;
-mod rpcs;
 pub mod status;
 mod sync;
 pub mod watch;

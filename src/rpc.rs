@@ -170,7 +170,7 @@ pub trait Paged: Rpc + Clone {
 /// The service of every Insights RPC.
 pub const INSIGHTS_SERVICE: &str = "google.cloud.contactcenterinsights.v1.ContactCenterInsights";
 
-pub use crate::rpcs::table::{INSIGHTS_METHODS, INSIGHTS_OPERATION_METHODS};
+pub use crate::generated::table::{INSIGHTS_METHODS, INSIGHTS_OPERATION_METHODS};
 
 /// The Insights RPC named `name`: its short name (`ListConversations`) or its full name
 /// (`google.cloud.contactcenterinsights.v1.ContactCenterInsights.ListConversations`, a `/`

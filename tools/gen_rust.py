@@ -3,138 +3,25 @@
 One row per RPC of `ContactCenterInsights` (its Rust names, HTTP rules, routing field and the
 names that field accepts) and one per resource decide these files:
 
-- src/rpcs/table.rs: `Rpc` and `Paged` for each request, and the method tables;
-- src/insights/methods.rs: the `InsightsClient` methods and the operation aliases;
-- src/name/resources.rs: a name type per resource;
-- mock/src/transport/grpc/rpcs.rs: the mock's `ContactCenterInsights` impl;
-- mock/src/transport/rest/dispatch.rs: the REST surface's RPC-name dispatch;
+- src/generated/table.rs: `Rpc` and `Paged` for each request, and the method tables;
+- src/generated/methods.rs: the `InsightsClient` methods and the operation aliases;
+- src/generated/resources.rs: a name type per resource;
+- mock/src/generated/grpc.rs: the mock's `ContactCenterInsights` impl;
+- mock/src/generated/rest.rs: the REST surface's RPC-name dispatch;
 - tests/client/whole_api/each_method.rs: one call of each client method, for the tests.
 
 Called by gen_proto.py; the hand-written code these files call is named in each one.
 """
 import re
-import sys
 
-from gen_common import INSIGHTS, MESSAGES, SCHEMA, emit, rust_str, snake
+from gen_common import emit, rust_str
+from gen_rows import RESOURCES, ROWS, SERVICE, STARTERS, routing_expr
 
-SERVICE = f"{INSIGHTS}.ContactCenterInsights"
-
-
-def singular(word):
-    word = snake(word)
-    if word.endswith("ses") and word[:-3].endswith("analy"):
-        return word[:-3] + "sis"
-    return word[:-1] if word.endswith("s") else word
-
-
-def template_pattern(template):
-    """`projects/*/locations/*` -> `projects/{project}/locations/{location}`."""
-    segs = template.split("/")
-    return "/".join("{" + singular(segs[i - 1]) + "}" if s == "*" else s for i, s in enumerate(segs))
-
-
-RESOURCES = {v["resource"]["type"]: (k, v["resource"]["pattern"])
-             for k, v in MESSAGES.items() if v.get("resource")}
-
-
-def route_of(rule):
-    """The one path variable of an HTTP rule: (field path, pattern)."""
-    m = re.search(r"\{([^}=]+)=([^}]+)\}", rule["uri"])
-    if not m:
-        sys.exit(f"no path variable in {rule['uri']}")
-    return m.group(1), template_pattern(m.group(2))
-
-
-def field_of(message, path):
-    f = None
-    for part in path.split("."):
-        fields = {f["name"]: f for f in MESSAGES[message]["fields"]}
-        f = fields[part]
-        message = f["type_name"]
-    return f
-
-
-def patterns_of(rpc):
-    """Every name the routing field takes: the HTTP bindings' templates, then the patterns of
-    the resource the field references (its parents' for a `child_type`)."""
-    routes = [route_of(h) for h in rpc["http"]]
-    fields = {f for f, _ in routes}
-    if len(fields) != 1:
-        sys.exit(f"{rpc['request']}: bindings route on {fields}")
-    field = fields.pop()
-    pats = []
-    for _, p in routes:
-        if p not in pats:
-            pats.append(p)
-    ref = field_of(rpc["request"], field).get("resource_reference") or {}
-    extra = []
-    if ref.get("type") in RESOURCES:
-        extra = RESOURCES[ref["type"]][1]
-    elif ref.get("child_type") in RESOURCES:
-        extra = ["/".join(p.split("/")[:-2]) for p in RESOURCES[ref["child_type"]][1]]
-    shape = lambda p: re.sub(r"\{[^}]+\}", "*", p)
-    for p in extra:
-        if shape(p) not in {shape(q) for q in pats}:
-            pats.append(p)
-    return field, pats
-
-
-def rust_type(full):
-    if full == "google.protobuf.Empty":
-        return "()"
-    if full == "google.longrunning.Operation":
-        return "crate::proto::google::longrunning::Operation"
-    return full.rsplit(".", 1)[1]
-
-
-def routing_expr(field):
-    parts = field.split(".")
-    if len(parts) == 1:
-        return f"&self.{parts[0]}"
-    if len(parts) == 2:
-        return f"self.{parts[0]}.as_ref().map_or(\"\", |m| m.{parts[1]}.as_str())"
-    sys.exit(f"routing field too deep: {field}")
-
-
-def paged(rpc):
-    req = {f["name"] for f in MESSAGES[rpc["request"]]["fields"]}
-    resp = MESSAGES.get(rpc["response"], {"fields": []})["fields"]
-    if "page_token" not in req or not any(f["name"] == "next_page_token" for f in resp):
-        return None
-    items = [f for f in resp if f["label"] == "LABEL_REPEATED" and f["type"] == "TYPE_MESSAGE"]
-    if len(items) != 1:
-        sys.exit(f"{rpc['response']}: {len(items)} repeated message fields")
-    return items[0]["name"], rust_type(items[0]["type_name"])
-
-
-class Row:
-    """One RPC, in the names the Rust code uses."""
-
-    def __init__(self, name, rpc):
-        self.name, self.fn = name, snake(name)
-        self.req, self.resp = rust_type(rpc["request"]), rust_type(rpc["response"])
-        self.http = "; ".join(f"`{h['method'].upper()} {h['uri']}`" for h in rpc["http"])
-        self.field, self.patterns = patterns_of(rpc)
-        self.read = rpc["http"][0]["method"] == "get"
-        self.page = paged(rpc)
-        self.alias = None
-        if "operation_response" in rpc:
-            self.alias = f"{name}Operation"
-            self.op_resp = rust_type(rpc["operation_response"]).replace("()", "crate::Empty")
-            self.op_meta = rust_type(rpc["operation_metadata"])
-
-    @property
-    def doc(self):
-        return f"/// `{self.name}`: {self.http}."
-
-
-ROWS = [Row(n, r) for n, r in SCHEMA["services"][SERVICE].items()]
-STARTERS = [r for r in ROWS if r.alias]
 
 V1 = "crate::proto::google::cloud::contactcenterinsights::v1"
 
 
-# ---- src/rpcs/table.rs ------------------------------------------------------------------
+# ---- src/generated/table.rs ------------------------------------------------------------------
 
 def write_table():
     out = [
@@ -207,10 +94,10 @@ def write_table():
                 "    }",
                 "}",
             ]
-    emit("src/rpcs/table.rs", "\n".join(out))
+    emit("src/generated/table.rs", "\n".join(out))
 
 
-# ---- src/insights/methods.rs ------------------------------------------------------------
+# ---- src/generated/methods.rs ------------------------------------------------------------
 
 def write_methods():
     out = [
@@ -222,7 +109,7 @@ def write_methods():
         f"use {V1}::*;",
         "use crate::{operation::Operation, rpc::Rpc, Error};",
         "",
-        "use super::{started, InsightsClient};",
+        "use crate::insights::{started, InsightsClient};",
     ]
     for r in STARTERS:
         out += ["", f"/// The handle of a `{r.name}` operation.",
@@ -269,16 +156,16 @@ def write_methods():
         "/// (RPC, the Rust type of its handle) of each operation alias, for the tests that tie",
         "/// the aliases to the schema's operation types.",
         "#[cfg(test)]",
-        "pub(super) fn aliases() -> Vec<(&'static str, &'static str)> {",
+        "pub(crate) fn aliases() -> Vec<(&'static str, &'static str)> {",
         "    vec![",
         *[f"        ({rust_str(r.name)}, std::any::type_name::<{r.alias}>())," for r in STARTERS],
         "    ]",
         "}",
     ]
-    emit("src/insights/methods.rs", "\n".join(out))
+    emit("src/generated/methods.rs", "\n".join(out))
 
 
-# ---- src/name/resources.rs --------------------------------------------------------------
+# ---- src/generated/resources.rs --------------------------------------------------------------
 
 def write_resources():
     out = [
@@ -287,7 +174,7 @@ def write_resources():
         "",
         "use std::{fmt, str::FromStr};",
         "",
-        "use super::resource::{fill, parse, pattern_at, ResourceName};",
+        "use crate::name::resource::{fill, parse, pattern_at, ResourceName};",
         "use crate::Error;",
     ]
     for full, (msg, pats) in sorted(RESOURCES.items(), key=lambda kv: kv[1][0]):
@@ -386,10 +273,10 @@ def write_resources():
             "    }",
             "}",
         ]
-    emit("src/name/resources.rs", "\n".join(out))
+    emit("src/generated/resources.rs", "\n".join(out))
 
 
-# ---- the mock: mock/src/transport/grpc/rpcs.rs, mock/src/transport/rest/dispatch.rs ----------
+# ---- the mock: mock/src/generated/grpc.rs, mock/src/generated/rest.rs ------------------------
 
 MOCK_V1 = "ccai_lro::proto::google::cloud::contactcenterinsights::v1"
 
@@ -407,7 +294,7 @@ def write_mock_grpc():
         f"use {MOCK_V1}::*;",
         "use tonic::{Request, Response, Status};",
         "",
-        "use super::insights::InsightsService;",
+        "use crate::transport::grpc::insights::InsightsService;",
         "",
         "#[tonic::async_trait]",
         "impl ContactCenterInsights for InsightsService {",
@@ -421,7 +308,7 @@ def write_mock_grpc():
             "",
         ]
     out.append("}")
-    emit("mock/src/transport/grpc/rpcs.rs", "\n".join(out))
+    emit("mock/src/generated/grpc.rs", "\n".join(out))
 
 
 def write_mock_rest():
@@ -432,11 +319,11 @@ def write_mock_rest():
         f"use {MOCK_V1}::contact_center_insights_server::ContactCenterInsights;",
         "use tonic::{metadata::MetadataMap, Status};",
         "",
-        "use super::relay;",
+        "use crate::transport::rest::relay;",
         "use crate::transport::grpc::insights::InsightsService;",
         "",
         "/// `rpc`'s answer, encoded; `None` when `rpc` is no Insights RPC.",
-        "pub(super) async fn insights(",
+        "pub(crate) async fn insights(",
         "    svc: &InsightsService,",
         "    rpc: &str,",
         "    bytes: &[u8],",
@@ -448,7 +335,7 @@ def write_mock_rest():
         "    })",
         "}",
     ]
-    emit("mock/src/transport/rest/dispatch.rs", "\n".join(out))
+    emit("mock/src/generated/rest.rs", "\n".join(out))
 
 
 # ---- tests/client/whole_api/each_method.rs -----------------------------------------------

@@ -93,6 +93,7 @@ mod data;
 mod engine;
 mod errors;
 mod faults;
+mod generated;
 mod history;
 mod http1;
 pub mod limits;

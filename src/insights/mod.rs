@@ -1,4 +1,4 @@
-//! The whole Insights v1 API: one method per RPC, all 74, in `methods.rs`, which
+//! The whole Insights v1 API: one method per RPC, all 74, in `src/generated/methods.rs`, which
 //! `tools/gen_proto.py` writes from the published schema.
 //!
 //! Every method takes its request message and returns its response, on the client's channel,
@@ -37,9 +37,7 @@
 //! # Ok(()) }
 //! ```
 
-mod methods;
-
-pub use methods::*;
+pub use crate::generated::methods::*;
 
 use crate::{
     client::call::Kind,
@@ -54,13 +52,13 @@ use crate::{
 /// The client of the Insights service: one method per RPC.
 #[derive(Clone, Debug)]
 pub struct InsightsClient {
-    client: Client,
+    pub(crate) client: Client,
     retry_writes: bool,
 }
 
 /// The handle on a just-started operation, whose name must have Insights' shape: the server
 /// made it, so a malformed one is the server's fault, not the caller's.
-fn started<R: Payload, M: Payload>(
+pub(crate) fn started<R: Payload, M: Payload>(
     client: Client,
     raw: RawOperation,
 ) -> Result<Operation<R, M>, Error> {
@@ -90,7 +88,7 @@ impl InsightsClient {
         self
     }
 
-    fn kind(&self, method: &crate::rpc::Method) -> Kind {
+    pub(crate) fn kind(&self, method: &crate::rpc::Method) -> Kind {
         Kind::of(method, self.retry_writes)
     }
 
@@ -116,7 +114,7 @@ mod tests {
 
     #[test]
     fn each_operation_alias_carries_the_schemas_response_and_metadata() {
-        let aliases = super::methods::aliases();
+        let aliases = crate::generated::methods::aliases();
         assert_eq!(aliases.len(), 17);
         for (rpc, ty) in aliases {
             let (response, metadata) = crate::registry::operation_info(rpc).expect(rpc);

@@ -34,11 +34,10 @@ use std::{fmt, str::FromStr};
 
 use crate::Error;
 
-mod resource;
-mod resources;
+pub(crate) mod resource;
 
+pub use crate::generated::resources::*;
 pub use resource::ResourceName;
-pub use resources::*;
 
 /// The pattern of an operation name.
 pub const OPERATION_PATTERN: &str =

@@ -1,5 +1,5 @@
 //! What every resource name type shares: the [`ResourceName`] trait and the parsing and
-//! formatting the generated types in `resources.rs` call.
+//! formatting the generated types (`src/generated/resources.rs`) call.
 
 use std::{fmt, str::FromStr};
 
@@ -49,7 +49,7 @@ fn variable<'a>(name: &'a str, pattern: &str, var: &str) -> Option<&'a str> {
 }
 
 /// `pattern` with each `{var}` replaced by its value.
-pub(super) fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
     pattern
         .split('/')
         .map(|seg| {
@@ -63,7 +63,7 @@ pub(super) fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
 
 /// The index of the first of `patterns` that `name` matches, or the error naming them all
 /// (`expected`).
-pub(super) fn parse(
+pub(crate) fn parse(
     name: &str,
     patterns: &[&'static str],
     expected: &'static str,
@@ -78,7 +78,7 @@ pub(super) fn parse(
 }
 
 /// The pattern at `index` (one that [`parse`] gave), else the canonical one.
-pub(super) fn pattern_at(patterns: &[&'static str], index: usize) -> &'static str {
+pub(crate) fn pattern_at(patterns: &[&'static str], index: usize) -> &'static str {
     patterns
         .get(index)
         .or(patterns.first())

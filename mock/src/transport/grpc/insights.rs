@@ -27,7 +27,7 @@ pub(crate) struct InsightsService(pub(crate) Arc<Shared>);
 impl InsightsService {
     /// Serves an RPC that answers at once from the resource engine, after admission. The
     /// request's routing value is the resource the call records.
-    pub(super) async fn serve<T: Rpc + Name>(
+    pub(crate) async fn serve<T: Rpc + Name>(
         &self,
         request: Request<T>,
     ) -> Result<Response<T::Response>, Status> {
@@ -70,7 +70,7 @@ impl InsightsService {
 
     /// Starts the operation of an RPC that starts one, after admission: the routing value is
     /// the resource it records and derives the operation's location from.
-    pub(super) async fn start<T: Rpc + Name>(
+    pub(crate) async fn start<T: Rpc + Name>(
         &self,
         request: Request<T>,
     ) -> Result<Response<Operation>, Status> {

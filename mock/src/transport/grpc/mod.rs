@@ -7,4 +7,3 @@
 
 pub(crate) mod insights;
 pub(crate) mod operations;
-mod rpcs;

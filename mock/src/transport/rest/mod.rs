@@ -7,7 +7,6 @@
 //! Answers are the REST API's JSON; errors are Google's REST error body,
 //! `{"error": {"code": <HTTP status>, "message", "status": "<CODE_NAME>", "details"}}`.
 
-mod dispatch;
 #[cfg(test)]
 mod hostile_tests;
 mod request;
@@ -149,7 +148,7 @@ fn decode<T: Message + Default>(bytes: &[u8]) -> Result<T, Status> {
 
 /// The request in `bytes` decoded as `T`, served by `serve` (the trait method gRPC reaches),
 /// and the answer encoded.
-async fn relay<T, R, F, Fut>(
+pub(crate) async fn relay<T, R, F, Fut>(
     bytes: &[u8],
     metadata: MetadataMap,
     serve: F,
@@ -223,7 +222,13 @@ async fn dispatch(
             // `{}`, not an empty body: clients parse the answer as JSON.
             Ok(json!({}))
         }
-        _ => match dispatch::insights(&InsightsService(shared.clone()), rpc, bytes, metadata).await
+        _ => match crate::generated::rest::insights(
+            &InsightsService(shared.clone()),
+            rpc,
+            bytes,
+            metadata,
+        )
+        .await
         {
             Some(answer) => answer_json(output, &answer?, options),
             None => Err(Status::unimplemented(format!(

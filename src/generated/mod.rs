@@ -1,9 +1,18 @@
-//! The Insights RPCs as data: `table.rs`, which `tools/gen_proto.py` writes from the published
-//! schema, implements [`crate::rpc::Rpc`] (and [`crate::rpc::Paged`]) for each request and lists
-//! the methods. The same generator writes the client's methods (`insights/methods.rs`), the
-//! resource name types (`name/resources.rs`) and the mock's service. The tests below tie the
-//! table to the compiled descriptors.
+//! The plain Rust that `tools/gen_proto.py` writes from the published schema
+//! (`tests/reference/schema.json`), one file per concern; each is re-exported where it belongs:
+//!
+//! - `table.rs`: [`crate::rpc::Rpc`] (and [`crate::rpc::Paged`]) for each request, and the
+//!   method tables [`crate::rpc::INSIGHTS_METHODS`] and
+//!   [`crate::rpc::INSIGHTS_OPERATION_METHODS`];
+//! - `methods.rs`: the [`crate::insights::InsightsClient`] methods and the operation aliases;
+//! - `resources.rs`: the resource name types of [`crate::name`].
+//!
+//! The mock's service and REST dispatch are in `mock/src/generated/`. Edit the generator, never
+//! these files: `tests/generated.rs` names one that differs from what it writes. The tests
+//! below tie the table to the compiled descriptors.
 
+pub(crate) mod methods;
+pub(crate) mod resources;
 pub(crate) mod table;
 
 #[cfg(test)]
