@@ -20,6 +20,7 @@ pub(crate) mod admission;
 mod connection_cap;
 pub(crate) mod grpc;
 pub(crate) mod io;
+mod reflection;
 pub(crate) mod rest;
 pub(crate) mod router;
 pub(crate) mod tls;

@@ -10,10 +10,11 @@ use tonic::service::Routes;
 use tonic::transport::server::Router;
 use tonic::transport::Server;
 
-use super::admission::{admit, Admission, MAX_REFLECTION_MESSAGE};
+use super::admission::{admit, Admission};
 use super::connection_cap::ConnectionCap;
 use super::grpc::{insights::InsightsService, operations::OperationsService};
 use super::io::MockIo;
+use super::reflection;
 use super::rest;
 use super::tls::Conn;
 use crate::shared::{Behaviour, Shared};
@@ -31,17 +32,9 @@ pub(crate) fn router(shared: &Arc<Shared>, peers: Peers) -> Router {
         .add_service(ContactCenterInsightsServer::new(InsightsService(
             shared.clone(),
         )));
-    let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(ccai_lro::proto::FILE_DESCRIPTOR_SET)
-    };
-    // Our own descriptor set: it always builds; were it not to, tools lose reflection only.
-    if let Ok(v1) = reflection().build_v1() {
-        grpc.add_service(v1.max_decoding_message_size(MAX_REFLECTION_MESSAGE));
-    }
-    if let Ok(v1alpha) = reflection().build_v1alpha() {
-        grpc.add_service(v1alpha.max_decoding_message_size(MAX_REFLECTION_MESSAGE));
-    }
+    // Built on first use: most mocks are never asked.
+    grpc.add_service(reflection::Lazy::<reflection::V1>::new())
+        .add_service(reflection::Lazy::<reflection::V1Alpha>::new());
     let (health, health_service) = tonic_health::server::health_reporter();
     tokio::spawn(async move {
         health
