@@ -51,7 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(true)
         // Generated always, compiled with the `server` feature only: clients need none of it.
-        .server_mod_attribute(".", "#[cfg(feature = \"server\")]")
+        .server_mod_attribute(
+            ".",
+            "#[cfg(feature = \"server\")] #[cfg_attr(docsrs, doc(cfg(feature = \"server\")))]",
+        )
         // A server implements what it serves; the rest answer UNIMPLEMENTED.
         .generate_default_stubs(true)
         .include_file("_includes.rs")

@@ -5,7 +5,7 @@
 //! against.
 //!
 //! The crate reads top-down:
-//! - [`Client`] ([`client`]): one HTTP/2 channel, [`auth`] as a tower layer, Google's request
+//! - [`Client`] ([`client`]): HTTP/2 connections, [`auth`] as a tower layer, Google's request
 //!   headers, per-call deadlines and budgets, [`retry`] on UNAVAILABLE, and the
 //!   `google.longrunning.Operations` calls.
 //! - [`Operation<R, M>`] ([`operation`]): a typed handle on an operation of any API (any

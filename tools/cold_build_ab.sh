@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold `cargo build -p ccai-lro` of two commits, interleaved, each into an empty target
 # directory, crates already downloaded: `tools/cold_build_ab.sh OLD NEW [ROUNDS]`. Prints one
-# line per build, `round N REV SECONDS`. Worktrees go under ${TMPDIR:-/tmp}/cold-ab.
+# line per build, `round N REV MILLISECONDS ms`. Worktrees go under ${TMPDIR:-/tmp}/cold-ab.
 set -euo pipefail
 old=$1 new=$2 rounds=${3:-3}
 root=${TMPDIR:-/tmp}/cold-ab

@@ -259,7 +259,7 @@ def attack_starved(addr, pid):
 
 
 def attack_silent(addr, _pid):
-    """Issue 22's attack at the default cap of 1,000: 1,000 connections that never send a byte,
+    """The silent-connection attack at the default cap of 1,000: 1,000 connections that never send a byte,
     500 that send HTTP/2's magic only, 500 the magic and SETTINGS; a fresh client is timed
     while they hold, and the silent ones are counted again after the handshake deadline."""
     import resource

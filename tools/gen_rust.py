@@ -112,7 +112,8 @@ def write_methods():
         "use crate::insights::{started, InsightsClient};",
     ]
     for r in STARTERS:
-        out += ["", f"/// The handle of a `{r.name}` operation.",
+        article = "an" if r.name[0] in "AEIOU" else "a"
+        out += ["", f"/// The handle of {article} `{r.name}` operation.",
                 f"pub type {r.alias} = Operation<{r.op_resp}, {r.op_meta}>;"]
     out += ["", "impl InsightsClient {"]
     for r in ROWS:

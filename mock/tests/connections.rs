@@ -513,7 +513,7 @@ fn raise_descriptor_limit() {
     }
 }
 
-/// Issue 22's attack at the default cap: 1,000 connections that never send a byte, 500 that
+/// The silent-connection attack at the default cap: 1,000 connections that never send a byte, 500 that
 /// send HTTP/2's magic only, 500 that send the magic and SETTINGS: 2,000 against 1,000 places.
 /// The handshake deadline is an hour here, so only shedding can make room.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

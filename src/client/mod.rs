@@ -1,7 +1,10 @@
-//! The connection: one HTTP/2 channel behind the auth layer, with Google's request headers,
-//! per-call deadlines, retries and tracing, and the `google.longrunning.Operations` calls.
+//! The connection: one or more HTTP/2 connections behind the auth layer, with Google's request
+//! headers, per-call deadlines, retries and tracing, and the `google.longrunning.Operations`
+//! calls.
 //!
 //! - [`ClientBuilder`] (`builder.rs`): endpoint, TLS, credentials, deadlines, policies.
+//! - [`Transport`] (`transport.rs`): the credentials over the connections (`pool.rs`, which
+//!   opens them as the load needs), through a CONNECT proxy when one is set (`proxy.rs`).
 //! - `headers.rs`: routing, API client, quota project, `grpc-timeout`.
 //! - `call.rs`: one RPC's attempts within its budget.
 //! - `list.rs`: [`ListOptions`] and the page stream.

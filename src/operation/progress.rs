@@ -306,22 +306,23 @@ mod sizes {
         assert!(
             size <= WAIT_FUTURE,
             "a wait's future is {size} bytes, over {WAIT_FUTURE}: its task cell grows past 640 \
-             bytes and 10,000 waits past 24 MiB"
+             bytes and 10,000 waits past 24 MiB (BENCHMARKS.md, figure 6)"
         );
         let poller = std::mem::size_of::<Poller>();
         assert!(
             poller <= 136,
-            "Poller is {poller} bytes, over 136: every parked wait keeps one"
+            "Poller is {poller} bytes, over 136: every parked wait keeps one, and 10,000 waits \
+             must fit in 24 MiB (BENCHMARKS.md, figure 6)"
         );
         let policy = std::mem::size_of::<PollPolicy>();
         assert!(
             policy <= 80,
-            "PollPolicy is {policy} bytes, over 80: each Poller holds one"
+            "PollPolicy is {policy} bytes, over 80: each Poller holds one (BENCHMARKS.md, figure 6)"
         );
         let streak = std::mem::size_of::<Streak>();
         assert!(
             streak <= 24,
-            "Streak is {streak} bytes, over 24: each Poller holds one"
+            "Streak is {streak} bytes, over 24: each Poller holds one (BENCHMARKS.md, figure 6)"
         );
     }
 }

@@ -28,7 +28,7 @@ use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tonic::Status;
 
-use crate::lock::lock;
+use crate::lock::{lock_at, Level};
 use crate::names::quote;
 
 /// The largest object read, in bytes (a transcript of several hours is a few MiB).
@@ -149,7 +149,7 @@ impl Storage {
             *self = Storage::Memory(Mutex::new(BTreeMap::new()));
         }
         if let Storage::Memory(objects) = self {
-            lock(objects).insert(uri.to_owned(), bytes);
+            lock_at(objects, Level::Leaf).insert(uri.to_owned(), bytes);
         }
     }
 
@@ -167,7 +167,7 @@ impl Storage {
                 "the emulator reads no storage: start it with --storage-dir or \
                  --storage-emulator-host",
             )),
-            Storage::Memory(objects) => lock(objects)
+            Storage::Memory(objects) => lock_at(objects, Level::Leaf)
                 .get(uri)
                 .cloned()
                 .ok_or_else(|| not_found(uri)),
@@ -203,7 +203,7 @@ impl Storage {
             Storage::None => Vec::new(),
             Storage::Memory(objects) => {
                 let start = format!("gs://{bucket}/{prefix}");
-                lock(objects)
+                lock_at(objects, Level::Leaf)
                     .range(start.clone()..)
                     .take_while(|(uri, _)| uri.starts_with(&start))
                     .filter_map(|(uri, _)| {

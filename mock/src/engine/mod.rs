@@ -25,7 +25,7 @@ use crate::errors;
 mod fields;
 pub(crate) mod filter;
 mod ingest;
-mod list;
+pub(crate) mod list;
 mod lro;
 mod mask;
 mod metrics;

@@ -61,6 +61,10 @@ pub(crate) struct Behaviour {
     pub(crate) track_resources: bool,
 }
 
+/// The server's state. Paths that hold two parts take their locks in one order: the operations
+/// store ([`Operations::store`]), then the engine ([`Resources::engine`]), then the
+/// notifications record ([`Recordings::deliver`]); every other lock is a leaf. `crate::lock`
+/// checks the order on every take in debug builds.
 pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) behaviour: Behaviour,

@@ -37,7 +37,7 @@ const MAX_GRPC_BODY: usize = (4 << 20) + 5;
 /// at most 64 KiB.
 pub const MAX_STREAMING_CALLS: usize = 64;
 /// The largest reflection request message, in bytes (they name a symbol or a file).
-pub(crate) const MAX_REFLECTION_MESSAGE: usize = 64 << 10;
+pub const MAX_REFLECTION_MESSAGE: usize = 64 << 10;
 
 pub(crate) struct Admission {
     requests: Arc<Semaphore>,

@@ -415,7 +415,7 @@ async fn query_metrics_measures_per_agent_and_filters_are_checked_everywhere() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn review_fixes_hold() {
+async fn views_starters_and_updates_keep_to_the_service_rules() {
     let (server, mut c) = emulator().await;
     let conv = conversation(&mut c, "v1", "a", 0).await;
     // An analysis asked through an authorized view lives under the location's conversation.

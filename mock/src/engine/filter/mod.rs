@@ -57,11 +57,11 @@ use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescri
 use tonic::Status;
 
 /// The longest filter accepted, in bytes.
-pub(crate) const MAX_FILTER_LEN: usize = 8 * 1024;
+pub const MAX_FILTER_LEN: usize = 8 * 1024;
 /// The deepest nesting of parentheses / NOT accepted.
-pub(crate) const MAX_DEPTH: usize = 32;
+pub const MAX_DEPTH: usize = 32;
 /// The most comparisons one filter may hold.
-pub(crate) const MAX_TERMS: usize = 256;
+pub const MAX_TERMS: usize = 256;
 /// The most characters of client text an error message quotes.
 const MAX_QUOTED: usize = 64;
 

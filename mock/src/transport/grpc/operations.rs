@@ -21,7 +21,8 @@ use ccai_lro::proto::google::longrunning::{
 };
 
 const DEFAULT_PAGE_SIZE: usize = 100;
-pub(crate) const MAX_PAGE_SIZE: usize = 1000;
+/// The largest ListOperations page, whatever a request asks for.
+pub const MAX_PAGE_SIZE: usize = 1000;
 /// How long WaitOperation waits when the request sets no timeout.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);

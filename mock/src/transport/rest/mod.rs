@@ -11,7 +11,7 @@
 mod hostile_tests;
 mod request;
 mod routes;
-mod template;
+pub(crate) mod template;
 
 use std::{convert::Infallible, sync::Arc};
 

@@ -21,13 +21,13 @@
 
 use std::collections::HashSet;
 
-/// Longest request path, in bytes, that [`Template::matches`] accepts; longer
-/// paths never match.
+/// Longest REST request path, in bytes, that a binding's template matches; longer paths match
+/// none (404).
 pub const MAX_PATH_LEN: usize = 8 * 1024;
 
-/// Most `/`-separated segments (the verb does not add one) that
-/// [`Template::matches`] accepts in a request path; paths with more never
-/// match, and templates with more are rejected by [`Template::parse`].
+/// Most `/`-separated segments (the verb does not add one) of a REST request path that a
+/// binding's template matches; paths with more match none, and a template with more is refused
+/// when the bindings are read.
 pub const MAX_SEGMENTS: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
