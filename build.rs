@@ -1,4 +1,4 @@
-//! Compiles `proto/` with protox (pure Rust: no `protoc` on the build machine) and generates
+//! Compiles `proto/generated/` (what `tools/gen_proto.py` writes) with protox (pure Rust: no `protoc` on the build machine) and generates
 //! prost messages plus tonic clients and servers from the resulting descriptor set.
 
 use std::{env, fs, path::PathBuf};
@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rustc-env=CCAI_RUSTC_VERSION={version}");
     let out = PathBuf::from(env::var("OUT_DIR")?);
 
-    let mut compiler = protox::Compiler::new(["proto"])?;
+    let mut compiler = protox::Compiler::new(["proto/generated"])?;
     compiler.include_imports(true).include_source_info(false);
     compiler.open_files(PROTOS)?;
     let fds = compiler.file_descriptor_set();

@@ -237,7 +237,7 @@ def write(fl, files):
     imports.discard(fl.path)
     at = 4  # after the syntax and package lines
     out[at:at] = [f'import "{i}";' for i in sorted(imports)]
-    emit(os.path.join("proto", fl.path), "\n".join(out))
+    emit(os.path.join("proto", "generated", fl.path), "\n".join(out))
 
 
 def tops_in(package, pred=lambda t: True):
@@ -400,7 +400,7 @@ def write_api_files():
         # schema's annotations compile as options.
         out = ['syntax = "proto3";', "", "package google.api;", ""]
         out += [f'import "{i}";' for i in API_IMPORTS.get(path, [])]
-        emit(os.path.join("proto", path), "\n".join(out).rstrip() + "\n" + body)
+        emit(os.path.join("proto", "generated", path), "\n".join(out).rstrip() + "\n" + body)
 
 
 if __name__ == "__main__":

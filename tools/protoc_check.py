@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Google's protoc on `proto/`, compared with `tests/reference/schema.json`.
+"""Google's protoc on `proto/generated/`, compared with `tests/reference/schema.json`.
 
 `tests/schema.rs` makes the same comparison on what protox (our build's compiler) produces;
 this one asks Google's own protoc (from grpcio-tools) and reads the annotations with Google's
@@ -33,7 +33,7 @@ FILES = [
 
 def compile_set():
     out = os.path.join(tempfile.mkdtemp(), "set.pb")
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "proto"),
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "proto", "generated"),
                     "--include_imports", f"--descriptor_set_out={out}", *FILES], check=True)
     fds = descriptor_pb2.FileDescriptorSet()
     # Re-parsing with Google's extensions registered turns our options into known extensions.
