@@ -54,7 +54,7 @@
 //!
 //! [`Client::unary`]: crate::Client::unary
 
-use crate::{name::walk, Error};
+use crate::Error;
 
 /// One RPC's facts. Read its fields freely; build one for another API's RPC with
 /// [`Method::new`] and the `const` setters, so that a field added later breaks no caller.
@@ -132,14 +132,7 @@ impl Method {
         if self.patterns.is_empty() {
             return crate::name::check_any(value);
         }
-        if self.patterns.iter().any(|p| walk(value, p, |_| ()).is_ok()) {
-            Ok(())
-        } else {
-            Err(Error::InvalidName {
-                name: value.to_owned(),
-                expected: self.expected,
-            })
-        }
+        crate::name::resource::parse(value, self.patterns, self.expected).map(drop)
     }
 }
 

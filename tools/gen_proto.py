@@ -8,11 +8,11 @@ the service's RPCs and resources into plain Rust. Run it from the repo root:
 and `tests/generated.rs` fails on a generated file that is stale or edited by hand.
 """
 import os
-import re
 import sys
 
-from gen_common import ENUMS, INSIGHTS, MESSAGES, SCHEMA, emit
+from gen_common import ENUMS, INSIGHTS, MESSAGES, SCHEMA, emit, rust_str
 import gen_rust
+from gen_rows import SERVICE
 
 SCALARS = {
     "TYPE_DOUBLE": "double", "TYPE_FLOAT": "float", "TYPE_INT64": "int64",
@@ -73,10 +73,6 @@ def emit_enum(full, ind, out):
 USED_API = set()
 
 
-def quote(text):
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def field_options(f):
     opts = []
     behaviors = f.get("behavior") or []
@@ -86,7 +82,7 @@ def field_options(f):
     ref = f.get("resource_reference")
     if ref:
         USED_API.add("google/api/resource.proto")
-        inner = " ".join(f"{k}: {quote(v)}" for k, v in ref.items())
+        inner = " ".join(f"{k}: {rust_str(v)}" for k, v in ref.items())
         opts.append(f"(google.api.resource_reference) = {{ {inner} }}")
     return f" [{', '.join(opts)}]" if opts else ""
 
@@ -107,12 +103,12 @@ def emit_field(f, ind, out):
 def resource_option(res, ind, out):
     USED_API.add("google/api/resource.proto")
     out.append(f"{ind}option (google.api.resource) = {{")
-    out.append(f"{ind}  type: {quote(res['type'])}")
+    out.append(f"{ind}  type: {rust_str(res['type'])}")
     for p in res["pattern"]:
-        out.append(f"{ind}  pattern: {quote(p)}")
+        out.append(f"{ind}  pattern: {rust_str(p)}")
     for key in ("plural", "singular"):
         if res.get(key):
-            out.append(f"{ind}  {key}: {quote(res[key])}")
+            out.append(f"{ind}  {key}: {rust_str(res[key])}")
     out.append(f"{ind}}};")
 
 
@@ -120,10 +116,10 @@ def http_option(rules, ind, out):
     USED_API.add("google/api/annotations.proto")
 
     def binding(rule, ind):
-        out.append(f"{ind}{rule['method']}: {quote(rule['uri'])}")
+        out.append(f"{ind}{rule['method']}: {rust_str(rule['uri'])}")
         for key in ("body", "response_body"):
             if rule.get(key):
-                out.append(f"{ind}{key}: {quote(rule[key])}")
+                out.append(f"{ind}{key}: {rust_str(rule[key])}")
 
     first, *more = rules
     out.append(f"{ind}option (google.api.http) = {{")
@@ -212,14 +208,14 @@ def write(fl, files):
         out.append(f"service {name.rsplit('.', 1)[1]} {{")
         if name.startswith(INSIGHTS):
             USED_API.add("google/api/client.proto")
-            out.append(f"  option (google.api.default_host) = {quote(SCHEMA['default_host'])};")
+            out.append(f"  option (google.api.default_host) = {rust_str(SCHEMA['default_host'])};")
         for rpc, r in rpcs.items():
             body = []
             if r.get("http"):
                 http_option(r["http"], "    ", body)
             for sig in r.get("signatures", []):
                 USED_API.add("google/api/client.proto")
-                body.append(f"    option (google.api.method_signature) = {quote(sig)};")
+                body.append(f"    option (google.api.method_signature) = {rust_str(sig)};")
             if "operation_response" in r:
                 body += ["    option (google.longrunning.operation_info) = {",
                          f'      response_type: "{r["operation_response"]}"',
@@ -276,7 +272,7 @@ def main():
              preamble=lro_ext, service=("google.longrunning.Operations", services["google.longrunning.Operations"])),
         File(f"{INSIGHTS.replace('.', '/')}/resources.proto", INSIGHTS, resources),
         File(f"{INSIGHTS.replace('.', '/')}/contact_center_insights.proto", INSIGHTS, api,
-             service=(f"{INSIGHTS}.ContactCenterInsights", services[f"{INSIGHTS}.ContactCenterInsights"])),
+             service=(SERVICE, services[SERVICE])),
     ]
     files[4].extra_imports.append("google/protobuf/descriptor.proto")
     files[6].extra_imports.append("google/longrunning/operations.proto")

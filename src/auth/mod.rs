@@ -29,7 +29,7 @@ pub use layer::{AuthLayer, AuthService};
 
 /// A boxed future, as [`CredentialsProvider`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::error::BoxError;
 
 /// The header carrying an API key.
 pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-goog-api-key");

@@ -3,7 +3,6 @@
 
 use std::{future::Future, time::Duration};
 
-use futures_util::future::Either;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -74,14 +73,7 @@ impl Client {
             // The whole attempt, the answer's body included, ends by its deadline: tonic's own
             // timeout stops at the response headers, and a server may stall after them.
             let deadline = left.map_or(per_attempt, |l| l.min(per_attempt));
-            // With no subscriber listening, the span is disabled: entering and leaving it on
-            // every poll would cost without telling anyone anything.
-            let one = if span.is_disabled() {
-                Either::Left(attempt_fn(left))
-            } else {
-                Either::Right(attempt_fn(left).instrument(span.clone()))
-            };
-            let bounded = tokio::time::timeout(deadline, one);
+            let bounded = tokio::time::timeout(deadline, attempt_fn(left).instrument(span.clone()));
             let error = match bounded.await {
                 Ok(Ok(r)) => {
                     span.record("code", "OK");

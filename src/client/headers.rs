@@ -121,19 +121,16 @@ pub(crate) fn routing(key: &str, value: &str) -> HeaderValue {
     let mut params = Vec::with_capacity(key.len() + 1 + value.len() + 2 * escaped);
     params.extend_from_slice(key.as_bytes());
     params.push(b'=');
-    let mut rest = value.as_bytes();
-    while let Some(at) = rest.iter().position(|&b| !unreserved(b)) {
-        let Some((run, tail)) = rest.split_at_checked(at) else {
-            break;
-        };
-        params.extend_from_slice(run);
-        let Some((&b, after)) = tail.split_first() else {
-            break;
-        };
-        params.extend_from_slice(percent_encode_byte(b).as_bytes());
-        rest = after;
+    // Each part is a run of unreserved bytes, ended by one reserved byte except at the end.
+    for part in value.as_bytes().split_inclusive(|&b| !unreserved(b)) {
+        match part.split_last() {
+            Some((&b, run)) if !unreserved(b) => {
+                params.extend_from_slice(run);
+                params.extend_from_slice(percent_encode_byte(b).as_bytes());
+            }
+            _ => params.extend_from_slice(part),
+        }
     }
-    params.extend_from_slice(rest);
     // Percent-encoding leaves only visible ASCII, so this cannot fail for our keys.
     HeaderValue::try_from(params).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

@@ -78,18 +78,8 @@ impl Slots {
     fn choose(&self, per_connection: usize) -> &Slot {
         self.iter()
             .find(|s| s.load() < per_connection)
-            .unwrap_or_else(|| {
-                self.iter().fold(
-                    &self.first,
-                    |best, s| {
-                        if s.load() < best.load() {
-                            s
-                        } else {
-                            best
-                        }
-                    },
-                )
-            })
+            .or_else(|| self.iter().min_by_key(|s| s.load()))
+            .unwrap_or(&self.first)
     }
 }
 

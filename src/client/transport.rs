@@ -11,8 +11,8 @@ use tower::Service;
 
 use super::pool::Pool;
 use crate::auth::{AuthLayer, AuthService, Credentials};
+use crate::error::BoxError;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Inner = <AuthService<Pool> as Service<http::Request<Body>>>::Future;
 
 /// The service stack every client of this crate runs on: its credentials over its HTTP/2

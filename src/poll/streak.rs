@@ -24,11 +24,6 @@ impl Streak {
         let since = *self.since.get_or_insert(now);
         PollFailures::new(self.failures, now.saturating_duration_since(since))
     }
-
-    /// Failures in a row so far.
-    pub(crate) fn failures(&self) -> u32 {
-        self.failures
-    }
 }
 
 #[cfg(test)]
@@ -45,7 +40,6 @@ mod tests {
         tokio::time::advance(Duration::from_secs(3)).await;
         let second = streak.failed(Instant::now());
         assert_eq!(second, PollFailures::new(2, Duration::from_secs(3)));
-        assert_eq!(streak.failures(), 2);
         streak.answered();
         assert_eq!(streak, Streak::default());
         assert_eq!(streak.failed(Instant::now()).in_a_row, 1);

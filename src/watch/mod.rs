@@ -339,7 +339,7 @@ impl<R: Payload, M: Payload> Watcher<R, M> {
                     let failures = location.streak.failed(now);
                     // Sweeps give up sooner than the policy alone would: the operations can
                     // still be polled one by one.
-                    location.streak.failures() < MAX_SWEEP_FAILURES
+                    failures.in_a_row < MAX_SWEEP_FAILURES
                         && self.client.poll_policy().errors.keep_polling(&failures, &e)
                 } =>
             {
