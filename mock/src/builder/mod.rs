@@ -296,7 +296,11 @@ impl MockServerBuilder {
         let shared = self.shared_without_state();
         if let Some(state) = state {
             state.restore_operations(&shared, shared.behaviour.op_duration);
-            *shared.engine() = state.engine;
+            let mut engine = shared.resources.engine();
+            // The builder's settings stay; only the resources come from the state.
+            let min = engine.min_training_conversations;
+            *engine = state.engine;
+            engine.min_training_conversations = min;
         }
         shared
     }

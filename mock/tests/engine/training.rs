@@ -219,3 +219,22 @@ async fn below_the_minimum_the_operation_fails_naming_both_numbers() {
         .issue_models;
     assert!(models.is_empty(), "nothing made: {models:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_minimum_holds_on_an_imported_state() {
+    let first = MockServer::builder().track_resources(true).start().await;
+    seed(&first);
+    let state = ccai_lro_mock::SavedState::from_value(&first.state()).expect("a state");
+    let server = MockServer::builder()
+        .track_resources(true)
+        .min_training_conversations(10)
+        .state(state)
+        .start()
+        .await;
+    let mut c = Insights::new(server.channel());
+    let op = train(&server, &mut c, Default::default()).await;
+    let Some(operation::Result::Error(status)) = &op.result else {
+        panic!("not an error: {op:?}")
+    };
+    assert_eq!(status.code, Code::FailedPrecondition as i32);
+}
