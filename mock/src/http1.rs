@@ -53,15 +53,14 @@ pub(crate) async fn exchange(
     max_body: usize,
     deadline: Duration,
 ) -> Result<(u16, Bytes), Failure> {
-    let down = |why: String| Failure::Down(why);
     let exchange = async {
         let stream = tokio::net::TcpStream::connect(authority)
             .await
-            .map_err(|e| down(format!("cannot connect ({e})")))?;
+            .map_err(|e| Failure::Down(format!("cannot connect ({e})")))?;
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
-                .map_err(|e| down(format!("HTTP handshake failed ({e})")))?;
+                .map_err(|e| Failure::Down(format!("HTTP handshake failed ({e})")))?;
         // Ends when the request is answered and `sender` dropped, or is stopped below.
         let driver = tokio::spawn(connection);
         let mut request = http::Request::builder()
@@ -73,11 +72,11 @@ pub(crate) async fn exchange(
         }
         let request = request
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .map_err(|e| down(format!("request {path:?}: {e}")))?;
+            .map_err(|e| Failure::Down(format!("request {path:?}: {e}")))?;
         let response = sender
             .send_request(request)
             .await
-            .map_err(|e| down(format!("no answer ({e})")))?;
+            .map_err(|e| Failure::Down(format!("no answer ({e})")))?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), max_body)
             .collect()
@@ -86,7 +85,7 @@ pub(crate) async fn exchange(
                 if e.is::<http_body_util::LengthLimitError>() {
                     Failure::TooLong
                 } else {
-                    down(format!("the answer broke off ({e})"))
+                    Failure::Down(format!("the answer broke off ({e})"))
                 }
             })?
             .to_bytes();
@@ -96,7 +95,7 @@ pub(crate) async fn exchange(
     tokio::time::timeout(deadline, exchange)
         .await
         .unwrap_or_else(|_| {
-            Err(down(format!(
+            Err(Failure::Down(format!(
                 "no whole answer within {} s",
                 deadline.as_secs()
             )))

@@ -114,6 +114,7 @@ impl MockServer {
             Err(e) => panic!("MockServer::insert: {}", e.message()),
         };
         self.shared
+            .operations
             .store()
             .insert(name, parent, script, Instant::now());
         self.shared.changed.notify_waiters();
@@ -122,6 +123,7 @@ impl MockServer {
     /// The operation `name` as a client would see it now, without counting as a poll.
     pub fn operation(&self, name: &str) -> Option<Operation> {
         self.shared
+            .operations
             .store()
             .get(name)
             .map(|e| e.render(Instant::now()))
@@ -129,7 +131,7 @@ impl MockServer {
 
     /// How many operations the server holds.
     pub fn len(&self) -> usize {
-        self.shared.store().len()
+        self.shared.operations.store().len()
     }
 
     /// Whether the server holds no operations.
@@ -169,7 +171,7 @@ impl MockServer {
         let message =
             prost_reflect::DynamicMessage::decode(desc, resource.encode_to_vec().as_slice())
                 .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?;
-        self.shared.engine().restore(&message)?;
+        self.shared.resources.engine().restore(&message)?;
         // Ids the server hands out later never take a seeded name.
         if let Some(id) = crate::shared::numeric_id(&crate::engine::name_of(&message)) {
             self.shared.operations.ids_past(id);

@@ -61,8 +61,8 @@ pub(crate) async fn reset(shared: &Shared) {
     {
         // Both at once, in the usual order (operations, then resources): a start between the
         // two would leave a resource tied to an operation that is gone, or the reverse.
-        let mut store = shared.store();
-        let mut engine = shared.engine();
+        let mut store = shared.operations.store();
+        let mut engine = shared.resources.engine();
         store.clear();
         engine.clear();
         shared.recordings.clear_notifications();

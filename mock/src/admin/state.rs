@@ -169,7 +169,7 @@ impl SavedState {
     pub(crate) fn restore_operations(&self, shared: &Shared, duration: Duration) {
         shared.operations.ids_past(self.largest_id());
         let now = Instant::now();
-        let mut store = shared.store();
+        let mut store = shared.operations.store();
         for (current, end) in &self.operations {
             let Ok((parent, _)) = crate::names::operation(&current.name) else {
                 continue;
@@ -221,7 +221,7 @@ fn script(current: &Operation, end: Option<&Operation>, duration: Duration) -> S
 pub(crate) fn export(shared: &Shared) -> Value {
     let now = Instant::now();
     let operations: Vec<Value> = {
-        let store = shared.store();
+        let store = shared.operations.store();
         store
             .entries()
             .map(|entry| {

@@ -106,19 +106,15 @@ impl Engine {
         }
         // An upload, ingest or export that ended (failed ones too: their Operation says so)
         // is an event; one whose record was deleted is not seen ending.
-        let done: Vec<String> = self
-            .watched
-            .keys()
-            .filter(|op| matches!(outcome(op), Outcome::Succeeded | Outcome::Failed))
-            .cloned()
-            .collect();
-        for op in done {
-            if let Some(w) = self.watched.remove(&op) {
-                self.ended.push((op, w));
+        for (op, w) in std::mem::take(&mut self.watched) {
+            match outcome(&op) {
+                Outcome::Succeeded | Outcome::Failed => self.ended.push((op, w)),
+                Outcome::Running => {
+                    self.watched.insert(op, w);
+                }
+                Outcome::Gone => {}
             }
         }
-        self.watched
-            .retain(|op, _| !matches!(outcome(op), Outcome::Gone));
         let done: Vec<(String, State)> = self
             .moves
             .iter()
@@ -221,7 +217,8 @@ impl Engine {
                 let kind = kind("IssueModel").ok_or_else(|| missing("IssueModel"))?;
                 let mut model = defaults::issue_model(start, end);
                 let input = model.input_data_config.clone().unwrap_or_default();
-                let found = training::count(&self.store, name, &input)?.analyzed;
+                let counts = training::count(&self.store, name, &input)?;
+                let found = counts.analyzed;
                 if found < self.min_training_conversations {
                     return Ok(Started {
                         failure: Some(Status::failed_precondition(format!(
@@ -232,7 +229,7 @@ impl Engine {
                         ..Default::default()
                     });
                 }
-                training::train(&mut self.store, name, &mut model, end, ctx.next_id)?;
+                training::train(&mut self.store, &mut model, &counts, end, ctx.next_id)?;
                 let message =
                     DynamicMessage::decode(kind.message.clone(), model.encode_to_vec().as_slice())
                         .map_err(bad)?;

@@ -127,18 +127,17 @@ fn stats(store: &Store, model: &str, counts: &Counts) -> IssueModelLabelStats {
     }
 }
 
-/// Trains `model` (already named, not yet stored) on the location's conversations: stores an
-/// `Issue` for each issue found, and fills the model's counts. `location` is
-/// `projects/{p}/locations/{l}`; `next_id` names the issues.
+/// Trains `model` (already named, not yet stored) on the location's conversations, as
+/// [`count`] counted them for its `input_data_config`: stores an `Issue` for each issue found,
+/// and fills the model's counts. `next_id` names the issues.
 pub(crate) fn train(
     store: &mut Store,
-    location: &str,
     model: &mut IssueModel,
+    counts: &Counts,
     now: &Timestamp,
     next_id: &dyn Fn() -> String,
-) -> Result<Counts, Status> {
+) -> Result<(), Status> {
     let input = model.input_data_config.clone().unwrap_or_default();
-    let counts = count(store, location, &input)?;
     let kind = kind("Issue").ok_or_else(|| missing_kind("Issue"))?;
     for display in counts.by_issue.keys() {
         let issue = Issue {
@@ -150,13 +149,13 @@ pub(crate) fn train(
         };
         store.insert(issue.name.clone(), kind, issue.encode_to_vec())?;
     }
-    model.training_stats = Some(stats(store, &model.name, &counts));
+    model.training_stats = Some(stats(store, &model.name, counts));
     model.issue_count = counts.by_issue.len() as i64;
     model.input_data_config = Some(InputDataConfig {
         training_conversations_count: counts.analyzed,
         ..input
     });
-    Ok(counts)
+    Ok(())
 }
 
 /// The statistics of the stored model `model` counted again from the store.

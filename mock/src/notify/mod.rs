@@ -88,9 +88,8 @@ pub(crate) fn check_settings(
 }
 
 fn is_topic(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('/').collect();
-    matches!(parts.as_slice(), ["projects", p, "topics", t] if !p.is_empty() && !t.is_empty()
-        && name.len() <= 512 && !name.contains(char::is_whitespace))
+    name.len() <= 512
+        && ccai_lro::name::walk(name, "projects/{project}/topics/{topic}", |_| {}).is_ok()
 }
 
 /// The topics `trigger` goes to under `settings` (its own key's and `all-triggers`'), each once.

@@ -72,15 +72,17 @@ impl Admission {
         resource: &str,
         request: &Request<T>,
     ) -> Result<(), Status> {
-        recordings.record(|| RecordedRequest {
-            method,
-            // A bounded copy: records must not keep what a client made huge.
-            resource: resource.chars().take(crate::names::MAX_NAME_LEN).collect(),
-            headers: headers(request.metadata()),
-            at: Instant::now(),
-            request_len: request.get_ref().encoded_len(),
-            request: (request.get_ref().encoded_len() <= MAX_RECORDED_REQUEST)
-                .then(|| pack(request.get_ref())),
+        recordings.record(|| {
+            let request_len = request.get_ref().encoded_len();
+            RecordedRequest {
+                method,
+                // A bounded copy: records must not keep what a client made huge.
+                resource: resource.chars().take(crate::names::MAX_NAME_LEN).collect(),
+                headers: headers(request.metadata()),
+                at: Instant::now(),
+                request_len,
+                request: (request_len <= MAX_RECORDED_REQUEST).then(|| pack(request.get_ref())),
+            }
         });
         let (delay, fault) = self.faults().decide(method);
         if !delay.is_zero() {

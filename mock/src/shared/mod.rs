@@ -99,32 +99,20 @@ impl Shared {
         }
     }
 
-    /// The operations store (the first lock in the order).
-    pub(crate) fn store(&self) -> Ordered<'_, Store> {
-        self.operations.store()
-    }
-
-    /// The engine alone; a path that also needs the store takes the store first.
-    pub(crate) fn engine(&self) -> Ordered<'_, Engine> {
-        self.resources.engine()
-    }
-
-    pub(crate) fn next_id(&self) -> String {
-        self.operations.next_id()
-    }
-
     /// The engine, with the moves of operations that have ended settled. Takes the operation
     /// store's lock first, as every path that holds both does.
     pub(crate) fn settled_engine(&self) -> Ordered<'_, Engine> {
         let now = Instant::now();
-        let store = self.store();
-        let mut engine = self.engine();
+        let store = self.operations.store();
+        let mut engine = self.resources.engine();
         self.settle(&store, &mut engine, now);
+        self.deliver(&mut engine);
         engine
     }
 
-    /// Settles `engine` with the operations as they stand at `now`, and delivers what that
-    /// made happen (analyses stored, uploads and ingests ended).
+    /// Settles `engine` with the operations as they stand at `now`: what that made happen
+    /// (analyses stored, uploads and ingests ended) waits in its outbox for [`Shared::deliver`],
+    /// which the caller runs once it is done with the engine.
     pub(crate) fn settle(&self, store: &Store, engine: &mut Engine, now: Instant) {
         engine.settle(&|op| outcome(store, op, now));
         for (op, watched) in std::mem::take(&mut engine.ended) {
@@ -134,7 +122,6 @@ impl Shared {
                 engine.outbox.extend(notes);
             }
         }
-        self.deliver(engine);
     }
 
     /// Records the notifications in `engine`'s outbox and queues them for Pub/Sub; never

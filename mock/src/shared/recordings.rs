@@ -44,9 +44,12 @@ impl Recordings {
     pub(crate) fn deliver(&self, notes: impl Iterator<Item = Notification>) {
         let mut record = lock_at(&self.notifications, Level::Notifications);
         for n in notes {
-            record.push(n.clone());
-            if let Some(publisher) = &self.publisher {
-                publisher.send(n);
+            match &self.publisher {
+                Some(publisher) => {
+                    record.push(n.clone());
+                    publisher.send(n);
+                }
+                None => record.push(n),
             }
         }
     }

@@ -1,10 +1,10 @@
-//! Server reflection (v1 and v1alpha), built on its first request. Building one decodes the
-//! whole descriptor set and indexes it (about 0.5 MB of heap each); most mocks, in tests, are
-//! never asked, so they do not pay for it.
+//! Server reflection (v1 and v1alpha), built on its first request, once per process: it
+//! depends only on the embedded descriptor set. Building one decodes that set and indexes it
+//! (about 0.5 MB of heap each); most mocks, in tests, are never asked, so they do not pay.
 
 use std::convert::Infallible;
 use std::marker::PhantomData;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use tonic::body::Body;
@@ -20,6 +20,8 @@ type Boxed = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infa
 pub(crate) trait Version: Send + Sync + 'static {
     const NAME: &'static str;
     fn build() -> Option<Boxed>;
+    /// Where this version is kept once built.
+    fn built() -> &'static OnceLock<Option<Boxed>>;
 }
 
 /// `grpc.reflection.v1.ServerReflection`.
@@ -32,6 +34,11 @@ impl Version for V1 {
         <tonic_reflection::pb::v1::server_reflection_server::ServerReflectionServer<
             tonic_reflection::server::v1::ReflectionService,
         > as NamedService>::NAME;
+
+    fn built() -> &'static OnceLock<Option<Boxed>> {
+        static BUILT: OnceLock<Option<Boxed>> = OnceLock::new();
+        &BUILT
+    }
 
     fn build() -> Option<Boxed> {
         let built = builder().build_v1().ok()?;
@@ -46,6 +53,11 @@ impl Version for V1Alpha {
         <tonic_reflection::pb::v1alpha::server_reflection_server::ServerReflectionServer<
             tonic_reflection::server::v1alpha::ReflectionService,
         > as NamedService>::NAME;
+
+    fn built() -> &'static OnceLock<Option<Boxed>> {
+        static BUILT: OnceLock<Option<Boxed>> = OnceLock::new();
+        &BUILT
+    }
 
     fn build() -> Option<Boxed> {
         let built = builder().build_v1alpha().ok()?;
@@ -62,28 +74,19 @@ fn builder() -> tonic_reflection::server::Builder<'static> {
 }
 
 /// The reflection service of version `V`, built when first called and then shared by every
-/// clone. Should building fail, each call is answered UNIMPLEMENTED, as a server without it
-/// would answer.
-pub(crate) struct Lazy<V> {
-    built: Arc<OnceLock<Option<Boxed>>>,
-    version: PhantomData<fn() -> V>,
-}
+/// server of the process. Should building fail, each call is answered UNIMPLEMENTED, as a
+/// server without it would answer.
+pub(crate) struct Lazy<V>(PhantomData<fn() -> V>);
 
 impl<V: Version> Lazy<V> {
     pub(crate) fn new() -> Self {
-        Lazy {
-            built: Arc::default(),
-            version: PhantomData,
-        }
+        Lazy(PhantomData)
     }
 }
 
 impl<V> Clone for Lazy<V> {
     fn clone(&self) -> Self {
-        Lazy {
-            built: self.built.clone(),
-            version: PhantomData,
-        }
+        Lazy(PhantomData)
     }
 }
 
@@ -104,7 +107,7 @@ impl<V: Version> Service<http::Request<Body>> for Lazy<V> {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        match self.built.get_or_init(V::build).clone() {
+        match V::built().get_or_init(V::build).clone() {
             Some(service) => futures_util::future::Either::Left(service.oneshot(request)),
             None => futures_util::future::Either::Right(std::future::ready(Ok(
                 tonic::Status::unimplemented("server reflection is unavailable").into_http(),

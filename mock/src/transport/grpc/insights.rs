@@ -32,9 +32,10 @@ impl InsightsService {
         request: Request<T>,
     ) -> Result<Response<T::Response>, Status> {
         let method = T::METHOD.name;
-        let resource = request.get_ref().routing_value().to_owned();
         let shared = &self.0;
-        shared.admit(method, &resource, &request).await?;
+        shared
+            .admit(method, request.get_ref().routing_value(), &request)
+            .await?;
         let bytes = request.get_ref().encode_to_vec();
         let scripted = shared.resources.answer_for(method);
         if let Some(answer) = scripted {
@@ -48,7 +49,7 @@ impl InsightsService {
         let fetched = fetch::for_request(shared.resources.storage(), method, &bytes, now).await?;
         let ctx = Ctx {
             now,
-            next_id: &|| shared.next_id(),
+            next_id: &|| shared.operations.next_id(),
             draw: &|| shared.resources.draw(),
             fetched: &fetched,
         };
@@ -93,13 +94,13 @@ impl InsightsService {
             )));
         }
         let max = shared.behaviour.max_operations;
-        if shared.store().len() >= max {
+        if shared.operations.store().len() >= max {
             return Err(Status::resource_exhausted(format!(
                 "the emulator holds {max} operations, its limit: restart it, POST /reset, or \
                  raise --max-operations"
             )));
         }
-        let id = shared.next_id();
+        let id = shared.operations.next_id();
         let operation = format!("{location}/operations/{id}");
         let start = Start {
             method,
@@ -131,7 +132,7 @@ impl InsightsService {
             // Lock order: the store, then the resources (`/reset` takes them one at a time).
             // One hold for the checks, the move, the bytes and the insert: a concurrent start
             // sees either none of them or all, and a refused start keeps nothing.
-            let mut store = shared.store();
+            let mut store = shared.operations.store();
             // What the operation keeps of the request (echoed in its metadata, and in its
             // response for some RPCs): bounded in all, whatever the size of each request.
             let weight = 2 * start.request.value.len() as u64;
@@ -148,11 +149,11 @@ impl InsightsService {
                 ..Default::default()
             };
             if shared.behaviour.track_resources && started.failure.is_none() {
-                let mut engine = shared.engine();
+                let mut engine = shared.resources.engine();
                 shared.settle(&store, &mut engine, now);
                 let ctx = Ctx {
                     now: start.created,
-                    next_id: &|| shared.next_id(),
+                    next_id: &|| shared.operations.next_id(),
                     draw: &|| shared.resources.draw(),
                     fetched: &fetched,
                 };

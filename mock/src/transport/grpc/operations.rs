@@ -90,10 +90,11 @@ impl Operations for OperationsService {
         } else {
             page_token::decode(parent, &r.filter, &r.page_token)?
         };
-        let (operations, next) = self
-            .0
-            .store()
-            .page(parent, position, done, size, Instant::now());
+        let (operations, next) =
+            self.0
+                .operations
+                .store()
+                .page(parent, position, done, size, Instant::now());
         Ok(Response::new(ListOperationsResponse {
             operations,
             next_page_token: next
@@ -112,6 +113,7 @@ impl Operations for OperationsService {
         names::operation(name)?;
         let op = self
             .0
+            .operations
             .store()
             .get_mut(name)
             .map(|e| e.poll(Instant::now()))
@@ -130,14 +132,14 @@ impl Operations for OperationsService {
         self.unimplemented("DeleteOperation")?;
         names::operation(name)?;
         {
-            let mut store = self.0.store();
+            let mut store = self.0.operations.store();
             if store.get(name).is_none() {
                 return Err(not_found(name));
             }
             // A model moving by this operation settles as the operation stands now.
             if self.0.behaviour.track_resources {
                 let outcome = crate::shared::outcome(&store, name, tokio::time::Instant::now());
-                self.0.engine().settle_deleted(name, outcome);
+                self.0.resources.engine().settle_deleted(name, outcome);
             }
             store.remove(name);
         }
@@ -153,6 +155,7 @@ impl Operations for OperationsService {
         self.0.admit(CANCEL_OPERATION, name, &request).await?;
         names::operation(name)?;
         self.0
+            .operations
             .store()
             .get_mut(name)
             .ok_or_else(|| not_found(name))?
@@ -184,7 +187,7 @@ impl Operations for OperationsService {
             changed.as_mut().enable();
             let now = Instant::now();
             let (op, next) = {
-                let store = self.0.store();
+                let store = self.0.operations.store();
                 let entry = store.get(&r.name).ok_or_else(|| not_found(&r.name))?;
                 (entry.render(now), entry.next_change(now))
             };
