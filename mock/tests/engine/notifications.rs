@@ -399,3 +399,49 @@ async fn a_stalling_pubsub_never_holds_up_the_rpc() {
     assert_eq!(server.published(), Some((0, 0)), "still trying the first");
     drop(stalled);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_upload_deleted_after_it_ended_is_still_announced() {
+    let server = MockServer::builder()
+        .track_resources(true)
+        .delete_and_wait(true)
+        .object("gs://calls/chat.json", CHAT)
+        .start()
+        .await;
+    let mut c = Insights::new(server.channel());
+    set(&mut c, &[("upload-conversation", "uploads")])
+        .await
+        .expect("settings");
+    let upload = c
+        .upload_conversation(UploadConversationRequest {
+            parent: LOC.into(),
+            conversation_id: "gone".into(),
+            conversation: Some(with_transcript()),
+            ..Default::default()
+        })
+        .await
+        .expect("upload")
+        .into_inner();
+    // Past the operation's end (2 s by default), before the timer that settles it fires.
+    tokio::time::advance(Duration::from_micros(2_000_500)).await;
+    let mut ops = ccai_lro::proto::google::longrunning::operations_client::OperationsClient::new(
+        server.channel(),
+    );
+    ops.delete_operation(
+        ccai_lro::proto::google::longrunning::DeleteOperationRequest {
+            name: upload.name.clone(),
+        },
+    )
+    .await
+    .expect("delete");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let uploads: Vec<_> = seen(&server.notifications())
+        .into_iter()
+        .filter(|(_, trigger, _)| trigger == "upload-conversation")
+        .collect();
+    assert_eq!(
+        uploads,
+        [("uploads".into(), "upload-conversation".into(), upload.name)],
+        "the upload ended before it was deleted, so it is announced"
+    );
+}

@@ -136,10 +136,16 @@ impl Operations for OperationsService {
             if store.get(name).is_none() {
                 return Err(not_found(name));
             }
-            // A model moving by this operation settles as the operation stands now.
+            // A model moving by this operation settles as the operation stands now, and what
+            // its end made happen (an upload announced, an analysis kept) is settled while the
+            // operation is still in the store to render it.
             if self.0.behaviour.track_resources {
-                let outcome = crate::shared::outcome(&store, name, tokio::time::Instant::now());
-                self.0.resources.engine().settle_deleted(name, outcome);
+                let now = tokio::time::Instant::now();
+                let outcome = crate::shared::outcome(&store, name, now);
+                let mut engine = self.0.resources.engine();
+                engine.settle_deleted(name, outcome);
+                self.0.settle(&store, &mut engine, now);
+                self.0.deliver(&mut engine);
             }
             store.remove(name);
         }
